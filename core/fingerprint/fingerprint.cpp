@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "fingerprint.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace synscope {
+
+namespace {
+
+constexpr std::string_view kQuirkNames[QuirkCount] = {
+    "df", "id+", "id-", "ecn", "0+", "flow", "seq-", "ack+", "ack-", "uptr+",
+    "urgf+", "pushf+", "ts2+", "ts1-", "opt+", "exws", "bad", "data",
+};
+
+constexpr std::string_view kEncapNames[] = {
+    "vlan", "pppoe", "mpls", "gre", "vxlan", "geneve", "ip-in-ip", "erspan", "llc-snap",
+};
+
+char optionLetter(uint8_t kind)
+{
+    switch (kind) {
+    case OptEol: return 'E';
+    case OptNop: return 'N';
+    case OptMss: return 'M';
+    case OptWscale: return 'W';
+    case OptSackOk: return 'S';
+    case OptTimestamp: return 'T';
+    default: return 'K';
+    }
+}
+
+bool parseNumber(std::string_view s, int& out)
+{
+    if (s.empty())
+        return false;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+} // namespace
+
+std::string_view quirkName(Quirk q)
+{
+    for (int i = 0; i < QuirkCount; ++i)
+        if (static_cast<uint32_t>(q) == (1u << i))
+            return kQuirkNames[i];
+    return {};
+}
+
+std::string quirksString(uint32_t quirks)
+{
+    std::string out;
+    for (int i = 0; i < QuirkCount; ++i) {
+        if (quirks & (1u << i)) {
+            if (!out.empty())
+                out += ',';
+            out += kQuirkNames[i];
+        }
+    }
+    return out;
+}
+
+std::string encapsulationString(uint16_t encap)
+{
+    std::string out;
+    for (size_t i = 0; i < std::size(kEncapNames); ++i) {
+        if (encap & (1u << i)) {
+            if (!out.empty())
+                out += ',';
+            out += kEncapNames[i];
+        }
+    }
+    return out;
+}
+
+std::string Fingerprint::tcpOptions() const
+{
+    std::string out;
+    out.reserve(option_count * 3 + 8);
+    for (int i = 0; i < option_count; ++i) {
+        const uint8_t kind = option_kinds[i];
+        out += optionLetter(kind);
+        if (kind == OptMss && tcp_mss >= 0)
+            out += std::to_string(tcp_mss);
+        else if (kind == OptWscale && tcp_window_scaling >= 0)
+            out += std::to_string(tcp_window_scaling);
+        else if (optionLetter(kind) == 'K')
+            out += std::to_string(kind);
+        out += ',';
+    }
+    return out;
+}
+
+std::string Fingerprint::optionLayout() const
+{
+    std::string out(option_count, '\0');
+    for (int i = 0; i < option_count; ++i)
+        out[i] = optionLetter(option_kinds[i]);
+    return out;
+}
+
+std::string Fingerprint::optionKindList() const
+{
+    std::string out;
+    for (int i = 0; i < option_count; ++i) {
+        if (i)
+            out += ',';
+        out += std::to_string(option_kinds[i]);
+    }
+    return out;
+}
+
+bool Fingerprint::setTcpOptions(std::string_view notation)
+{
+    option_count = 0;
+    tcp_mss = -1;
+    tcp_window_scaling = -1;
+    tcp_has_timestamp = false;
+    tcp_sack_permitted = false;
+    while (!notation.empty()) {
+        const size_t comma = notation.find(',');
+        const std::string_view token = notation.substr(0, comma);
+        notation = comma == std::string_view::npos ? std::string_view() : notation.substr(comma + 1);
+        if (token.empty())
+            continue;
+        if (option_count >= option_kinds.size())
+            return false;
+        const std::string_view rest = token.substr(1);
+        int value = 0;
+        uint8_t kind = 0;
+        switch (token.front()) {
+        case 'E': kind = OptEol; break;
+        case 'N': kind = OptNop; break;
+        case 'S': kind = OptSackOk; tcp_sack_permitted = true; break;
+        case 'T': kind = OptTimestamp; tcp_has_timestamp = true; break;
+        case 'M':
+            if (!parseNumber(rest, value) || value < 0 || value > 65535)
+                return false;
+            kind = OptMss;
+            if (tcp_mss < 0)
+                tcp_mss = value;
+            break;
+        case 'W':
+            if (!parseNumber(rest, value) || value < 0 || value > 255)
+                return false;
+            kind = OptWscale;
+            if (tcp_window_scaling < 0)
+                tcp_window_scaling = static_cast<int16_t>(value);
+            break;
+        case 'K':
+            if (!parseNumber(rest, value) || value < 0 || value > 255)
+                return false;
+            kind = static_cast<uint8_t>(value);
+            break;
+        default:
+            return false;
+        }
+        if (token.front() != 'M' && token.front() != 'W' && token.front() != 'K' && !rest.empty())
+            return false;
+        option_kinds[option_count++] = kind;
+    }
+    return true;
+}
+
+std::string formatAddress(const IpAddress& a, uint8_t ipVersion)
+{
+    char buf[48];
+    if (ipVersion == 4) {
+        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+        return buf;
+    }
+    // RFC 5952: lower-case hex, longest run (>= 2) of zero groups compressed to "::".
+    uint16_t g[8];
+    for (int i = 0; i < 8; ++i)
+        g[i] = static_cast<uint16_t>(a[2 * i] << 8 | a[2 * i + 1]);
+    int bestStart = -1, bestLen = 0;
+    for (int i = 0; i < 8;) {
+        if (g[i] != 0) {
+            ++i;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && g[j] == 0)
+            ++j;
+        if (j - i > bestLen && j - i >= 2) {
+            bestStart = i;
+            bestLen = j - i;
+        }
+        i = j;
+    }
+    std::string out;
+    for (int i = 0; i < 8; ++i) {
+        if (i == bestStart) {
+            out += "::";
+            i += bestLen - 1;
+            continue;
+        }
+        if (!out.empty() && out.back() != ':')
+            out += ':';
+        std::snprintf(buf, sizeof buf, "%x", g[i]);
+        out += buf;
+    }
+    return out;
+}
+
+} // namespace synscope
