@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "detailpane.h"
+
+#include "hexview.h"
+#include "scorechart.h"
+
+#include "capture/packet_source.h"
+#include "decode/decoder.h"
+#include "detect/detect.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QHeaderView>
+#include <QLabel>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace synscope {
+
+namespace {
+
+constexpr int kFieldRole = Qt::UserRole;
+constexpr int kLinktypeRaw = 101;   // LINKTYPE_RAW: the packet starts at its IP header
+
+QString yesNo(bool b) { return b ? QStringLiteral("1") : QStringLiteral("0"); }
+
+QString flagsText(uint16_t flags)
+{
+    static const std::pair<uint16_t, const char*> kNames[] = {
+        {TcpSyn, "SYN"}, {TcpAck, "ACK"}, {TcpFin, "FIN"}, {TcpRst, "RST"}, {TcpPsh, "PSH"},
+        {TcpUrg, "URG"}, {TcpEce, "ECE"}, {TcpCwr, "CWR"}, {TcpAe, "AE"},
+    };
+    QStringList set;
+    for (const auto& [bit, name] : kNames)
+        if (flags & bit)
+            set << QLatin1String(name);
+    return QStringLiteral("0x%1 (%2)").arg(flags, 3, 16, QLatin1Char('0')).arg(set.join(QLatin1Char(',')));
+}
+
+QColor scoreColor(const FieldScore& s)
+{
+    if (s.weight <= 0)
+        return QColor(235, 235, 235);        // not scored for this entry
+    if (s.points >= s.weight - 1e-9)
+        return QColor(200, 235, 200);        // matched
+    if (s.points > 0)
+        return QColor(255, 236, 179);        // partly matched
+    return QColor(247, 204, 204);            // no match
+}
+
+QTableWidgetItem* cell(const QString& text, const QString& field, Qt::Alignment align = Qt::AlignLeft)
+{
+    auto* item = new QTableWidgetItem(text);
+    item->setData(kFieldRole, field);
+    item->setTextAlignment(align | Qt::AlignVCenter);
+    item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
+    return item;
+}
+
+} // namespace
+
+DetailPane::DetailPane(QWidget* parent)
+    : QWidget(parent)
+    , m_summary(new QLabel)
+    , m_fieldTree(new QTreeWidget)
+    , m_selector(new QComboBox)
+    , m_scoreTable(new QTableWidget(0, NumScoreColumns))
+    , m_total(new QLabel)
+    , m_entryInfo(new QLabel)
+    , m_path(new QLabel)
+    , m_hex(new HexView)
+    , m_chart(new ScoreChart)
+{
+    m_summary->setTextFormat(Qt::RichText);
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_fieldTree->setColumnCount(2);
+    m_fieldTree->setHeaderLabels({tr("Decoded field"), tr("Value")});
+    m_fieldTree->setUniformRowHeights(true);
+    m_fieldTree->setAlternatingRowColors(true);
+    m_fieldTree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+
+    m_scoreTable->setHorizontalHeaderLabels({tr("Field"), tr("Observed"), tr("Entry"), tr("Weight"), tr("Points")});
+    m_scoreTable->verticalHeader()->hide();
+    m_scoreTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_scoreTable->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_scoreTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_scoreTable->horizontalHeader()->setStretchLastSection(false);
+    m_scoreTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_scoreTable->horizontalHeader()->setSectionResizeMode(ObservedColumn, QHeaderView::Stretch);
+    m_scoreTable->horizontalHeader()->setSectionResizeMode(ExpectedColumn, QHeaderView::Stretch);
+    m_scoreTable->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+
+    for (QLabel* l : {m_total, m_entryInfo, m_path}) {
+        l->setWordWrap(true);
+        l->setTextFormat(Qt::RichText);
+        l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        l->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    }
+    m_selector->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_selector->setToolTip(tr("The database entry the score table compares with: every entry tied "
+                              "for the best score, then the rest of the top scores"));
+
+    auto* left = new QSplitter(Qt::Vertical);
+    left->addWidget(m_fieldTree);
+    left->addWidget(m_hex);
+    left->setStretchFactor(0, 3);
+    left->setStretchFactor(1, 1);
+
+    auto* match = new QWidget;
+    auto* matchLayout = new QVBoxLayout(match);
+    matchLayout->setContentsMargins(0, 0, 0, 0);
+    auto* selectorRow = new QHBoxLayout;
+    auto* selectorLabel = new QLabel(tr("Compare with:"));
+    selectorLabel->setBuddy(m_selector);
+    selectorRow->addWidget(selectorLabel);
+    selectorRow->addWidget(m_selector, 1);
+    matchLayout->addLayout(selectorRow);
+    matchLayout->addWidget(m_scoreTable, 1);
+    matchLayout->addWidget(m_total);
+    matchLayout->addWidget(m_entryInfo);
+
+    auto* right = new QWidget;
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_path);
+    rightLayout->addWidget(m_chart, 1);
+
+    auto* split = new QSplitter(Qt::Horizontal);
+    split->setObjectName(QStringLiteral("detailSplitter"));
+    split->addWidget(left);
+    split->addWidget(match);
+    split->addWidget(right);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 2);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_summary);
+    layout->addWidget(split, 1);
+
+    connect(m_selector, &QComboBox::currentIndexChanged, this, [this](int index) {
+        if (index < 0)
+            return;
+        m_entry = m_selector->itemData(index).toInt();
+        fillScores();
+    });
+    connect(m_scoreTable, &QTableWidget::itemSelectionChanged, this, [this] {
+        const QList<QTableWidgetItem*> sel = m_scoreTable->selectedItems();
+        highlightField(sel.isEmpty() ? QString() : sel.front()->data(kFieldRole).toString());
+    });
+    connect(m_fieldTree, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
+        highlightField(item ? item->data(0, kFieldRole).toString() : QString());
+    });
+    clear();
+}
+
+DetailPane::~DetailPane() = default;
+
+void DetailPane::setMatcher(std::shared_ptr<const Database> db, const Profile& profile)
+{
+    m_db = std::move(db);
+    m_profile = &profile;
+    m_classifier = m_db ? std::make_unique<Classifier>(*m_db, profile) : nullptr;
+    if (m_hasRecord) {
+        classify();
+        fillSelector();
+        fillPath();
+    }
+}
+
+bool DetailPane::showConnection(const SynRecord& stored, const QByteArray& headerBytes)
+{
+    Decoder decoder;
+    SynRecord decoded;
+    RawPacket pkt{stored.ts_ns, static_cast<uint32_t>(headerBytes.size()),
+                  static_cast<uint32_t>(headerBytes.size()), kLinktypeRaw,
+                  reinterpret_cast<const uint8_t*>(headerBytes.constData())};
+    if (headerBytes.isEmpty() || !decoder.decode(pkt, decoded)) {
+        clear();
+        const DecodeStats& st = decoder.stats();
+        QString why = tr("not a TCP SYN or SYN+ACK");
+        for (size_t i = 0; i < st.dropped.size(); ++i)
+            if (st.dropped[i] > 0)
+                why = QString::fromLatin1(dropReasonName(static_cast<DropReason>(i)));
+        m_summary->setText(tr("<b>Frame %1:</b> the stored header bytes (%2 bytes) do not decode: %3.")
+                               .arg(stored.frame).arg(headerBytes.size()).arg(why.toHtmlEscaped()));
+        return false;
+    }
+    // The stored bytes start at the innermost IP header: frame, time, link and encapsulation are
+    // the original packet's.
+    decoded.frame = stored.frame;
+    decoded.ts_ns = stored.ts_ns;
+    decoded.link_type = stored.link_type;
+    decoded.encapsulation = stored.encapsulation;
+    decoded.ip_offset = stored.ip_offset;
+    m_record = decoded;
+    m_bytes = headerBytes;
+    m_hasRecord = true;
+    m_hex->setBytes(headerBytes);
+    fillFields();
+    classify();
+    fillSelector();
+    fillPath();
+    return true;
+}
+
+void DetailPane::clear()
+{
+    m_hasRecord = false;
+    m_record = {};
+    m_bytes.clear();
+    m_classification = {};
+    m_entry = -1;
+    m_summary->setText(tr("<i>Select a connection to see how its fingerprint was scored.</i>"));
+    m_fieldTree->clear();
+    {
+        const QSignalBlocker block(m_selector);
+        m_selector->clear();
+    }
+    m_scoreTable->setRowCount(0);
+    m_total->clear();
+    m_entryInfo->clear();
+    m_path->clear();
+    m_hex->setBytes({});
+    m_chart->setAverages({}, m_profile ? m_profile->maxScore() : 1.0);
+}
+
+void DetailPane::classify()
+{
+    m_classification = m_classifier ? m_classifier->classify(m_record.fp) : Classification{};
+    m_chart->setAverages(m_classification.averages, m_classification.max_score);
+}
+
+QString DetailPane::entryTitle(int entryIndex) const
+{
+    const DbEntry& e = m_db->entries[static_cast<size_t>(entryIndex)];
+    QStringList parts;
+    for (const QString& s : {e.label.os_name, e.label.version, e.label.device})
+        if (!s.isEmpty())
+            parts << s;
+    const QString label = parts.isEmpty() ? tr("(unlabelled)") : parts.join(QLatin1Char(' '));
+    return e.id.isEmpty() ? label : QStringLiteral("%1 [%2]").arg(label, e.id);
+}
+
+QList<int> DetailPane::selectorEntries() const
+{
+    QList<int> out;
+    for (int i = 0; i < m_selector->count(); ++i)
+        out << m_selector->itemData(i).toInt();
+    return out;
+}
+
+bool DetailPane::selectEntry(int entryIndex)
+{
+    const int index = m_selector->findData(entryIndex);
+    if (index < 0)
+        return false;
+    m_selector->setCurrentIndex(index);
+    return true;
+}
+
+void DetailPane::fillSelector()
+{
+    const Classification& c = m_classification;
+    {
+        const QSignalBlocker block(m_selector);
+        m_selector->clear();
+        if (m_db) {
+            for (int e : c.best)
+                m_selector->addItem(tr("★ %1 — %2").arg(entryTitle(e)).arg(c.best_score, 0, 'f', 2), e);
+            for (const ScoredEntry& s : c.top)
+                if (std::find(c.best.begin(), c.best.end(), s.entry) == c.best.end())
+                    m_selector->addItem(tr("%1 — %2").arg(entryTitle(s.entry)).arg(s.score, 0, 'f', 2), s.entry);
+        }
+    }
+    m_entry = m_selector->count() > 0 ? m_selector->itemData(0).toInt() : -1;
+
+    const SynRecord& r = m_record;
+    QString verdict;
+    if (!m_db || m_db->entries.empty()) {
+        verdict = tr("no database loaded");
+    } else if (c.best.empty()) {
+        verdict = tr("no entry scored");
+    } else {
+        verdict = tr("best match <b>%1</b> with %2 of %3 points")
+                      .arg(entryTitle(c.best.front()).toHtmlEscaped())
+                      .arg(c.best_score, 0, 'f', 2)
+                      .arg(c.max_score, 0, 'f', 2);
+        if (c.best.size() > 1)
+            verdict += tr(" (tied with %n more entries)", nullptr, static_cast<int>(c.best.size() - 1));
+        const QString cls = c.bestAveragedClass();
+        verdict += cls.isEmpty() ? tr("; no OS class has enough entries to average")
+                                 : tr("; best class on average: <b>%1</b>").arg(cls.toHtmlEscaped());
+    }
+    m_summary->setText(tr("<b>Frame %1</b> · %2 %3:%4 → %5:%6 · %7")
+                           .arg(r.frame)
+                           .arg(r.kind == PacketKind::SynAck ? tr("SYN+ACK") : tr("SYN"))
+                           .arg(QString::fromStdString(formatAddress(r.src, r.fp.ip_version)))
+                           .arg(r.src_port)
+                           .arg(QString::fromStdString(formatAddress(r.dst, r.fp.ip_version)))
+                           .arg(r.dst_port)
+                           .arg(verdict));
+    fillScores();
+}
+
+void DetailPane::fillScores()
+{
+    m_scoreTable->setRowCount(0);
+    m_total->clear();
+    m_entryInfo->clear();
+    if (!m_db || !m_profile || m_entry < 0 || m_entry >= static_cast<int>(m_db->entries.size()))
+        return;
+    const DbEntry& entry = m_db->entries[static_cast<size_t>(m_entry)];
+    const std::vector<FieldScore> scores = m_profile->explain(m_record.fp, entry);
+    m_scoreTable->setRowCount(static_cast<int>(scores.size()));
+    double sum = 0;
+    for (int row = 0; row < static_cast<int>(scores.size()); ++row) {
+        const FieldScore& s = scores[static_cast<size_t>(row)];
+        sum += s.points;
+        const QColor bg = scoreColor(s);
+        QTableWidgetItem* items[] = {
+            cell(s.field, s.field),
+            cell(s.observed, s.field),
+            cell(s.expected, s.field),
+            cell(QString::number(s.weight, 'f', 2), s.field, Qt::AlignRight),
+            cell(QString::number(s.points, 'f', 2), s.field, Qt::AlignRight),
+        };
+        for (int col = 0; col < NumScoreColumns; ++col) {
+            items[col]->setBackground(bg);
+            items[col]->setForeground(Qt::black);
+            m_scoreTable->setItem(row, col, items[col]);
+        }
+    }
+    m_total->setText(tr("Total <b>%1</b> of %2 points with the <i>%3</i> profile")
+                         .arg(sum, 0, 'f', 2)
+                         .arg(m_profile->maxScore(), 0, 'f', 2)
+                         .arg(m_profile->name().toHtmlEscaped()));
+
+    const Label& l = entry.label;
+    QString info = tr("<b>%1</b>").arg(entryTitle(m_entry).toHtmlEscaped());
+    if (!l.os_class.isEmpty())
+        info += tr(" · class %1").arg(l.os_class.toHtmlEscaped());
+    if (!l.notes.isEmpty())
+        info += QStringLiteral("<br>") + l.notes.toHtmlEscaped();
+    if (!l.provenance.isEmpty())
+        info += tr("<br><span style='color:gray'>Source: %1</span>").arg(l.provenance.toHtmlEscaped());
+    m_entryInfo->setText(info);
+}
+
+void DetailPane::fillPath()
+{
+    const Fingerprint& fp = m_record.fp;
+    const HopEstimate hops = estimateHops(fp.ip_ttl);
+    const QString who = m_record.kind == PacketKind::SynAck ? tr("server") : tr("client");
+    QString text = tr("<b>Path.</b> TTL %1 is most likely an initial TTL of %2, so the %3 is "
+                      "<b>%n hop(s)</b> away.", nullptr, hops.hops)
+                       .arg(fp.ip_ttl)
+                       .arg(hops.initial_ttl)
+                       .arg(who);
+    const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
+    if (link.mtu < 0) {
+        text += tr(" There is no MSS option, so the link MTU cannot be inferred.");
+    } else {
+        text += tr(" MSS %1 over IPv%2 means an MTU of <b>%3</b> (%4)")
+                    .arg(fp.tcp_mss)
+                    .arg(fp.ip_version)
+                    .arg(link.mtu)
+                    .arg(link.link.isEmpty() ? tr("unusual size") : link.link.toHtmlEscaped());
+        text += link.tunnel ? tr(": the sender sits behind a tunnel or overlay.") : QStringLiteral(".");
+    }
+    if (m_record.encapsulation != 0)
+        text += tr(" The packet itself arrived encapsulated (%1).")
+                    .arg(QString::fromStdString(encapsulationString(m_record.encapsulation)));
+    m_path->setText(text);
+}
+
+void DetailPane::fillFields()
+{
+    m_fieldTree->clear();
+    const SynRecord& r = m_record;
+    const Fingerprint& fp = r.fp;
+    auto group = [this](const QString& title) {
+        auto* item = new QTreeWidgetItem(m_fieldTree, {title});
+        item->setFirstColumnSpanned(true);
+        item->setExpanded(true);
+        return item;
+    };
+    auto add = [](QTreeWidgetItem* parent, const QString& name, const QString& value, const char* field) {
+        auto* item = new QTreeWidgetItem(parent, {name, value});
+        item->setData(0, kFieldRole, QLatin1String(field));
+        item->setToolTip(0, QLatin1String(field));
+        return item;
+    };
+    const QString src = QString::fromStdString(formatAddress(r.src, fp.ip_version));
+    const QString dst = QString::fromStdString(formatAddress(r.dst, fp.ip_version));
+
+    QTreeWidgetItem* frame = group(tr("Frame %1, %2").arg(r.frame).arg(r.kind == PacketKind::SynAck ? tr("SYN+ACK") : tr("SYN")));
+    add(frame, tr("Arrival time"),
+        QDateTime::fromMSecsSinceEpoch(r.ts_ns / 1000000).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")), "");
+    add(frame, tr("Link type"), QString::number(r.link_type), "");
+    if (r.encapsulation)
+        add(frame, tr("Encapsulation"), QString::fromStdString(encapsulationString(r.encapsulation)), "");
+
+    QTreeWidgetItem* ip = group(tr("Internet Protocol version %1, %2 → %3").arg(fp.ip_version).arg(src, dst));
+    add(ip, tr("Version"), QString::number(fp.ip_version), "ip_version");
+    add(ip, fp.ip_version == 4 ? tr("Time to live") : tr("Hop limit"), QString::number(fp.ip_ttl), "ip_ttl");
+    add(ip, fp.ip_version == 4 ? tr("Type of service") : tr("Traffic class"),
+        QStringLiteral("0x%1").arg(fp.ip_tos, 2, 16, QLatin1Char('0')), "ip_tos");
+    add(ip, tr("Total length"), QString::number(fp.ip_total_length), "ip_total_length");
+    add(ip, tr("Header length"), QString::number(fp.ip_header_length), "ip_header_length");
+    if (fp.ip_version == 4) {
+        add(ip, tr("Identification"), QStringLiteral("0x%1").arg(fp.ip_id, 4, 16, QLatin1Char('0')), "ip_id");
+        add(ip, tr("Don't fragment"), yesNo(fp.ip_df), "ip_df");
+    } else {
+        add(ip, tr("Flow label"), QStringLiteral("0x%1").arg(fp.ip_flow_label, 5, 16, QLatin1Char('0')), "ip_flow_label");
+    }
+    add(ip, tr("More fragments"), yesNo(fp.ip_mf), "ip_mf");
+
+    QTreeWidgetItem* tcp = group(tr("Transmission Control Protocol, %1 → %2").arg(r.src_port).arg(r.dst_port));
+    add(tcp, tr("Sequence number"), QString::number(fp.tcp_seq), "tcp_seq");
+    add(tcp, tr("Acknowledgment number"), QString::number(fp.tcp_ack), "tcp_ack");
+    add(tcp, tr("Header length"), QString::number(fp.tcp_header_length), "tcp_header_length");
+    add(tcp, tr("Flags"), flagsText(fp.tcp_flags), "tcp_flags");
+    add(tcp, tr("Window"), QString::number(fp.tcp_window_size), "tcp_window_size");
+    add(tcp, tr("Urgent pointer"), QString::number(fp.tcp_urp), "tcp_urp");
+    QTreeWidgetItem* opts = add(tcp, tr("Options"), QString::fromStdString(fp.tcpOptions()), "tcp_options");
+    opts->setExpanded(true);
+    add(opts, tr("Kinds"), QString::fromStdString(fp.optionKindList()), "tcp_options");
+    add(opts, tr("MSS"), fp.tcp_mss < 0 ? tr("absent") : QString::number(fp.tcp_mss), "tcp_mss");
+    add(opts, tr("Window scale"), fp.tcp_window_scaling < 0 ? tr("absent") : QString::number(fp.tcp_window_scaling),
+        "tcp_window_scaling");
+    add(opts, tr("SACK permitted"), yesNo(fp.tcp_sack_permitted), "tcp_sack_permitted");
+    if (fp.tcp_has_timestamp) {
+        add(opts, tr("Timestamp value"), QString::number(fp.tcp_timestamp), "tcp_timestamp");
+        add(opts, tr("Timestamp echo reply"), QString::number(fp.tcp_timestamp_echo_reply), "tcp_timestamp_echo_reply");
+    }
+    add(tcp, tr("Payload length"), QString::number(fp.tcp_payload_length), "");
+    const std::string quirks = quirksString(fp.quirks);
+    add(tcp, tr("Quirks"), quirks.empty() ? tr("none") : QString::fromStdString(quirks), "");
+}
+
+void DetailPane::highlightField(const QString& field)
+{
+    m_hex->setHighlight(field.isEmpty() ? std::vector<ByteRange>{} : fieldByteRanges(field, m_bytes));
+}
+
+QString DetailPane::summaryText() const { return m_summary->text(); }
+QString DetailPane::pathText() const { return m_path->text(); }
+QString DetailPane::entryText() const { return m_entryInfo->text(); }
+
+} // namespace synscope

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// "Why did this fingerprint match": re-decodes one connection's stored IP+TCP header bytes,
+// classifies it with the current database and profile, and shows the decoded fields, the
+// field-by-field score against a chosen entry (the tied best entries and the top N), that entry's
+// label and provenance, hop and link reasoning, the class averages, and the header bytes with the
+// selected field highlighted.
+#pragma once
+
+#include "fingerprint/fingerprint.h"
+#include "match/classifier.h"
+
+#include <QWidget>
+
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+class QLabel;
+class QTableWidget;
+class QTreeWidget;
+QT_END_NAMESPACE
+
+namespace synscope {
+
+class HexView;
+class ScoreChart;
+
+class DetailPane : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit DetailPane(QWidget* parent = nullptr);
+    ~DetailPane() override;
+
+    // The database and profile to classify with; re-classifies what is shown.
+    void setMatcher(std::shared_ptr<const Database> db, const Profile& profile);
+
+    // Shows one connection. `headerBytes` start at the innermost IP header (what the connection
+    // store keeps); `stored` supplies frame number, time and addresses of the original packet.
+    // Returns false (and shows why) when the bytes do not decode as a SYN or SYN+ACK.
+    bool showConnection(const SynRecord& stored, const QByteArray& headerBytes);
+    void clear();
+
+    // Selects the database entry the score table explains (must be one of the selector's entries).
+    bool selectEntry(int entryIndex);
+
+    bool hasRecord() const { return m_hasRecord; }
+    const SynRecord& record() const { return m_record; }
+    const Classification& classification() const { return m_classification; }
+    int selectedEntry() const { return m_entry; }
+    // Entry indices offered by the selector, in its order (tied best first, then the rest of the top N).
+    QList<int> selectorEntries() const;
+
+    QTableWidget* scoreTable() const { return m_scoreTable; }
+    QTreeWidget* fieldTree() const { return m_fieldTree; }
+    HexView* hexView() const { return m_hex; }
+    ScoreChart* scoreChart() const { return m_chart; }
+    QString summaryText() const;
+    QString pathText() const;
+    QString entryText() const;
+
+    enum ScoreColumn { FieldColumn, ObservedColumn, ExpectedColumn, WeightColumn, PointsColumn, NumScoreColumns };
+
+private:
+    void classify();
+    void fillFields();
+    void fillSelector();
+    void fillScores();
+    void fillPath();
+    void highlightField(const QString& field);
+    QString entryTitle(int entryIndex) const;
+
+    std::shared_ptr<const Database> m_db;
+    const Profile* m_profile = nullptr;
+    std::unique_ptr<Classifier> m_classifier;
+
+    bool m_hasRecord = false;
+    SynRecord m_record;
+    QByteArray m_bytes;
+    Classification m_classification;
+    int m_entry = -1;
+
+    QLabel* m_summary;
+    QTreeWidget* m_fieldTree;
+    QComboBox* m_selector;
+    QTableWidget* m_scoreTable;
+    QLabel* m_total;
+    QLabel* m_entryInfo;
+    QLabel* m_path;
+    HexView* m_hex;
+    ScoreChart* m_chart;
+};
+
+} // namespace synscope
