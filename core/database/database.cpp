@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "database.h"
+
+#include "detect/detect.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+using namespace Qt::StringLiterals;
+
+namespace synscope {
+
+namespace {
+
+int lineOfOffset(const QByteArray& content, qsizetype offset)
+{
+    return static_cast<int>(content.left(offset).count('\n')) + 1;
+}
+
+// Reads the fields of one JSON object, remembering the first error with the entry and field.
+class FieldReader {
+public:
+    FieldReader(const QJsonObject& obj, QString where, QString* error)
+        : m_obj(obj), m_where(std::move(where)), m_error(error) {}
+
+    bool has(const QString& key) const
+    {
+        return m_obj.contains(key) && !m_obj.value(key).isNull();
+    }
+    bool ok() const { return m_ok; }
+
+    // Integers in [lo, hi]; booleans are accepted as 0/1 where lo == 0 and hi == 1.
+    bool integer(const QString& key, qint64 lo, qint64 hi, qint64& out)
+    {
+        const QJsonValue v = m_obj.value(key);
+        if (v.isBool() && lo == 0 && hi == 1) {
+            out = v.toBool() ? 1 : 0;
+            return true;
+        }
+        const double d = v.toDouble(-1e300);
+        if (!v.isDouble() || d != static_cast<double>(static_cast<qint64>(d)) || d < lo || d > hi)
+            return fail(key, u"expected an integer from %1 to %2, got %3"_s.arg(lo).arg(hi).arg(
+                                 describe(v)));
+        out = static_cast<qint64>(d);
+        return true;
+    }
+    bool string(const QString& key, QString& out)
+    {
+        const QJsonValue v = m_obj.value(key);
+        if (v.isUndefined() || v.isNull()) {
+            out.clear();
+            return true;
+        }
+        if (!v.isString())
+            return fail(key, u"expected a string, got %1"_s.arg(describe(v)));
+        out = v.toString();
+        return true;
+    }
+    bool fail(const QString& key, const QString& what)
+    {
+        if (m_ok && m_error)
+            *m_error = u"%1: field \"%2\": %3"_s.arg(m_where, key, what);
+        m_ok = false;
+        return false;
+    }
+
+    static QString describe(const QJsonValue& v)
+    {
+        switch (v.type()) {
+        case QJsonValue::Undefined: return u"nothing (missing)"_s;
+        case QJsonValue::Null: return u"null"_s;
+        case QJsonValue::Bool: return v.toBool() ? u"true"_s : u"false"_s;
+        case QJsonValue::Double: return QString::number(v.toDouble(), 'g', 12);
+        case QJsonValue::String: return u"\"%1\""_s.arg(v.toString());
+        case QJsonValue::Array: return u"an array"_s;
+        case QJsonValue::Object: return u"an object"_s;
+        }
+        return QString();
+    }
+
+private:
+    const QJsonObject& m_obj;
+    QString m_where;
+    QString* m_error;
+    bool m_ok = true;
+};
+
+bool parseQuirks(const QString& text, uint32_t& out)
+{
+    out = 0;
+    for (const QString& token : text.split(u',', Qt::SkipEmptyParts)) {
+        bool found = false;
+        for (int i = 0; i < static_cast<int>(QuirkCount); ++i) {
+            if (token.trimmed() == QLatin1String(quirkName(static_cast<Quirk>(1u << i)))) {
+                out |= 1u << i;
+                found = true;
+                break;
+            }
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+// Options and the facts that follow from them: header-length consistency is not enforced (a
+// database may describe a padded header), but the notation must parse.
+bool readOptions(FieldReader& r, const QString& key, const QString& notation, Fingerprint& fp)
+{
+    if (!fp.setTcpOptions(notation.toStdString()))
+        return r.fail(key, u"bad option notation \"%1\" (expected tokens like M1460,S,T,N,W7,)"_s
+                               .arg(notation));
+    return true;
+}
+
+std::optional<Database> parseSynScope(const QJsonObject& root, const QString& origin,
+                                      QString* error)
+{
+    const QString file = QFileInfo(origin).fileName();
+    if (root.value(u"format"_s).toString() != u"synscope-db"_s) {
+        if (error)
+            *error = u"%1: not a SynScope database (\"format\" must be \"synscope-db\")"_s.arg(origin);
+        return std::nullopt;
+    }
+    if (root.value(u"version"_s).toInt(-1) != 1) {
+        if (error)
+            *error = u"%1: unsupported SynScope database version %2 (this build reads 1)"_s.arg(
+                origin, FieldReader::describe(root.value(u"version"_s)));
+        return std::nullopt;
+    }
+    if (!root.value(u"entries"_s).isArray()) {
+        if (error)
+            *error = u"%1: \"entries\" must be an array"_s.arg(origin);
+        return std::nullopt;
+    }
+    Database db;
+    db.name = root.value(u"name"_s).toString(file);
+    db.description = root.value(u"description"_s).toString();
+    const QJsonArray entries = root.value(u"entries"_s).toArray();
+    db.entries.reserve(entries.size());
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        const QString where = u"%1: entry %2"_s.arg(origin).arg(i);
+        if (!entries.at(i).isObject()) {
+            if (error)
+                *error = u"%1: expected an object, got %2"_s.arg(where,
+                                                                FieldReader::describe(entries.at(i)));
+            return std::nullopt;
+        }
+        const QJsonObject obj = entries.at(i).toObject();
+        FieldReader r(obj, where, error);
+        DbEntry e;
+        e.known = 0;
+        if (!r.string(u"id"_s, e.id))
+            return std::nullopt;
+        if (e.id.isEmpty())
+            e.id = u"entry-%1"_s.arg(i);
+        const QJsonValue os = obj.value(u"os"_s);
+        if (!os.isUndefined() && !os.isNull() && !os.isObject()) {
+            r.fail(u"os"_s, u"expected an object"_s);
+            return std::nullopt;
+        }
+        const QJsonObject osObj = os.toObject();
+        FieldReader osReader(osObj, where + u": os"_s, error);
+        if (!osReader.string(u"name"_s, e.label.os_name) ||
+            !osReader.string(u"class"_s, e.label.os_class) ||
+            !osReader.string(u"version"_s, e.label.version) ||
+            !r.string(u"device"_s, e.label.device) || !r.string(u"notes"_s, e.label.notes) ||
+            !r.string(u"provenance"_s, e.label.provenance))
+            return std::nullopt;
+        if (e.label.os_class.isEmpty())
+            e.label.os_class = e.label.os_name;
+
+        if (!obj.value(u"fingerprint"_s).isObject()) {
+            r.fail(u"fingerprint"_s, u"expected an object"_s);
+            return std::nullopt;
+        }
+        const QJsonObject f = obj.value(u"fingerprint"_s).toObject();
+        FieldReader fr(f, where + u": fingerprint"_s, error);
+        Fingerprint& fp = e.fp;
+        qint64 v = 0;
+        auto readInt = [&](const QString& key, qint64 lo, qint64 hi, uint32_t bit, auto assign) {
+            if (!fr.has(key))
+                return true;
+            if (!fr.integer(key, lo, hi, v))
+                return false;
+            assign(v);
+            e.known |= bit;
+            return true;
+        };
+        bool ok = readInt(u"ip_version"_s, 4, 6, KnownIpVersion,
+                          [&](qint64 x) { fp.ip_version = static_cast<uint8_t>(x); }) &&
+                  readInt(u"ip_ttl"_s, 1, 255, KnownTtl,
+                          [&](qint64 x) { fp.ip_ttl = static_cast<uint8_t>(x); }) &&
+                  readInt(u"ip_df"_s, 0, 1, KnownDf, [&](qint64 x) { fp.ip_df = x; }) &&
+                  readInt(u"ip_mf"_s, 0, 1, KnownMf, [&](qint64 x) { fp.ip_mf = x; }) &&
+                  readInt(u"tcp_flags"_s, 0, 0xfff, KnownFlags,
+                          [&](qint64 x) { fp.tcp_flags = static_cast<uint16_t>(x); }) &&
+                  readInt(u"tcp_ack"_s, 0, 0xffffffffLL, KnownAck,
+                          [&](qint64 x) { fp.tcp_ack = static_cast<uint32_t>(x); }) &&
+                  readInt(u"tcp_header_length"_s, 20, 60, KnownHeaderLength,
+                          [&](qint64 x) { fp.tcp_header_length = static_cast<uint8_t>(x); }) &&
+                  readInt(u"tcp_urp"_s, 0, 0xffff, KnownUrp,
+                          [&](qint64 x) { fp.tcp_urp = static_cast<uint16_t>(x); });
+        if (!ok)
+            return std::nullopt;
+        if (fp.ip_version == 5) {
+            fr.fail(u"ip_version"_s, u"expected 4 or 6, got 5"_s);
+            return std::nullopt;
+        }
+        if ((e.known & KnownHeaderLength) && fp.tcp_header_length % 4 != 0) {
+            fr.fail(u"tcp_header_length"_s,
+                    u"%1 is not a multiple of 4 bytes"_s.arg(fp.tcp_header_length));
+            return std::nullopt;
+        }
+        // The window is a number, or "mss*K" (p0f style: K times whatever the MSS is).
+        if (fr.has(u"tcp_window_size"_s)) {
+            const QJsonValue w = f.value(u"tcp_window_size"_s);
+            if (w.isString() && w.toString().startsWith(u"mss*"_s)) {
+                bool numOk = false;
+                const int k = w.toString().mid(4).toInt(&numOk);
+                if (!numOk || k <= 0 || k > 65535) {
+                    fr.fail(u"tcp_window_size"_s, u"bad multiple \"%1\" (expected mss*K, K from 1 "
+                                                  u"to 65535)"_s.arg(w.toString()));
+                    return std::nullopt;
+                }
+                e.window_mss_multiple = k;
+            } else {
+                if (!fr.integer(u"tcp_window_size"_s, 0, 65535, v))
+                    return std::nullopt;
+                fp.tcp_window_size = static_cast<uint16_t>(v);
+            }
+            e.known |= KnownWindow;
+        }
+        if (fr.has(u"tcp_options"_s)) {
+            QString notation;
+            if (!fr.string(u"tcp_options"_s, notation) ||
+                !readOptions(fr, u"tcp_options"_s, notation, fp))
+                return std::nullopt;
+            e.known |= KnownOptions | KnownMss | KnownWscale;
+        }
+        if (fr.has(u"quirks"_s)) {
+            QString quirks;
+            if (!fr.string(u"quirks"_s, quirks))
+                return std::nullopt;
+            if (!parseQuirks(quirks, fp.quirks)) {
+                fr.fail(u"quirks"_s, u"unknown quirk in \"%1\" (known: %2)"_s.arg(
+                                         quirks, QString::fromStdString(quirksString(~0u))));
+                return std::nullopt;
+            }
+            e.known |= KnownQuirks;
+        }
+        if (e.known & KnownDf) {
+            if (fp.ip_df)
+                fp.quirks |= QuirkDf;
+            else
+                fp.quirks &= ~static_cast<uint32_t>(QuirkDf);
+        }
+        db.entries.push_back(std::move(e));
+    }
+    return db;
+}
+
+// zardaxt's option letters beyond ours: K = SACK (5), J = 6, F = 7, P = 9, R = 10, U<n> = kind n.
+bool zardaxtOptions(const QString& text, QString& notation)
+{
+    notation.clear();
+    for (const QString& token : text.split(u',', Qt::SkipEmptyParts)) {
+        const QChar c = token.at(0);
+        const QString rest = token.mid(1);
+        int kind = -1;
+        switch (c.unicode()) {
+        case 'E': case 'N': case 'S': case 'T':
+            if (!rest.isEmpty())
+                return false;
+            notation += token;
+            break;
+        case 'M': case 'W':
+            notation += token;
+            break;
+        case 'K': kind = 5; break;
+        case 'J': kind = 6; break;
+        case 'F': kind = 7; break;
+        case 'P': kind = 9; break;
+        case 'R': kind = 10; break;
+        case 'U': {
+            bool ok = false;
+            kind = rest.toInt(&ok);
+            if (!ok || kind < 0 || kind > 255)
+                return false;
+            break;
+        }
+        default:
+            return false;
+        }
+        if (kind >= 0) {
+            if (c != u'U' && !rest.isEmpty())
+                return false;
+            notation += u'K' + QString::number(kind);
+        }
+        notation += u',';
+    }
+    return true;
+}
+
+std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& origin, QString* error)
+{
+    const QString file = QFileInfo(origin).fileName();
+    Database db;
+    db.name = file;
+    db.description = u"zardaxt JSON database imported from %1"_s.arg(file);
+    db.entries.reserve(list.size());
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        const QString where = u"%1: entry %2"_s.arg(origin).arg(i);
+        if (!list.at(i).isObject()) {
+            if (error)
+                *error = u"%1: expected an object, got %2"_s.arg(where,
+                                                                FieldReader::describe(list.at(i)));
+            return std::nullopt;
+        }
+        const QJsonObject obj = list.at(i).toObject();
+        FieldReader r(obj, where, error);
+        DbEntry e;
+        e.id = u"%1-%2"_s.arg(QFileInfo(origin).completeBaseName()).arg(i);
+        e.known = KnownDf | KnownMf | KnownWindow | KnownFlags | KnownHeaderLength | KnownOptions |
+                  KnownMss | KnownWscale | KnownAck | KnownUrp;
+        Fingerprint& fp = e.fp;
+        qint64 v = 0;
+        if (!r.integer(u"ip_df"_s, 0, 1, v))
+            return std::nullopt;
+        fp.ip_df = v;
+        if (fp.ip_df)
+            fp.quirks |= QuirkDf;
+        if (!r.integer(u"ip_mf"_s, 0, 1, v))
+            return std::nullopt;
+        fp.ip_mf = v;
+        if (!r.integer(u"tcp_window_size"_s, 0, 65535, v))
+            return std::nullopt;
+        fp.tcp_window_size = static_cast<uint16_t>(v);
+        if (!r.integer(u"tcp_flags"_s, 0, 0xfff, v))
+            return std::nullopt;
+        fp.tcp_flags = static_cast<uint16_t>(v);
+        if (!r.integer(u"tcp_ack"_s, 0, 0xffffffffLL, v))
+            return std::nullopt;
+        fp.tcp_ack = static_cast<uint32_t>(v);
+        if (!r.integer(u"tcp_urp"_s, 0, 0xffff, v))
+            return std::nullopt;
+        fp.tcp_urp = static_cast<uint16_t>(v);
+        // The raw data-offset byte: the header length in 32-bit words sits in the upper nibble.
+        if (!r.integer(u"tcp_header_length"_s, 0, 255, v))
+            return std::nullopt;
+        if ((v & 0x0f) != 0 || (v >> 4) < 5) {
+            r.fail(u"tcp_header_length"_s,
+                   u"%1 is not a data-offset byte (expected 80 to 240 in steps of 16)"_s.arg(v));
+            return std::nullopt;
+        }
+        fp.tcp_header_length = static_cast<uint8_t>((v >> 4) * 4);
+        QString options;
+        if (!r.string(u"tcp_options"_s, options))
+            return std::nullopt;
+        QString notation;
+        if (!zardaxtOptions(options, notation)) {
+            r.fail(u"tcp_options"_s, u"bad option notation \"%1\""_s.arg(options));
+            return std::nullopt;
+        }
+        if (!readOptions(r, u"tcp_options"_s, notation, fp))
+            return std::nullopt;
+        if (r.has(u"tcp_mss"_s)) {
+            if (!r.integer(u"tcp_mss"_s, 0, 65535, v))
+                return std::nullopt;
+            if (v != fp.tcp_mss) {
+                r.fail(u"tcp_mss"_s, u"%1 disagrees with the options \"%2\""_s.arg(v).arg(options));
+                return std::nullopt;
+            }
+        }
+        if (r.has(u"tcp_window_scaling"_s)) {
+            if (!r.integer(u"tcp_window_scaling"_s, 0, 255, v))
+                return std::nullopt;
+            if (v != fp.tcp_window_scaling) {
+                r.fail(u"tcp_window_scaling"_s,
+                       u"%1 disagrees with the options \"%2\""_s.arg(v).arg(options));
+                return std::nullopt;
+            }
+        }
+        // tcp_timestamp is an integer, or null / "" when the SYN had no timestamp option.
+        const QJsonValue ts = obj.value(u"tcp_timestamp"_s);
+        if (ts.isDouble()) {
+            if (!r.integer(u"tcp_timestamp"_s, 0, 0xffffffffLL, v))
+                return std::nullopt;
+            fp.tcp_timestamp = static_cast<uint32_t>(v);
+            e.known |= KnownTimestampValue;
+            if (fp.tcp_timestamp == 0 && fp.tcp_has_timestamp)
+                fp.quirks |= QuirkTsValZero;
+        } else if (obj.contains(u"tcp_timestamp"_s) &&
+                   !(ts.isNull() || (ts.isString() && ts.toString().isEmpty()))) {
+            r.fail(u"tcp_timestamp"_s, u"expected an integer, null or \"\", got %1"_s.arg(
+                                           FieldReader::describe(ts)));
+            return std::nullopt;
+        }
+        const QJsonValue echo = obj.value(u"tcp_timestamp_echo_reply"_s);
+        if (echo.isDouble()) {
+            if (!r.integer(u"tcp_timestamp_echo_reply"_s, 0, 0xffffffffLL, v))
+                return std::nullopt;
+            fp.tcp_timestamp_echo_reply = static_cast<uint32_t>(v);
+        } else if (!echo.isUndefined() &&
+                   !(echo.isNull() || (echo.isString() && echo.toString().isEmpty()))) {
+            r.fail(u"tcp_timestamp_echo_reply"_s, u"expected an integer, null or \"\", got %1"_s.arg(
+                                                      FieldReader::describe(echo)));
+            return std::nullopt;
+        }
+        if (r.has(u"ip_ttl"_s)) {
+            if (!r.integer(u"ip_ttl"_s, 1, 255, v))
+                return std::nullopt;
+            // Stored as the initial TTL like every SynScope entry; the observed one goes to notes.
+            fp.ip_ttl = static_cast<uint8_t>(estimateHops(static_cast<uint8_t>(v)).initial_ttl);
+            e.known |= KnownTtl;
+            e.label.notes = u"observed TTL %1. "_s.arg(v);
+        }
+        const QJsonObject os = obj.value(u"os"_s).toObject();
+        e.label.os_name = os.value(u"name"_s).toString();
+        e.label.os_class = e.label.os_name;
+        e.label.version = os.value(u"version"_s).toString();
+        const QString versionName = os.value(u"versionName"_s).toString();
+        if (!versionName.isEmpty())
+            e.label.version += u" ("_s + versionName + u')';
+        const QJsonObject platform = obj.value(u"platform"_s).toObject();
+        QStringList device;
+        for (const QString& key : {u"type"_s, u"vendor"_s, u"model"_s})
+            if (!platform.value(key).toString().isEmpty())
+                device << platform.value(key).toString();
+        e.label.device = device.join(u' ');
+        const QString ua = obj.value(u"navigatorUserAgent"_s).toString();
+        if (!ua.isEmpty())
+            e.label.notes += u"User-Agent: "_s + ua;
+        e.label.notes = e.label.notes.trimmed();
+        e.label.provenance = u"imported from %1, entry %2"_s.arg(file).arg(i);
+        db.entries.push_back(std::move(e));
+    }
+    return db;
+}
+
+} // namespace
+
+std::optional<Database> Database::parse(const QByteArray& rawContent, const QString& origin,
+                                        QString* error)
+{
+    QByteArray content = rawContent;
+    if (content.startsWith("\xEF\xBB\xBF"))
+        content.remove(0, 3);
+    const QByteArray head = content.left(4096).trimmed();
+    if (head.startsWith('{') || head.startsWith('[')) {
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(content, &pe);
+        if (pe.error != QJsonParseError::NoError) {
+            if (error)
+                *error = u"%1: line %2: not valid JSON: %3"_s.arg(origin)
+                             .arg(lineOfOffset(content, pe.offset))
+                             .arg(pe.errorString());
+            return std::nullopt;
+        }
+        if (doc.isArray())
+            return parseZardaxt(doc.array(), origin, error);
+        return parseSynScope(doc.object(), origin, error);
+    }
+    if (error)
+        *error = u"%1: unrecognized database format (expected SynScope JSON or a zardaxt JSON "
+                 u"list)"_s.arg(origin);
+    return std::nullopt;
+}
+
+std::optional<Database> Database::load(const QString& path, QString* error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = u"%1: cannot open: %2"_s.arg(path, file.errorString());
+        return std::nullopt;
+    }
+    return parse(file.readAll(), path, error);
+}
+
+Database Database::builtin()
+{
+    const QString path = u":/synscope/synscope-default.json"_s;
+    QString error;
+    std::optional<Database> db = load(path, &error);
+    if (db)
+        return std::move(*db);
+    Database empty;
+    empty.name = u"built-in (unavailable)"_s;
+    empty.description = error;
+    return empty;
+}
+
+QByteArray Database::toJson() const
+{
+    QJsonArray list;
+    for (const DbEntry& e : entries) {
+        const Fingerprint& fp = e.fp;
+        QJsonObject f;
+        if (e.known & KnownIpVersion)
+            f.insert(u"ip_version"_s, fp.ip_version);
+        if (e.known & KnownTtl)
+            f.insert(u"ip_ttl"_s, fp.ip_ttl);
+        if (e.known & KnownDf)
+            f.insert(u"ip_df"_s, fp.ip_df ? 1 : 0);
+        if (e.known & KnownMf)
+            f.insert(u"ip_mf"_s, fp.ip_mf ? 1 : 0);
+        if (e.known & KnownWindow) {
+            if (e.window_mss_multiple > 0)
+                f.insert(u"tcp_window_size"_s, u"mss*%1"_s.arg(e.window_mss_multiple));
+            else
+                f.insert(u"tcp_window_size"_s, fp.tcp_window_size);
+        }
+        if (e.known & KnownFlags)
+            f.insert(u"tcp_flags"_s, fp.tcp_flags);
+        if (e.known & KnownAck)
+            f.insert(u"tcp_ack"_s, static_cast<qint64>(fp.tcp_ack));
+        if (e.known & KnownHeaderLength)
+            f.insert(u"tcp_header_length"_s, fp.tcp_header_length);
+        if (e.known & KnownUrp)
+            f.insert(u"tcp_urp"_s, fp.tcp_urp);
+        if (e.known & KnownOptions)
+            f.insert(u"tcp_options"_s, QString::fromStdString(fp.tcpOptions()));
+        if (e.known & KnownQuirks)
+            f.insert(u"quirks"_s, QString::fromStdString(quirksString(fp.quirks)));
+        QJsonObject os{{u"name"_s, e.label.os_name}, {u"class"_s, e.label.os_class}};
+        if (!e.label.version.isEmpty())
+            os.insert(u"version"_s, e.label.version);
+        QJsonObject obj{{u"id"_s, e.id}, {u"os"_s, os}, {u"fingerprint"_s, f}};
+        if (!e.label.device.isEmpty())
+            obj.insert(u"device"_s, e.label.device);
+        if (!e.label.notes.isEmpty())
+            obj.insert(u"notes"_s, e.label.notes);
+        if (!e.label.provenance.isEmpty())
+            obj.insert(u"provenance"_s, e.label.provenance);
+        list.append(obj);
+    }
+    QJsonObject root{{u"format"_s, u"synscope-db"_s}, {u"version"_s, 1}, {u"name"_s, name},
+                     {u"description"_s, description}, {u"entries"_s, list}};
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+bool Database::save(const QString& path, QString* error) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = u"%1: cannot write: %2"_s.arg(path, file.errorString());
+        return false;
+    }
+    file.write(toJson());
+    if (!file.commit()) {
+        if (error)
+            *error = u"%1: cannot write: %2"_s.arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+} // namespace synscope

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The labelled fingerprint database: entries, labels, which fields each entry actually knows, and
+// the loaders (SynScope JSON, zardaxt 2021 JSON, p0f.fp, Satori tcp.xml) and the SynScope saver.
+#pragma once
+
+#include "fingerprint/fingerprint.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace synscope {
+
+struct Label {
+    QString os_name;     // "Linux", "Windows", "macOS", ...
+    QString os_class;    // what class averages group by; the zardaxt import uses os_name
+    QString version;
+    QString device;      // "desktop", "mobile Apple iPhone", "desktop/server", ...
+    QString notes;
+    QString provenance;  // where the entry comes from ("imported from combined.json, entry 17")
+};
+
+// Which fields of DbEntry::fp carry information. A field that is not known (absent from the source,
+// or a wildcard in p0f) is never scored by the synscope profile.
+enum KnownField : uint32_t {
+    KnownIpVersion = 1u << 0,
+    KnownTtl = 1u << 1,          // fp.ip_ttl
+    KnownDf = 1u << 2,
+    KnownMf = 1u << 3,
+    KnownWindow = 1u << 4,       // fp.tcp_window_size (or window_mss_multiple)
+    KnownFlags = 1u << 5,        // fp.tcp_flags (ECE/CWR included)
+    KnownHeaderLength = 1u << 6,
+    KnownOptions = 1u << 7,      // option layout and the MSS / wscale values written in it
+    KnownMss = 1u << 8,          // fp.tcp_mss (may be -1 = "no MSS option")
+    KnownWscale = 1u << 9,       // fp.tcp_window_scaling (may be -1 = "no window scale option")
+    KnownTimestampValue = 1u << 10, // fp.tcp_timestamp holds the sender's TSval
+    KnownQuirks = 1u << 11,      // fp.quirks lists every quirk of the source
+    KnownAck = 1u << 12,         // fp.tcp_ack
+    KnownUrp = 1u << 13,         // fp.tcp_urp
+    KnownAll = (1u << 14) - 1,
+};
+
+struct DbEntry {
+    QString id;
+    Fingerprint fp;
+    Label label;
+    uint32_t known = KnownAll;   // KnownField bits
+    // p0f "mss*k": the window is k times the MSS, whatever the MSS; 0 when the window is literal.
+    int window_mss_multiple = 0;
+};
+
+class Database {
+public:
+    QString name;
+    QString description;
+    std::vector<DbEntry> entries;
+
+    // Reads a SynScope JSON database, a zardaxt 2021 JSON list, a p0f.fp file or a Satori tcp.xml
+    // (the format is sniffed from the content). On failure: nullopt and *error names the file and
+    // the line or entry index and the field.
+    static std::optional<Database> load(const QString& path, QString* error);
+    // Parses in-memory content; `origin` names it in messages and provenance.
+    static std::optional<Database> parse(const QByteArray& content, const QString& origin,
+                                         QString* error);
+    // The default database compiled in as :/synscope/synscope-default.json. When the resource
+    // cannot be parsed the database is empty and `description` carries the error.
+    static Database builtin();
+
+    // Writes SynScope JSON (format "synscope-db", version 1).
+    bool save(const QString& path, QString* error) const;
+    QByteArray toJson() const;
+};
+
+} // namespace synscope

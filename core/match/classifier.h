@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Scores an observed fingerprint against a whole database with one profile: best score, every
+// tie, the top N entries and per-class averages. Results are cached by the profile's key.
+#pragma once
+
+#include "database/database.h"
+#include "match/profile.h"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace synscope {
+
+struct ScoredEntry {
+    int entry;           // index into Database::entries
+    double score;
+};
+
+struct ClassAverage {
+    QString os_class;
+    double average;      // sum of the class's entry scores / n (full precision)
+    int n;
+    bool averaged;       // n >= the classifier's minimum class size
+};
+
+struct Classification {
+    double max_score = 0;          // the profile's perfect score
+    double best_score = 0;
+    std::vector<int> best;         // every entry with best_score, in database order
+    std::vector<ScoredEntry> top;  // top N by score, stable (database order on ties)
+    // Averaged classes first (average descending, ties in order of first appearance), then the
+    // classes below the minimum size, same order. Entries without a class are left out.
+    std::vector<ClassAverage> averages;
+
+    // The first averaged class, or empty when no class reaches the minimum size.
+    QString bestAveragedClass() const;
+};
+
+class Classifier {
+public:
+    Classifier(const Database& db, const Profile& profile, int topN = 5, int minClassSize = 8);
+
+    // The reference stays valid until the next classify() call.
+    const Classification& classify(const Fingerprint& fp);
+    // Without the cache (one-off scoring, tests).
+    Classification classifyUncached(const Fingerprint& fp) const;
+
+    const Database& database() const { return m_db; }
+    const Profile& profile() const { return m_profile; }
+    size_t cacheSize() const { return m_cache.size(); }
+    uint64_t cacheHits() const { return m_hits; }
+    uint64_t cacheMisses() const { return m_misses; }
+
+    static constexpr size_t kMaxCacheEntries = 100000;
+
+private:
+    // Entries whose scored fields (and known bits) are identical score identically: each group is
+    // scored once per new observation.
+    struct Group {
+        Profile::Features features;
+        std::vector<int> members;   // database order
+    };
+
+    const Database& m_db;
+    const Profile& m_profile;
+    int m_topN;
+    int m_minClassSize;
+    std::vector<Group> m_groups;
+    std::vector<int> m_groupOf;        // entry -> group
+    std::vector<QString> m_classes;    // distinct classes in order of first appearance
+    std::vector<int> m_classOf;        // entry -> class index, -1 without a class
+    std::vector<int> m_classSize;
+    std::unordered_map<std::string, Classification> m_cache;
+    uint64_t m_hits = 0;
+    uint64_t m_misses = 0;
+};
+
+} // namespace synscope

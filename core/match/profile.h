@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Scoring profiles: how well one observed fingerprint matches one database entry, field by field.
+// "classic" reproduces zardaxt 2021's makeOsGuess scoring; "synscope" (the default) scores
+// path-independent features and only the fields an entry knows. docs/SCORING.md explains both.
+#pragma once
+
+#include "database/database.h"
+
+#include <QString>
+#include <QStringView>
+
+#include <string>
+#include <vector>
+
+namespace synscope {
+
+struct FieldScore {
+    QString field;       // "ip_df", "tcp_options", ...
+    QString observed;    // value text of the observed fingerprint
+    QString expected;    // value text of the database entry ("?" when unknown there)
+    double weight;       // what a match is worth (after normalization)
+    double points;       // what this field scored
+};
+
+enum class ScoredField {
+    IpVersion,        // 4 / 6
+    Df,               // IPv4 don't-fragment
+    Mf,               // more-fragments
+    Window,           // raw window size
+    WindowMss,        // window equal, or window == k*MSS with the same k on both sides
+    Flags,            // all TCP flag bits
+    HeaderLength,     // TCP header bytes
+    Mss,              // MSS value (absent == absent)
+    ClassicOptions,   // notation equal: full weight; else same token letters: 2/3 of it
+    OptionLayout,     // option kinds in order, NOP/EOL included
+    InitialTtl,       // 32 / 64 / 128 / 255
+    WindowScale,      // shift (absent == absent)
+    Timestamp,        // timestamp option present
+    Sack,             // SACK-permitted present
+    Ecn,              // ECN setup (ECE+CWR on a SYN, ECE on a SYN+ACK) or ECN bits in IP
+    Quirks,           // p0f quirks other than df/ecn, compared as a set
+};
+QString scoredFieldName(ScoredField f);
+
+struct FieldWeight {
+    ScoredField field;
+    double weight;
+};
+
+class Profile {
+public:
+    // The comparable values of one side (observation or entry), computed once.
+    struct Features {
+        uint32_t known = KnownAll;
+        int ip_version = 4;
+        int initial_ttl = 0;
+        int ttl = 0;
+        bool df = false, mf = false;
+        int window = 0;
+        int window_multiple = 0;   // k when window == k*MSS, else 0
+        int flags = 0;
+        int header_length = 0;
+        int mss = -1;
+        int wscale = -1;
+        bool timestamp = false, sack = false, ecn = false;
+        uint32_t quirks = 0;       // without df/ecn
+        std::string notation;      // "M1460,S,T,N,W7,"
+        std::string layout;        // "MSTNW"
+    };
+
+    // normalize: fields unknown in the entry count nothing toward the maximum and the sum is
+    // scaled to maxScore; otherwise unknown fields just score 0.
+    Profile(QString name, QString description, std::vector<FieldWeight> weights, double maxScore,
+            bool normalize);
+
+    static const Profile& classic();
+    static const Profile& synscope();
+    static const Profile* byName(QStringView name);   // nullptr for an unknown name
+    static std::vector<const Profile*> all();
+
+    QString name() const { return m_name; }
+    QString description() const { return m_description; }
+    double maxScore() const { return m_maxScore; }
+    bool normalizes() const { return m_normalize; }
+    const std::vector<FieldWeight>& weights() const { return m_weights; }
+
+    static Features features(const Fingerprint& fp);
+    static Features features(const DbEntry& entry);
+
+    double score(const Fingerprint& fp, const DbEntry& entry) const;
+    double score(const Features& observed, const Features& entry) const;
+    std::vector<FieldScore> explain(const Fingerprint& fp, const DbEntry& entry) const;
+
+    // The observed values this profile looks at, as bytes: equal keys always score equally.
+    std::string observationKey(const Features& observed) const;
+    // The same for an entry (known bits included): entries with equal keys score equally.
+    std::string entryKey(const Features& entry) const;
+
+private:
+    double rawPoints(ScoredField f, double weight, const Features& o, const Features& e) const;
+
+    QString m_name;
+    QString m_description;
+    std::vector<FieldWeight> m_weights;
+    double m_maxScore;
+    bool m_normalize;
+};
+
+} // namespace synscope
