@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// synscope-capture: the only SynScope binary that needs cap_net_raw,cap_net_admin. It opens one
+// interface, applies a BPF filter, writes a pcap stream on stdout and framed status messages on
+// stderr (ui/capture/helper_protocol.h). libpcap only, so the privileged code stays small.
+#include "capture/helper_protocol.h"
+
+#include <pcap/pcap.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <poll.h>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+using synscope::helper::MessageKind;
+
+pcap_t* g_pcap = nullptr;          // only for the signal handler's pcap_breakloop
+volatile sig_atomic_t g_stop = 0;
+
+void onSignal(int)
+{
+    g_stop = 1;
+    if (g_pcap)
+        pcap_breakloop(g_pcap);
+}
+
+void sendMessage(MessageKind kind, const std::string& payload)
+{
+    const std::string frame = synscope::helper::encodeMessage(kind, payload);
+    size_t done = 0;
+    while (done < frame.size()) {
+        const ssize_t n = ::write(STDERR_FILENO, frame.data() + done, frame.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        done += static_cast<size_t>(n);
+    }
+}
+
+std::string programPath(const char* argv0)
+{
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0)
+        return std::string(buf, static_cast<size_t>(n));
+    return argv0;
+}
+
+void usage(const char* argv0)
+{
+    std::fprintf(stderr,
+                 "usage: %s -i IFACE [-f FILTER] [-s SNAPLEN]\n"
+                 "       %s --list\n"
+                 "Writes a pcap stream on stdout and framed status messages on stderr.\n",
+                 argv0, argv0);
+}
+
+int listInterfaces()
+{
+    pcap_if_t* all = nullptr;
+    char err[PCAP_ERRBUF_SIZE] = {};
+    if (pcap_findalldevs(&all, err) != 0) {
+        std::fprintf(stderr, "cannot list interfaces: %s\n", err);
+        return synscope::helper::kExitError;
+    }
+    // One line per interface: name TAB description TAB flags (up,running,loopback).
+    for (pcap_if_t* d = all; d; d = d->next) {
+        std::string flags;
+        if (d->flags & PCAP_IF_UP)
+            flags += "up,";
+        if (d->flags & PCAP_IF_RUNNING)
+            flags += "running,";
+        if (d->flags & PCAP_IF_LOOPBACK)
+            flags += "loopback,";
+        if (!flags.empty())
+            flags.pop_back();
+        std::printf("%s\t%s\t%s\n", d->name, d->description ? d->description : "", flags.c_str());
+    }
+    pcap_freealldevs(all);
+    return synscope::helper::kExitOk;
+}
+
+bool sendStats(pcap_t* p)
+{
+    pcap_stat st{};
+    if (pcap_stats(p, &st) != 0)
+        return false;
+    sendMessage(MessageKind::Drops,
+                synscope::helper::encodeDrops({st.ps_recv, st.ps_drop, st.ps_ifdrop}));
+    return true;
+}
+
+double monotonicSeconds()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::string iface;
+    std::string filter;
+    int snaplen = 262144;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--list")
+            return listInterfaces();
+        if ((a == "-i" || a == "-f" || a == "-s") && i + 1 < argc) {
+            const char* v = argv[++i];
+            if (a == "-i") {
+                iface = v;
+            } else if (a == "-f") {
+                filter = v;
+            } else {
+                char* end = nullptr;
+                const long n = std::strtol(v, &end, 10);
+                if (*end != '\0' || n < 64 || n > 262144) {
+                    std::fprintf(stderr, "bad snaplen '%s': expected 64..262144\n", v);
+                    return synscope::helper::kExitUsage;
+                }
+                snaplen = static_cast<int>(n);
+            }
+        } else if (a == "-h" || a == "--help") {
+            usage(argv[0]);
+            return synscope::helper::kExitOk;
+        } else {
+            usage(argv[0]);
+            return synscope::helper::kExitUsage;
+        }
+    }
+    if (iface.empty()) {
+        usage(argv[0]);
+        return synscope::helper::kExitUsage;
+    }
+
+    char err[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_create(iface.c_str(), err);
+    if (!p) {
+        sendMessage(MessageKind::Error, "Cannot open interface " + iface + ": " + err);
+        return synscope::helper::kExitError;
+    }
+    pcap_set_snaplen(p, snaplen);
+    pcap_set_promisc(p, 1);
+    pcap_set_timeout(p, 100);
+    const int rc = pcap_activate(p);
+    if (rc < 0) {
+        const std::string detail = pcap_geterr(p);
+        pcap_close(p);
+        if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
+            sendMessage(MessageKind::PermissionDenied,
+                        "No permission to capture on " + iface + " (" + detail
+                            + "). Grant capture rights to the helper with: sudo setcap "
+                              "cap_net_raw,cap_net_admin=eip "
+                            + programPath(argv[0]) + " (or run as root).");
+            return synscope::helper::kExitPermission;
+        }
+        if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+            sendMessage(MessageKind::Error, "No such interface: " + iface + " (" + detail + ")");
+            return synscope::helper::kExitError;
+        }
+        sendMessage(MessageKind::Error, "Cannot capture on " + iface + ": " + detail);
+        return synscope::helper::kExitError;
+    }
+
+    if (!filter.empty()) {
+        bpf_program prog{};
+        if (pcap_compile(p, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            sendMessage(MessageKind::BadFilter, pcap_geterr(p));
+            pcap_close(p);
+            return synscope::helper::kExitBadFilter;
+        }
+        const int set = pcap_setfilter(p, &prog);
+        pcap_freecode(&prog);
+        if (set != 0) {
+            sendMessage(MessageKind::Error, std::string("Cannot apply the filter: ") + pcap_geterr(p));
+            pcap_close(p);
+            return synscope::helper::kExitError;
+        }
+    }
+
+    // A reader that went away must end the helper, not kill it mid-write with SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
+    pcap_dumper_t* dumper = pcap_dump_fopen(p, stdout);
+    if (!dumper) {
+        sendMessage(MessageKind::Error, std::string("Cannot write the pcap stream: ") + pcap_geterr(p));
+        pcap_close(p);
+        return synscope::helper::kExitError;
+    }
+    pcap_dump_flush(dumper);
+
+    g_pcap = p;
+    struct sigaction sa {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+
+    sendMessage(MessageKind::Started, std::to_string(pcap_datalink(p)) + ' ' + iface);
+
+    // Non-blocking reads behind poll(): a blocking pcap_dispatch may not return while the link is
+    // quiet (TPACKET_V3 keeps an empty block), and drop counts are due every second regardless.
+    const int fd = pcap_get_selectable_fd(p);
+    if (fd >= 0 && pcap_setnonblock(p, 1, err) != 0) {
+        sendMessage(MessageKind::Error, std::string("Cannot switch to non-blocking reads: ") + err);
+        pcap_dump_close(dumper);
+        pcap_close(p);
+        return synscope::helper::kExitError;
+    }
+
+    int exitCode = synscope::helper::kExitOk;
+    double lastStats = monotonicSeconds();
+    while (!g_stop) {
+        if (fd >= 0) {
+            pollfd pfd{fd, POLLIN, 0};
+            if (::poll(&pfd, 1, 250) < 0 && errno != EINTR) {
+                sendMessage(MessageKind::Error, std::string("poll failed: ") + std::strerror(errno));
+                exitCode = synscope::helper::kExitError;
+                break;
+            }
+        }
+        const int n = pcap_dispatch(p, -1, pcap_dump, reinterpret_cast<u_char*>(dumper));
+        if (n == PCAP_ERROR_BREAK)
+            break;
+        if (n == PCAP_ERROR) {
+            sendMessage(MessageKind::Error, std::string("Capture failed: ") + pcap_geterr(p));
+            exitCode = synscope::helper::kExitError;
+            break;
+        }
+        if (n > 0 && pcap_dump_flush(dumper) != 0) {
+            // The reader closed the pipe: nothing left to capture for.
+            exitCode = synscope::helper::kExitError;
+            break;
+        }
+        const double now = monotonicSeconds();
+        if (now - lastStats >= 1.0) {
+            sendStats(p);
+            lastStats = now;
+        }
+    }
+    g_pcap = nullptr;
+    sendStats(p);
+    pcap_dump_flush(dumper);
+    pcap_dump_close(dumper);   // closes stdout
+    pcap_close(p);
+    return exitCode;
+}
