@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Profiles and the classifier: the seed's two examples, the synscope profile's normalization and
+// path-independent fields, explanations that add up, the cache, and leave-one-out accuracy.
+#include "database/database.h"
+#include "match/classifier.h"
+#include "match/evaluate.h"
+#include "match/profile.h"
+
+#include <QFile>
+#include <QTest>
+
+#include <cmath>
+#include <numeric>
+
+using namespace synscope;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString combinedPath()
+{
+    return QStringLiteral(SYNSCOPE_SHARED_DIR) + u"/data/zardaxt-2021/combined.json"_s;
+}
+
+std::optional<Database> loadCombined()
+{
+    if (!QFile::exists(combinedPath()))
+        return std::nullopt;
+    QString error;
+    std::optional<Database> db = Database::load(combinedPath(), &error);
+    if (!db)
+        qWarning("%s", qPrintable(error));
+    return db;
+}
+
+Fingerprint makeFp(int ttl, bool df, int window, const char* options, int headerLength = 40)
+{
+    Fingerprint fp;
+    fp.ip_ttl = static_cast<uint8_t>(ttl);
+    fp.ip_df = df;
+    fp.tcp_window_size = static_cast<uint16_t>(window);
+    fp.tcp_flags = TcpSyn;
+    fp.tcp_header_length = static_cast<uint8_t>(headerLength);
+    if (!fp.setTcpOptions(options))
+        qFatal("bad notation in test: %s", options);
+    if (df)
+        fp.quirks |= QuirkDf;
+    return fp;
+}
+
+DbEntry makeEntry(const Fingerprint& fp, const QString& cls, uint32_t known = KnownAll)
+{
+    DbEntry e;
+    e.id = cls.toLower();
+    e.fp = fp;
+    e.label.os_name = cls;
+    e.label.os_class = cls;
+    e.known = known;
+    return e;
+}
+
+double explainSum(const Profile& p, const Fingerprint& fp, const DbEntry& e)
+{
+    double sum = 0;
+    for (const FieldScore& f : p.explain(fp, e))
+        sum += f.points;
+    return sum;
+}
+
+} // namespace
+
+class TestMatch : public QObject {
+    Q_OBJECT
+private slots:
+    void profilesByName()
+    {
+        QCOMPARE(Profile::byName(u"classic"), &Profile::classic());
+        QCOMPARE(Profile::byName(u"SynScope"), &Profile::synscope());
+        QVERIFY(Profile::byName(u"nmap") == nullptr);
+        QCOMPARE(Profile::classic().maxScore(), 10.0);
+        double classicTotal = 0;
+        for (const FieldWeight& w : Profile::classic().weights())
+            classicTotal += w.weight;
+        QCOMPARE(classicTotal, Profile::classic().maxScore());
+    }
+
+    void seedExamples_data()
+    {
+        QTest::addColumn<QString>("profile");
+        QTest::addColumn<bool>("df");
+        QTest::addColumn<int>("window");
+        QTest::addColumn<QString>("options");
+        QTest::addColumn<QString>("expected");
+        for (const QString& p : {u"classic"_s, u"synscope"_s}) {
+            QTest::addRow("ubuntu 18.04, %s", qPrintable(p))
+                << p << true << 29200 << u"M1412,S,T,N,W7,"_s << u"Linux"_s;
+            QTest::addRow("android 9, %s", qPrintable(p))
+                << p << false << 65535 << u"M1412,S,T,N,W9,"_s << u"Android"_s;
+        }
+    }
+    void seedExamples()
+    {
+        const std::optional<Database> db = loadCombined();
+        if (!db)
+            QSKIP("shared corpus absent: SYNSCOPE_SHARED_DIR/data/zardaxt-2021/combined.json");
+        QFETCH(QString, profile);
+        QFETCH(bool, df);
+        QFETCH(int, window);
+        QFETCH(QString, options);
+        QFETCH(QString, expected);
+        const Fingerprint fp = makeFp(64, df, window, options.toLatin1().constData());
+        Classifier classifier(*db, *Profile::byName(profile));
+        const Classification& c = classifier.classify(fp);
+        QVERIFY(!c.best.empty());
+        QCOMPARE(db->entries[c.best.front()].label.os_class, expected);
+        QCOMPARE(c.bestAveragedClass(), expected);
+    }
+
+    // Grouping identical entries must not change anything against scoring every entry.
+    void groupedScoringEqualsBruteForce()
+    {
+        const std::optional<Database> db = loadCombined();
+        if (!db)
+            QSKIP("shared corpus absent: SYNSCOPE_SHARED_DIR/data/zardaxt-2021/combined.json");
+        for (const Profile* p : Profile::all()) {
+            const Classifier classifier(*db, *p, 7);
+            for (size_t o = 0; o < db->entries.size(); o += 13) {
+                const Fingerprint& fp = db->entries[o].fp;
+                std::vector<double> s;
+                for (const DbEntry& e : db->entries)
+                    s.push_back(p->score(fp, e));
+                std::vector<int> order(s.size());
+                std::iota(order.begin(), order.end(), 0);
+                std::stable_sort(order.begin(), order.end(),
+                                 [&](int a, int b) { return s[a] > s[b]; });
+                const Classification c = classifier.classifyUncached(fp);
+                QCOMPARE(c.best_score, s[order.front()]);
+                for (size_t k = 0; k < c.top.size(); ++k)
+                    QCOMPARE(c.top[k].entry, order[k]);
+                std::vector<int> ties;
+                for (size_t i = 0; i < s.size(); ++i)
+                    if (s[i] == c.best_score)
+                        ties.push_back(static_cast<int>(i));
+                QVERIFY(c.best == ties);
+            }
+        }
+    }
+
+    void synscopeExplainSumsToScore()
+    {
+        const std::optional<Database> db = loadCombined();
+        if (!db)
+            QSKIP("shared corpus absent: SYNSCOPE_SHARED_DIR/data/zardaxt-2021/combined.json");
+        const Profile& p = Profile::synscope();
+        for (const DbEntry& o : db->entries) {
+            for (const DbEntry& e : db->entries) {
+                const double s = p.score(o.fp, e);
+                QVERIFY(s >= 0 && s <= p.maxScore() + 1e-9);
+                QVERIFY(std::abs(explainSum(p, o.fp, e) - s) < 1e-9);
+            }
+            QVERIFY(std::abs(p.score(o.fp, o) - p.maxScore()) < 1e-9);
+        }
+    }
+
+    void unknownFieldsAreNotScored()
+    {
+        const Fingerprint entryFp = makeFp(64, true, 29200, "M1460,S,T,N,W7,");
+        const DbEntry noTtl = makeEntry(entryFp, u"Linux"_s, KnownAll & ~KnownTtl);
+        const Profile& p = Profile::synscope();
+        // A Windows-like TTL does not cost anything when the entry does not know its TTL...
+        QCOMPARE(p.score(makeFp(117, true, 29200, "M1460,S,T,N,W7,"), noTtl), p.maxScore());
+        // ...but does when it does.
+        const DbEntry withTtl = makeEntry(entryFp, u"Linux"_s);
+        QVERIFY(p.score(makeFp(117, true, 29200, "M1460,S,T,N,W7,"), withTtl) < p.maxScore());
+        const std::vector<FieldScore> ex = p.explain(makeFp(117, true, 29200, "M1460,S,T,N,W7,"),
+                                                     noTtl);
+        const auto ttl = std::find_if(ex.begin(), ex.end(), [](const FieldScore& f) {
+            return f.field == u"initial TTL"_s;
+        });
+        QVERIFY(ttl != ex.end());
+        QCOMPARE(ttl->expected, u"?"_s);
+        QCOMPARE(ttl->weight, 0.0);
+        double weights = 0;
+        for (const FieldScore& f : ex)
+            weights += f.weight;
+        QVERIFY(std::abs(weights - p.maxScore()) < 1e-9);
+    }
+
+    void pathIndependentFields_data()
+    {
+        QTest::addColumn<int>("ttl");
+        QTest::addColumn<int>("window");
+        QTest::addColumn<QString>("options");
+        QTest::addColumn<bool>("synscopePerfect");
+        QTest::addColumn<bool>("classicPerfect");
+        // Entry: Linux, TTL 64, window 20 x 1460, MSS 1460.
+        QTest::newRow("identical") << 64 << 29200 << u"M1460,S,T,N,W7,"_s << true << true;
+        QTest::newRow("12 hops") << 52 << 29200 << u"M1460,S,T,N,W7,"_s << true << true;
+        QTest::newRow("PPPoE MSS, window still 20xMSS")
+            << 60 << 28240 << u"M1412,S,T,N,W7,"_s << false << false;
+        QTest::newRow("other window scale") << 64 << 29200 << u"M1460,S,T,N,W8,"_s << false << false;
+        QTest::newRow("Windows TTL") << 128 << 29200 << u"M1460,S,T,N,W7,"_s << false << true;
+    }
+    void pathIndependentFields()
+    {
+        QFETCH(int, ttl);
+        QFETCH(int, window);
+        QFETCH(QString, options);
+        const DbEntry entry = makeEntry(makeFp(64, true, 29200, "M1460,S,T,N,W7,"), u"Linux"_s);
+        const Fingerprint fp = makeFp(ttl, true, window, options.toLatin1().constData());
+        const double synscope = Profile::synscope().score(fp, entry);
+        const double classic = Profile::classic().score(fp, entry);
+        QTEST(synscope == Profile::synscope().maxScore(), "synscopePerfect");
+        QTEST(classic == Profile::classic().maxScore(), "classicPerfect");
+        if (options == u"M1412,S,T,N,W7,"_s) {
+            // Only the (tie-breaking) MSS differs for synscope; classic loses window, MSS, options.
+            QVERIFY(synscope > 9.5);
+            QCOMPARE(classic, 10.0 - 1.5 - 1.5 - 1.0);
+        }
+    }
+
+    void dfIsNotScoredForIpv6()
+    {
+        Fingerprint v6 = makeFp(64, false, 28800, "M1440,S,T,N,W7,");
+        v6.ip_version = 6;
+        DbEntry entry = makeEntry(makeFp(64, true, 28800, "M1440,S,T,N,W7,"), u"Linux"_s);
+        QCOMPARE(Profile::synscope().score(v6, entry), Profile::synscope().maxScore());
+        v6.ip_version = 4;
+        QVERIFY(Profile::synscope().score(v6, entry) < Profile::synscope().maxScore());
+    }
+
+    void classAveragesAndMinimumSize()
+    {
+        Database db;
+        for (int i = 0; i < 3; ++i)
+            db.entries.push_back(makeEntry(makeFp(64, true, 29200, "M1460,S,T,N,W7,"), u"Linux"_s));
+        db.entries.push_back(makeEntry(makeFp(128, true, 64240, "M1460,N,W8,N,N,S,"), u"Windows"_s));
+        db.entries.push_back(makeEntry(makeFp(128, true, 64240, "M1460,N,W8,N,N,S,"), QString()));
+        Classifier classifier(db, Profile::synscope(), 2, 3);
+        const Classification& c = classifier.classify(makeFp(128, true, 64240, "M1460,N,W8,N,N,S,"));
+        QVERIFY((c.best == std::vector<int>{3, 4}));
+        QCOMPARE(c.top.size(), size_t(2));
+        QCOMPARE(c.averages.size(), size_t(2));   // the unlabelled entry is left out
+        QCOMPARE(c.averages[0].os_class, u"Linux"_s);   // averaged classes come first
+        QVERIFY(c.averages[0].averaged);
+        QCOMPARE(c.averages[0].n, 3);
+        QCOMPARE(c.averages[1].os_class, u"Windows"_s);
+        QVERIFY(!c.averages[1].averaged);
+        QCOMPARE(c.averages[1].average, 10.0);
+        QCOMPARE(c.bestAveragedClass(), u"Linux"_s);
+    }
+
+    void cacheHitsAndBound()
+    {
+        Database db;
+        db.entries.push_back(makeEntry(makeFp(64, true, 29200, "M1460,S,T,N,W7,"), u"Linux"_s));
+        db.entries.push_back(makeEntry(makeFp(128, true, 64240, "M1460,N,W8,N,N,S,"), u"Windows"_s));
+        Classifier classifier(db, Profile::synscope());
+        classifier.classify(makeFp(57, true, 29200, "M1460,S,T,N,W7,"));
+        // Same initial TTL class, same scored fields: served from the cache.
+        const Classification& again = classifier.classify(makeFp(50, true, 29200, "M1460,S,T,N,W7,"));
+        QCOMPARE(classifier.cacheHits(), uint64_t(1));
+        QCOMPARE(classifier.cacheMisses(), uint64_t(1));
+        QCOMPARE(again.best, std::vector<int>{0});
+        classifier.classify(makeFp(120, true, 29200, "M1460,S,T,N,W7,"));
+        QCOMPARE(classifier.cacheMisses(), uint64_t(2));
+
+        // Distinct windows x MSS values overflow the bound: the cache never exceeds it.
+        Fingerprint fp = makeFp(64, true, 0, "M1460,S,T,N,W7,");
+        size_t peak = 0;
+        for (int mss = 1000; mss < 1003; ++mss) {
+            fp.tcp_mss = mss;
+            for (int w = 0; w < 40000; ++w) {
+                fp.tcp_window_size = static_cast<uint16_t>(w);
+                classifier.classify(fp);
+                peak = std::max(peak, classifier.cacheSize());
+            }
+        }
+        QVERIFY(classifier.cacheMisses() > Classifier::kMaxCacheEntries);
+        QCOMPARE(peak, Classifier::kMaxCacheEntries);
+    }
+
+    // The synscope profile's weights were chosen on this measurement (docs/SCORING.md).
+    void leaveOneOutSynscopeBeatsClassic()
+    {
+        const std::optional<Database> db = loadCombined();
+        if (!db)
+            QSKIP("shared corpus absent: SYNSCOPE_SHARED_DIR/data/zardaxt-2021/combined.json");
+        const LeaveOneOutResult classic = leaveOneOut(*db, Profile::classic());
+        const LeaveOneOutResult synscope = leaveOneOut(*db, Profile::synscope());
+        qInfo("leave-one-out, best entry:  classic %d/%d (%.1f%%), synscope %d/%d (%.1f%%)",
+              classic.hits_best, classic.evaluated, 100 * classic.accuracyBest(),
+              synscope.hits_best, synscope.evaluated, 100 * synscope.accuracyBest());
+        qInfo("leave-one-out, best class average: classic %d (%.1f%%), synscope %d (%.1f%%)",
+              classic.hits_average, 100 * classic.accuracyAverage(), synscope.hits_average,
+              100 * synscope.accuracyAverage());
+        QCOMPARE(classic.evaluated + classic.skipped, 260);
+        QCOMPARE(synscope.evaluated, classic.evaluated);
+        QVERIFY(synscope.hits_best > classic.hits_best);
+        QVERIFY(synscope.hits_average >= classic.hits_average);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMatch)
+#include "test_match.moc"
