@@ -42,7 +42,7 @@ bool parseNumber(std::string_view s, int& out)
 
 std::string_view quirkName(Quirk q)
 {
-    for (int i = 0; i < QuirkCount; ++i)
+    for (int i = 0; i < int(QuirkCount); ++i)
         if (static_cast<uint32_t>(q) == (1u << i))
             return kQuirkNames[i];
     return {};
@@ -51,7 +51,7 @@ std::string_view quirkName(Quirk q)
 std::string quirksString(uint32_t quirks)
 {
     std::string out;
-    for (int i = 0; i < QuirkCount; ++i) {
+    for (int i = 0; i < int(QuirkCount); ++i) {
         if (quirks & (1u << i)) {
             if (!out.empty())
                 out += ',';

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// synscope-cli: the command-line twin of the GUI, for servers and scripts. Reads capture files or
+// a live interface, prints one block (or one JSON line) per SYN / SYN+ACK, and a summary.
+#include "capture/packet_source.h"
+#include "database/database.h"
+#include "decode/decoder.h"
+#include "match/classifier.h"
+#include "match/profile.h"
+#include "report/report.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+using namespace synscope;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// The source the SIGINT/SIGTERM handler interrupts; pcap_breakloop is safe to call from a handler.
+std::atomic<PacketSource*> g_interruptible{nullptr};
+
+void onSignal(int)
+{
+    if (PacketSource* s = g_interruptible.load())
+        s->breakLoop();
+}
+
+void write(FILE* f, const QString& text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    std::fwrite(utf8.constData(), 1, size_t(utf8.size()), f);
+}
+
+void fail(const QString& message)
+{
+    write(stderr, u"synscope-cli: "_s + message + u'\n');
+}
+
+enum class Output { Text, Json, Quiet };
+
+struct RunTotals {
+    uint64_t printed = 0;
+    bool readError = false;
+};
+
+// Reads `source` to its end (or until `limit` SYNs), classifying when a classifier is given.
+RunTotals run(PacketSource& source, Decoder& decoder, Classifier* classifier, Output output,
+              uint64_t limit, int maxGuesses)
+{
+    RunTotals totals;
+    RawPacket pkt{};
+    SynRecord rec;
+    g_interruptible.store(&source);
+    for (;;) {
+        const PacketSource::Status st = source.next(pkt);
+        if (st == PacketSource::Status::Timeout)
+            continue;
+        if (st == PacketSource::Status::End)
+            break;
+        if (st == PacketSource::Status::Error) {
+            fail(QString::fromStdString(source.errorString()));
+            totals.readError = true;
+            break;
+        }
+        if (!decoder.decode(pkt, rec) || !classifier)
+            continue;
+        const Classification& c = classifier->classify(rec.fp);
+        if (output != Output::Quiet) {
+            const ClassifiedRecord r = classifiedRecord(rec, c, classifier->database());
+            if (output == Output::Json)
+                write(stdout, QString::fromUtf8(QJsonDocument(toJson(r, maxGuesses))
+                                                    .toJson(QJsonDocument::Compact))
+                                  + u'\n');
+            else
+                write(stdout, toText(r, maxGuesses) + u'\n');
+        }
+        if (limit && ++totals.printed >= limit)
+            break;
+    }
+    g_interruptible.store(nullptr);
+    return totals;
+}
+
+QString summary(const DecodeStats& s, const PacketSource& source)
+{
+    QString out = u"packets %1, SYN %2, SYN+ACK %3, other TCP %4, not TCP %5, skipped %6\n"_s
+                      .arg(s.packets)
+                      .arg(s.syn)
+                      .arg(s.syn_ack)
+                      .arg(s.other_tcp)
+                      .arg(s.non_tcp)
+                      .arg(s.droppedTotal());
+    if (s.bad_options)
+        out += u"  records with a malformed option list: %1\n"_s.arg(s.bad_options);
+    for (size_t i = 0; i < s.dropped.size(); ++i)
+        if (s.dropped[i])
+            out += u"  skipped %1: %2\n"_s.arg(QString::fromUtf8(dropReasonName(DropReason(i))))
+                       .arg(s.dropped[i]);
+    for (const auto& [linkType, count] : s.unsupported_link_types)
+        out += u"  unsupported link type %1 (%2): %3 packets\n"_s.arg(linkTypeName(linkType))
+                   .arg(linkType)
+                   .arg(count);
+    uint64_t received = 0, dropped = 0, ifDropped = 0;
+    if (source.stats(&received, &dropped, &ifDropped))
+        out += u"  capture: received %1, dropped by kernel %2, dropped by interface %3\n"_s
+                   .arg(received)
+                   .arg(dropped)
+                   .arg(ifDropped);
+    return out;
+}
+
+// --bench: the same file read twice in one process, decode only and decode + classify, so the
+// figures exclude start-up and database loading.
+int bench(const QString& path, const Database& db, const Profile& profile)
+{
+    struct Pass {
+        const char* name;
+        bool classify;
+    };
+    for (const Pass pass : {Pass{"decode", false}, Pass{"decode+classify", true}}) {
+        std::string error;
+        auto source = PacketSource::openFile(path.toStdString(), &error);
+        if (!source) {
+            fail(QString::fromStdString(error));
+            return 2;
+        }
+        Decoder decoder;
+        Classifier classifier(db, profile);
+        QElapsedTimer timer;
+        timer.start();
+        const RunTotals t = run(*source, decoder, pass.classify ? &classifier : nullptr,
+                                Output::Quiet, 0, 3);
+        const double seconds = double(timer.nsecsElapsed()) / 1e9;
+        if (t.readError)
+            return 1;
+        const DecodeStats& s = decoder.stats();
+        const uint64_t syns = s.syn + s.syn_ack;
+        write(stdout, u"%1: %2 packets, %3 SYN/SYN+ACK in %4 s: %5 SYN/s, %6 packets/s\n"_s
+                          .arg(QString::fromLatin1(pass.name))
+                          .arg(s.packets)
+                          .arg(syns)
+                          .arg(seconds, 0, 'f', 3)
+                          .arg(qint64(double(syns) / seconds))
+                          .arg(qint64(double(s.packets) / seconds)));
+        if (pass.classify)
+            write(stdout, u"  classifier cache: %1 keys, %2 hits, %3 misses\n"_s
+                              .arg(classifier.cacheSize())
+                              .arg(classifier.cacheHits())
+                              .arg(classifier.cacheMisses()));
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"synscope-cli"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Passive TCP/IP fingerprinting: which OS sent each SYN and SYN+ACK, hop distance, MTU "
+        "and tunnels."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption readOpt({u"r"_s, u"read"_s}, u"Read packets from a pcap/pcapng file."_s,
+                                     u"file"_s);
+    const QCommandLineOption ifaceOpt({u"i"_s, u"interface"_s}, u"Capture live on an interface."_s,
+                                      u"iface"_s);
+    const QCommandLineOption filterOpt({u"f"_s, u"filter"_s},
+                                       u"Capture filter (BPF) for -i; default: TCP SYN and SYN+ACK."_s,
+                                       u"filter"_s);
+    const QCommandLineOption dbOpt(u"db"_s, u"Fingerprint database (SynScope JSON, zardaxt JSON, "
+                                            "p0f.fp, Satori tcp.xml); default: the built-in one."_s,
+                                   u"file"_s);
+    const QCommandLineOption profileOpt(u"profile"_s, u"Scoring profile: synscope (default) or classic."_s,
+                                        u"name"_s, u"synscope"_s);
+    const QCommandLineOption jsonOpt(u"json"_s, u"One JSON object per fingerprint per line."_s);
+    const QCommandLineOption quietOpt({u"q"_s, u"quiet"_s}, u"Print only the summary."_s);
+    const QCommandLineOption countOpt({u"c"_s, u"count"_s}, u"Stop after this many SYN/SYN+ACKs."_s,
+                                      u"n"_s);
+    const QCommandLineOption guessesOpt(u"guesses"_s, u"Best guesses to print (default 3)."_s,
+                                        u"n"_s, u"3"_s);
+    const QCommandLineOption decodeOnlyOpt(u"decode-only"_s,
+                                           u"Decode without classifying (timing the decoder)."_s);
+    const QCommandLineOption listOpt(u"list-interfaces"_s, u"List capture interfaces and exit."_s);
+    const QCommandLineOption benchOpt(u"bench"_s,
+                                      u"Time decoding and decoding+classifying of the -r file."_s);
+    parser.addOptions({readOpt, ifaceOpt, filterOpt, dbOpt, profileOpt, jsonOpt, quietOpt, countOpt,
+                       guessesOpt, decodeOnlyOpt, listOpt, benchOpt});
+    parser.process(app);
+
+    if (parser.isSet(listOpt)) {
+        std::string error;
+        const auto interfaces = listInterfaces(&error);
+        if (!error.empty()) {
+            fail(QString::fromStdString(error));
+            return 2;
+        }
+        for (const InterfaceInfo& i : interfaces) {
+            QString line = QString::fromStdString(i.name);
+            QStringList state;
+            if (i.up)
+                state << u"up"_s;
+            if (i.running)
+                state << u"running"_s;
+            if (i.loopback)
+                state << u"loopback"_s;
+            if (!state.isEmpty())
+                line += u" ["_s + state.join(u',') + u']';
+            if (!i.description.empty())
+                line += u" "_s + QString::fromStdString(i.description);
+            for (const std::string& a : i.addresses)
+                line += u" "_s + QString::fromStdString(a);
+            write(stdout, line + u'\n');
+        }
+        return 0;
+    }
+
+    if (parser.isSet(readOpt) == parser.isSet(ifaceOpt)) {
+        fail(u"give exactly one of -r FILE or -i IFACE (see --help)"_s);
+        return 2;
+    }
+    const Profile* profile = Profile::byName(parser.value(profileOpt));
+    if (!profile) {
+        fail(u"unknown profile '%1': use synscope or classic"_s.arg(parser.value(profileOpt)));
+        return 2;
+    }
+    bool ok = false;
+    const int maxGuesses = parser.value(guessesOpt).toInt(&ok);
+    if (!ok || maxGuesses < 1) {
+        fail(u"--guesses needs a positive number"_s);
+        return 2;
+    }
+    uint64_t limit = 0;
+    if (parser.isSet(countOpt)) {
+        limit = parser.value(countOpt).toULongLong(&ok);
+        if (!ok || limit == 0) {
+            fail(u"--count needs a positive number"_s);
+            return 2;
+        }
+    }
+
+    Database db;
+    if (parser.isSet(dbOpt)) {
+        QString error;
+        auto loaded = Database::load(parser.value(dbOpt), &error);
+        if (!loaded) {
+            fail(error);
+            return 2;
+        }
+        db = std::move(*loaded);
+    } else {
+        db = Database::builtin();
+        if (db.entries.empty()) {
+            fail(u"the built-in database could not be read: "_s + db.description);
+            return 2;
+        }
+    }
+
+    if (parser.isSet(benchOpt)) {
+        if (!parser.isSet(readOpt)) {
+            fail(u"--bench needs -r FILE"_s);
+            return 2;
+        }
+        return bench(parser.value(readOpt), db, *profile);
+    }
+
+    std::string error;
+    std::unique_ptr<PacketSource> source;
+    if (parser.isSet(readOpt)) {
+        source = PacketSource::openFile(parser.value(readOpt).toStdString(), &error);
+    } else {
+        LiveOptions live;
+        live.interface = parser.value(ifaceOpt).toStdString();
+        live.filter = parser.isSet(filterOpt) ? parser.value(filterOpt).toStdString()
+                                              : defaultLiveFilter();
+        source = PacketSource::openLive(live, &error);
+    }
+    if (!source) {
+        fail(QString::fromStdString(error));
+        return 2;
+    }
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+
+    const Output output = parser.isSet(quietOpt) ? Output::Quiet
+                          : parser.isSet(jsonOpt) ? Output::Json
+                                                  : Output::Text;
+    Decoder decoder;
+    Classifier classifier(db, *profile);
+    const RunTotals totals = run(*source, decoder, parser.isSet(decodeOnlyOpt) ? nullptr : &classifier,
+                                 output, limit, maxGuesses);
+    std::fflush(stdout);
+    // The summary goes to stderr with --json so stdout stays one JSON object per line.
+    write(output == Output::Json ? stderr : stdout,
+          u"database %1 (%2 entries), profile %3\n"_s.arg(db.name)
+                  .arg(db.entries.size())
+                  .arg(profile->name())
+              + summary(decoder.stats(), *source));
+    return totals.readError ? 1 : 0;
+}
