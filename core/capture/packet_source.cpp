@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// Files are read by our own pcap/pcapng reader rather than pcap_open_offline: libpcap 1.10 refuses
+// a pcapng whose interfaces have different link types (and reports one link type per handle),
+// while capture files in the wild mix Ethernet, cooked and raw interfaces. The reader maps the file
+// and hands out pointers into it, so a packet costs a few bounds checks and no copy. Live
+// interfaces and pcap streams on a pipe go through libpcap.
+#include "packet_source.h"
+
+#include <pcap/pcap.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace synscope {
+
+namespace {
+
+// Largest record we accept; anything bigger is a corrupt record header, not a packet.
+constexpr uint32_t kMaxRecord = 256u * 1024 * 1024;
+
+uint32_t swap32(uint32_t v) { return __builtin_bswap32(v); }
+uint16_t swap16(uint16_t v) { return __builtin_bswap16(v); }
+
+std::string quoted(const std::string& path) { return "'" + path + "'"; }
+
+class FileSource final : public PacketSource {
+public:
+    ~FileSource() override
+    {
+        if (m_map)
+            munmap(const_cast<uint8_t*>(m_data), m_size);
+    }
+
+    bool open(const std::string& path, std::string* error);
+    Status next(RawPacket& out) override;
+    std::string errorString() const override { return m_error; }
+    void breakLoop() override { m_break.store(true, std::memory_order_relaxed); }
+    int linkType() const override { return m_firstLinkType; }
+
+private:
+    struct Interface {
+        int link_type = 0;
+        uint32_t snaplen = 0;
+        uint64_t units_per_second = 1000000;   // if_tsresol, default microseconds
+        bool binary_resolution = false;
+        uint8_t resolution_exponent = 6;
+        int64_t offset_s = 0;                  // if_tsoffset
+    };
+
+    Status fail(const std::string& what);
+    Status nextPcap(RawPacket& out);
+    Status nextPcapng(RawPacket& out);
+    bool readSectionHeader(uint64_t at, uint32_t blockLen);
+    bool readInterface(const uint8_t* body, uint32_t bodyLen);
+    int64_t pcapngTime(const Interface& itf, uint64_t ts) const;
+
+    uint16_t r16(const uint8_t* p) const
+    {
+        uint16_t v;
+        std::memcpy(&v, p, 2);
+        return m_swap ? swap16(v) : v;
+    }
+    uint32_t r32(const uint8_t* p) const
+    {
+        uint32_t v;
+        std::memcpy(&v, p, 4);
+        return m_swap ? swap32(v) : v;
+    }
+
+    std::string m_path;
+    std::vector<uint8_t> m_buffer;   // when the file cannot be mapped (pipes, special files)
+    const uint8_t* m_data = nullptr;
+    uint64_t m_size = 0;
+    bool m_map = false;
+    uint64_t m_pos = 0;
+    bool m_pcapng = false;
+    bool m_swap = false;
+    bool m_nano = false;
+    int m_linkType = 0;              // classic pcap
+    uint32_t m_snaplen = 0;
+    int m_firstLinkType = -1;
+    std::vector<Interface> m_interfaces;   // pcapng, current section
+    std::string m_error;
+    bool m_failed = false;
+    std::atomic<bool> m_break{false};
+};
+
+PacketSource::Status FileSource::fail(const std::string& what)
+{
+    m_failed = true;
+    m_error = "capture file " + quoted(m_path) + ": " + what;
+    return Status::Error;
+}
+
+bool FileSource::open(const std::string& path, std::string* error)
+{
+    m_path = path;
+    const auto setError = [&](const std::string& what) {
+        if (error)
+            *error = "cannot read capture file " + quoted(path) + ": " + what;
+        return false;
+    };
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return setError(std::strerror(errno));
+    struct stat st{};
+    if (fstat(fd, &st) != 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        return setError(why);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        return setError("it is a directory");
+    }
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            m_data = static_cast<const uint8_t*>(p);
+            m_size = static_cast<uint64_t>(st.st_size);
+            m_map = true;
+            madvise(p, m_size, MADV_SEQUENTIAL);
+        }
+    }
+    if (!m_map) {
+        uint8_t chunk[65536];
+        for (;;) {
+            const ssize_t n = ::read(fd, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                const std::string why = std::strerror(errno);
+                ::close(fd);
+                return setError(why);
+            }
+            if (n == 0)
+                break;
+            m_buffer.insert(m_buffer.end(), chunk, chunk + n);
+        }
+        m_data = m_buffer.data();
+        m_size = m_buffer.size();
+    }
+    ::close(fd);
+
+    if (m_size < 4)
+        return setError("too short to be a pcap or pcapng file (" + std::to_string(m_size) + " bytes)");
+    uint32_t magic;
+    std::memcpy(&magic, m_data, 4);
+    if (magic == 0x0a0d0d0a) {
+        m_pcapng = true;
+        if (m_size < 28)
+            return setError("truncated pcapng section header");
+        uint32_t bom;
+        std::memcpy(&bom, m_data + 8, 4);
+        if (bom == 0x1a2b3c4d)
+            m_swap = false;
+        else if (bom == 0x4d3c2b1a)
+            m_swap = true;
+        else
+            return setError("pcapng section header has an invalid byte-order magic");
+        const uint32_t len = r32(m_data + 4);
+        if (!readSectionHeader(0, len)) {
+            if (error)
+                *error = "cannot read capture file " + quoted(path) + ": " + m_error;
+            return false;
+        }
+        return true;
+    }
+
+    switch (magic) {
+    case 0xa1b2c3d4: break;
+    case 0xd4c3b2a1: m_swap = true; break;
+    case 0xa1b23c4d: m_nano = true; break;
+    case 0x4d3cb2a1: m_swap = true; m_nano = true; break;
+    default:
+        return setError("not a pcap or pcapng file (unknown magic number)");
+    }
+    if (m_size < 24)
+        return setError("truncated pcap file header (" + std::to_string(m_size) + " of 24 bytes)");
+    const uint16_t major = r16(m_data + 4);
+    const uint16_t minor = r16(m_data + 6);
+    if (major != 2)
+        return setError("unsupported pcap version " + std::to_string(major) + "." + std::to_string(minor));
+    m_snaplen = r32(m_data + 16);
+    const uint32_t linkField = r32(m_data + 20);
+    // Bits 16-25 are reserved and must be zero; 26-31 carry the FCS length, which the IP length
+    // makes irrelevant to us.
+    if (linkField & 0x03ff0000)
+        return setError("invalid link type field in the pcap header (reserved bits set)");
+    m_linkType = static_cast<int>(linkField & 0xffff);
+    m_firstLinkType = m_linkType;
+    m_pos = 24;
+    return true;
+}
+
+// Validates a section header block at `at` and resets the interface table.
+bool FileSource::readSectionHeader(uint64_t at, uint32_t blockLen)
+{
+    const auto bad = [&](const std::string& what) {
+        m_error = what;
+        return false;
+    };
+    if (blockLen < 28 || blockLen % 4 || at + blockLen > m_size)
+        return bad("pcapng section header has an invalid length (" + std::to_string(blockLen) + ")");
+    const uint8_t* b = m_data + at;
+    if (r32(b + blockLen - 4) != blockLen)
+        return bad("pcapng section header's trailing length does not match");
+    const uint16_t major = r16(b + 12);
+    if (major != 1)
+        return bad("unsupported pcapng version " + std::to_string(major) + "." + std::to_string(r16(b + 14)));
+    // Options: code, length, value padded to 4 bytes, all inside the block.
+    uint64_t p = 24;
+    const uint64_t end = blockLen - 4;
+    while (p + 4 <= end) {
+        const uint16_t code = r16(b + p);
+        const uint32_t len = r16(b + p + 2);
+        if (code == 0)
+            break;
+        if (p + 4 + ((len + 3u) & ~3u) > end)
+            return bad("pcapng section header option " + std::to_string(code) + " is longer than its block");
+        p += 4 + ((len + 3u) & ~3u);
+    }
+    m_interfaces.clear();
+    m_pos = at + blockLen;
+    return true;
+}
+
+bool FileSource::readInterface(const uint8_t* body, uint32_t bodyLen)
+{
+    if (bodyLen < 8) {
+        m_error = "interface description block too short";
+        return false;
+    }
+    Interface itf;
+    itf.link_type = r16(body);
+    itf.snaplen = r32(body + 4);
+    uint32_t p = 8;
+    while (p + 4 <= bodyLen) {
+        const uint16_t code = r16(body + p);
+        const uint32_t len = r16(body + p + 2);
+        if (code == 0)
+            break;
+        if (p + 4 + len > bodyLen) {
+            m_error = "interface description block option " + std::to_string(code) + " overruns its block";
+            return false;
+        }
+        const uint8_t* v = body + p + 4;
+        if (code == 9 && len >= 1) {   // if_tsresol
+            itf.binary_resolution = v[0] & 0x80;
+            itf.resolution_exponent = v[0] & 0x7f;
+            if ((itf.binary_resolution && itf.resolution_exponent > 63)
+                || (!itf.binary_resolution && itf.resolution_exponent > 18)) {
+                m_error = "interface description block has an unusable time resolution";
+                return false;
+            }
+            uint64_t units = 1;
+            for (int i = 0; i < itf.resolution_exponent; ++i)
+                units *= itf.binary_resolution ? 2 : 10;
+            itf.units_per_second = units;
+        } else if (code == 14 && len >= 8) {   // if_tsoffset, seconds
+            uint64_t v64;
+            std::memcpy(&v64, v, 8);
+            itf.offset_s = static_cast<int64_t>(m_swap ? __builtin_bswap64(v64) : v64);
+        }
+        p += 4 + ((len + 3u) & ~3u);
+    }
+    if (m_firstLinkType < 0)
+        m_firstLinkType = itf.link_type;
+    m_interfaces.push_back(itf);
+    return true;
+}
+
+int64_t FileSource::pcapngTime(const Interface& itf, uint64_t ts) const
+{
+    const uint64_t units = itf.units_per_second;
+    const uint64_t secs = ts / units;
+    const uint64_t frac = ts % units;
+    // frac < units: exact in integers up to nanosecond resolution, long double beyond.
+    const uint64_t ns = units <= 1000000000u
+        ? frac * 1000000000u / units
+        : static_cast<uint64_t>(static_cast<long double>(frac) * 1e9L / static_cast<long double>(units));
+    return (static_cast<int64_t>(secs) + itf.offset_s) * 1000000000 + static_cast<int64_t>(ns);
+}
+
+PacketSource::Status FileSource::next(RawPacket& out)
+{
+    if (m_failed)
+        return Status::Error;
+    if (m_break.load(std::memory_order_relaxed))
+        return Status::End;
+    return m_pcapng ? nextPcapng(out) : nextPcap(out);
+}
+
+PacketSource::Status FileSource::nextPcap(RawPacket& out)
+{
+    if (m_pos == m_size)
+        return Status::End;
+    const uint64_t packet = m_count + 1;
+    if (m_size - m_pos < 16)
+        return fail("packet " + std::to_string(packet) + ": record header cut short ("
+                    + std::to_string(m_size - m_pos) + " of 16 bytes)");
+    const uint8_t* h = m_data + m_pos;
+    const uint32_t sec = r32(h);
+    const uint32_t frac = r32(h + 4);
+    const uint32_t caplen = r32(h + 8);
+    const uint32_t wirelen = r32(h + 12);
+    if (caplen > kMaxRecord || (caplen > m_snaplen && caplen > 262144))
+        return fail("packet " + std::to_string(packet) + ": corrupt record header (captured length "
+                    + std::to_string(caplen) + ")");
+    if (m_size - m_pos - 16 < caplen)
+        return fail("packet " + std::to_string(packet) + ": record cut short (" + std::to_string(caplen)
+                    + " bytes announced, " + std::to_string(m_size - m_pos - 16) + " left)");
+    out.ts_ns = static_cast<int64_t>(sec) * 1000000000 + static_cast<int64_t>(m_nano ? frac : uint64_t(frac) * 1000);
+    out.caplen = caplen;
+    out.wirelen = wirelen;
+    out.link_type = m_linkType;
+    out.data = h + 16;
+    m_pos += 16 + caplen;
+    ++m_count;
+    return Status::Packet;
+}
+
+PacketSource::Status FileSource::nextPcapng(RawPacket& out)
+{
+    for (;;) {
+        if (m_pos == m_size)
+            return Status::End;
+        const uint64_t packet = m_count + 1;
+        const auto where = [&] { return "block at offset " + std::to_string(m_pos) + " (before packet "
+                                        + std::to_string(packet) + ")"; };
+        if (m_size - m_pos < 12)
+            return fail(where() + ": cut short");
+        const uint8_t* b = m_data + m_pos;
+        uint32_t type;
+        std::memcpy(&type, b, 4);
+        if (type == 0x0a0d0d0a) {   // new section, possibly with the other byte order
+            uint32_t bom;
+            if (m_size - m_pos < 28)
+                return fail(where() + ": section header cut short");
+            std::memcpy(&bom, b + 8, 4);
+            if (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a)
+                return fail(where() + ": invalid byte-order magic");
+            m_swap = bom == 0x4d3c2b1a;
+            if (!readSectionHeader(m_pos, r32(b + 4)))
+                return fail(where() + ": " + m_error);
+            continue;
+        }
+        type = r32(b);
+        const uint32_t len = r32(b + 4);
+        if (len < 12 || len % 4 || len > m_size - m_pos)
+            return fail(where() + ": invalid block length " + std::to_string(len));
+        if (r32(b + len - 4) != len)
+            return fail(where() + ": trailing block length does not match");
+        const uint8_t* body = b + 8;
+        const uint32_t bodyLen = len - 12;
+        m_pos += len;
+        switch (type) {
+        case 1:   // interface description
+            if (!readInterface(body, bodyLen))
+                return fail(where() + ": " + m_error);
+            continue;
+        case 6:   // enhanced packet
+        case 2: { // obsolete packet block: 16-bit interface id and drop count
+            if (bodyLen < 20)
+                return fail("packet " + std::to_string(packet) + ": packet block too short");
+            const uint32_t ifId = type == 6 ? r32(body) : r16(body);
+            const uint64_t ts = uint64_t(r32(body + 4)) << 32 | r32(body + 8);
+            const uint32_t caplen = r32(body + 12);
+            const uint32_t wirelen = r32(body + 16);
+            if (ifId >= m_interfaces.size())
+                return fail("packet " + std::to_string(packet) + ": refers to interface "
+                            + std::to_string(ifId) + ", but only " + std::to_string(m_interfaces.size())
+                            + " are described");
+            if (caplen > bodyLen - 20)
+                return fail("packet " + std::to_string(packet) + ": captured length "
+                            + std::to_string(caplen) + " exceeds its block");
+            const Interface& itf = m_interfaces[ifId];
+            out.ts_ns = pcapngTime(itf, ts);
+            out.caplen = caplen;
+            out.wirelen = wirelen;
+            out.link_type = itf.link_type;
+            out.data = body + 20;
+            ++m_count;
+            return Status::Packet;
+        }
+        case 3: { // simple packet: interface 0, no timestamp
+            if (bodyLen < 4)
+                return fail("packet " + std::to_string(packet) + ": simple packet block too short");
+            if (m_interfaces.empty())
+                return fail("packet " + std::to_string(packet) + ": simple packet block before any interface");
+            const Interface& itf = m_interfaces[0];
+            const uint32_t wirelen = r32(body);
+            uint32_t caplen = std::min(wirelen, bodyLen - 4);
+            if (itf.snaplen)
+                caplen = std::min(caplen, itf.snaplen);
+            out.ts_ns = 0;
+            out.caplen = caplen;
+            out.wirelen = wirelen;
+            out.link_type = itf.link_type;
+            out.data = body + 4;
+            ++m_count;
+            return Status::Packet;
+        }
+        default:  // statistics, name resolution, custom, decryption secrets...: not packets
+            continue;
+        }
+    }
+}
+
+// libpcap handle: live interfaces and pcap streams on a descriptor.
+class PcapSource final : public PacketSource {
+public:
+    PcapSource(pcap_t* p, bool live) : m_pcap(p), m_live(live) {}
+    ~PcapSource() override { pcap_close(m_pcap); }
+
+    Status next(RawPacket& out) override
+    {
+        if (m_failed)
+            return Status::Error;
+        pcap_pkthdr* hdr = nullptr;
+        const u_char* data = nullptr;
+        const int rc = pcap_next_ex(m_pcap, &hdr, &data);
+        if (rc == 1) {
+            out.ts_ns = static_cast<int64_t>(hdr->ts.tv_sec) * 1000000000
+                + static_cast<int64_t>(hdr->ts.tv_usec) * (m_nano ? 1 : 1000);
+            out.caplen = hdr->caplen;
+            out.wirelen = hdr->len;
+            out.link_type = m_linkType;
+            out.data = data;
+            ++m_count;
+            return Status::Packet;
+        }
+        if (rc == 0)
+            return Status::Timeout;
+        if (rc == PCAP_ERROR_BREAK)
+            return Status::End;
+        m_failed = true;
+        m_error = std::string(m_live ? "capture failed: " : "pcap stream: ") + pcap_geterr(m_pcap);
+        return Status::Error;
+    }
+    std::string errorString() const override { return m_error; }
+    void breakLoop() override { pcap_breakloop(m_pcap); }
+    bool stats(uint64_t* received, uint64_t* dropped, uint64_t* ifDropped) const override
+    {
+        pcap_stat st{};
+        if (!m_live || pcap_stats(m_pcap, &st) != 0)
+            return false;
+        if (received) *received = st.ps_recv;
+        if (dropped) *dropped = st.ps_drop;
+        if (ifDropped) *ifDropped = st.ps_ifdrop;
+        return true;
+    }
+    int linkType() const override { return m_linkType; }
+
+    void init()
+    {
+        m_linkType = pcap_datalink(m_pcap);
+        m_nano = pcap_get_tstamp_precision(m_pcap) == PCAP_TSTAMP_PRECISION_NANO;
+    }
+
+private:
+    pcap_t* m_pcap;
+    bool m_live;
+    bool m_nano = false;
+    bool m_failed = false;
+    int m_linkType = -1;
+    std::string m_error;
+};
+
+std::string addressText(const sockaddr* sa)
+{
+    if (!sa)
+        return {};
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+    return buf;
+}
+
+} // namespace
+
+PacketSource::~PacketSource() = default;
+
+bool PacketSource::stats(uint64_t*, uint64_t*, uint64_t*) const
+{
+    return false;
+}
+
+std::string defaultLiveFilter()
+{
+    // IPv4: tcp[tcpflags] handles IP options and skips non-first fragments. IPv6: TCP right after
+    // the fixed header, flags byte at 40 + 13. The same again behind a VLAN tag.
+    const std::string syn = "(tcp[tcpflags] & tcp-syn != 0) or (ip6[6] == 6 and ip6[53] & 0x02 != 0)";
+    return syn + " or (vlan and (" + syn + "))";
+}
+
+std::vector<InterfaceInfo> listInterfaces(std::string* error)
+{
+    std::vector<InterfaceInfo> out;
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    pcap_if_t* all = nullptr;
+    if (pcap_findalldevs(&all, errbuf) != 0) {
+        if (error)
+            *error = std::string("cannot list capture interfaces: ") + errbuf;
+        return out;
+    }
+    for (pcap_if_t* d = all; d; d = d->next) {
+        InterfaceInfo info;
+        info.name = d->name;
+        info.description = d->description ? d->description : "";
+        info.up = d->flags & PCAP_IF_UP;
+        info.running = d->flags & PCAP_IF_RUNNING;
+        info.loopback = d->flags & PCAP_IF_LOOPBACK;
+        for (pcap_addr_t* a = d->addresses; a; a = a->next) {
+            std::string text = addressText(a->addr);
+            if (!text.empty())
+                info.addresses.push_back(std::move(text));
+        }
+        out.push_back(std::move(info));
+    }
+    pcap_freealldevs(all);
+    return out;
+}
+
+std::unique_ptr<PacketSource> PacketSource::openFile(const std::string& path, std::string* error)
+{
+    auto src = std::make_unique<FileSource>();
+    if (!src->open(path, error))
+        return nullptr;
+    return src;
+}
+
+std::unique_ptr<PacketSource> PacketSource::openLive(const LiveOptions& options, std::string* error)
+{
+    const auto setError = [&](const std::string& what) {
+        if (error)
+            *error = what;
+        return nullptr;
+    };
+    const std::string itf = "'" + options.interface + "'";
+    if (options.interface.empty())
+        return setError("no capture interface given; use --list-interfaces to see the available ones");
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_create(options.interface.c_str(), errbuf);
+    if (!p)
+        return setError("cannot open interface " + itf + ": " + errbuf);
+    pcap_set_snaplen(p, options.snaplen);
+    pcap_set_promisc(p, options.promiscuous ? 1 : 0);
+    pcap_set_timeout(p, options.timeout_ms);
+    pcap_set_immediate_mode(p, 1);
+    const int rc = pcap_activate(p);
+    if (rc < 0) {
+        std::string why;
+        switch (rc) {
+        case PCAP_ERROR_PERM_DENIED:
+        case PCAP_ERROR_PROMISC_PERM_DENIED:
+            why = "no permission to capture on " + itf + ". Grant the synscope-capture helper capture "
+                  "rights with `sudo setcap cap_net_raw,cap_net_admin=eip synscope-capture`, or run as root";
+            break;
+        case PCAP_ERROR_NO_SUCH_DEVICE:
+            why = "there is no interface " + itf + "; run with --list-interfaces to see the available ones";
+            break;
+        case PCAP_ERROR_IFACE_NOT_UP:
+            why = "interface " + itf + " is not up";
+            break;
+        default:
+            why = "cannot capture on " + itf;
+            break;
+        }
+        const std::string detail = pcap_geterr(p);
+        if (!detail.empty())
+            why += " (libpcap: " + detail + ")";
+        pcap_close(p);
+        return setError(why);
+    }
+    if (!options.filter.empty()) {
+        bpf_program prog{};
+        if (pcap_compile(p, &prog, options.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            const std::string why = "invalid capture filter \"" + options.filter + "\": " + pcap_geterr(p);
+            pcap_close(p);
+            return setError(why);
+        }
+        const int set = pcap_setfilter(p, &prog);
+        pcap_freecode(&prog);
+        if (set != 0) {
+            const std::string why = "cannot apply the capture filter on " + itf + ": " + pcap_geterr(p);
+            pcap_close(p);
+            return setError(why);
+        }
+    }
+    auto src = std::make_unique<PcapSource>(p, true);
+    src->init();
+    return src;
+}
+
+std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error)
+{
+    FILE* f = fdopen(fd, "rb");
+    if (!f) {
+        if (error)
+            *error = std::string("cannot read the pcap stream: ") + std::strerror(errno);
+        ::close(fd);
+        return nullptr;
+    }
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!p) {
+        if (error)
+            *error = std::string("cannot read the pcap stream: ") + errbuf;
+        fclose(f);
+        return nullptr;
+    }
+    auto src = std::make_unique<PcapSource>(p, false);
+    src->init();
+    return src;
+}
+
+} // namespace synscope
