@@ -12,6 +12,13 @@
 
 using namespace Qt::StringLiterals;
 
+// The resource lives in the static core library: without a reference to its initializer the
+// linker drops it from executables. Q_INIT_RESOURCE must be used outside any namespace.
+static void initBuiltinResource()
+{
+    Q_INIT_RESOURCE(synscope_data);
+}
+
 namespace synscope {
 
 namespace {
@@ -484,6 +491,7 @@ std::optional<Database> Database::load(const QString& path, QString* error)
 
 Database Database::builtin()
 {
+    initBuiltinResource();
     const QString path = u":/synscope/synscope-default.json"_s;
     QString error;
     std::optional<Database> db = load(path, &error);

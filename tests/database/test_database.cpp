@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Database loading (SynScope JSON, zardaxt 2021), saving, and the messages bad input gets.
+#include "database/database.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace synscope;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const char kSynScopeDb[] = R"({ "format": "synscope-db", "version": 1, "name": "test db",
+  "description": "two entries",
+  "entries": [
+    { "id": "linux-6.1-default", "os": { "name": "Linux", "class": "Linux", "version": "6.1" },
+      "device": "desktop/server", "notes": "n", "provenance": "captured in a test",
+      "fingerprint": { "ip_version": 4, "ip_ttl": 64, "ip_df": 1, "ip_mf": 0,
+                       "tcp_window_size": 64240, "tcp_flags": 2, "tcp_ack": 0,
+                       "tcp_header_length": 40, "tcp_urp": 0,
+                       "tcp_options": "M1460,S,T,N,W7,", "quirks": "df,id+" } },
+    { "id": "p0f-like", "os": { "name": "Linux" },
+      "fingerprint": { "ip_ttl": 64, "tcp_window_size": "mss*20", "tcp_options": "M1460,S,T,N,W10," } }
+  ] })";
+
+} // namespace
+
+class TestDatabase : public QObject {
+    Q_OBJECT
+private slots:
+    void synscopeFormat()
+    {
+        QString error;
+        const std::optional<Database> db = Database::parse(kSynScopeDb, u"mem.json"_s, &error);
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(db->name, u"test db"_s);
+        QCOMPARE(db->entries.size(), size_t(2));
+        const DbEntry& e = db->entries[0];
+        QCOMPARE(e.id, u"linux-6.1-default"_s);
+        QCOMPARE(e.label.version, u"6.1"_s);
+        QCOMPARE(e.label.provenance, u"captured in a test"_s);
+        QCOMPARE(e.fp.tcp_mss, 1460);
+        QCOMPARE(e.fp.tcp_window_scaling, int16_t(7));
+        QCOMPARE(e.fp.quirks, uint32_t(QuirkDf | QuirkIdPlus));
+        QCOMPARE(e.known, uint32_t(KnownAll & ~KnownTimestampValue));
+        const DbEntry& partial = db->entries[1];
+        QCOMPARE(partial.label.os_class, u"Linux"_s);   // class defaults to the name
+        QCOMPARE(partial.window_mss_multiple, 20);
+        QVERIFY(partial.known & KnownTtl);
+        QVERIFY(!(partial.known & KnownDf));
+        QVERIFY(!(partial.known & KnownQuirks));
+        QVERIFY(!(partial.known & KnownHeaderLength));
+    }
+
+    void saveRoundTrip()
+    {
+        QString error;
+        const std::optional<Database> db = Database::parse(kSynScopeDb, u"mem.json"_s, &error);
+        QVERIFY2(db, qPrintable(error));
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"saved.json"_s);
+        QVERIFY2(db->save(path, &error), qPrintable(error));
+        const std::optional<Database> again = Database::load(path, &error);
+        QVERIFY2(again, qPrintable(error));
+        QCOMPARE(again->entries.size(), db->entries.size());
+        for (size_t i = 0; i < db->entries.size(); ++i) {
+            const DbEntry& a = db->entries[i];
+            const DbEntry& b = again->entries[i];
+            QCOMPARE(b.id, a.id);
+            QCOMPARE(b.known, a.known);
+            QCOMPARE(b.window_mss_multiple, a.window_mss_multiple);
+            QCOMPARE(b.fp.tcpOptions(), a.fp.tcpOptions());
+            QCOMPARE(b.fp.quirks, a.fp.quirks);
+            QCOMPARE(b.fp.ip_ttl, a.fp.ip_ttl);
+            QCOMPARE(b.fp.tcp_window_size, a.fp.tcp_window_size);
+            QCOMPARE(b.label.os_class, a.label.os_class);
+            QCOMPARE(b.label.provenance, a.label.provenance);
+        }
+        QVERIFY(!db->save(dir.filePath(u"no/such/dir/x.json"_s), &error));
+        QVERIFY(error.contains(u"no/such/dir"_s));
+    }
+
+    void zardaxtOptionLetters()
+    {
+        const QByteArray list = R"([{ "ip_df": 1, "ip_mf": 0, "tcp_window_size": 8192, "tcp_flags": 2,
+            "tcp_ack": 0, "tcp_header_length": 240, "tcp_urp": 0,
+            "tcp_options": "M1460,K,J,F,P,R,U30,N,", "tcp_mss": 1460,
+            "tcp_timestamp_echo_reply": "", "os": { "name": "Other" } }])";
+        QString error;
+        const std::optional<Database> db = Database::parse(list, u"z.json"_s, &error);
+        QVERIFY2(db, qPrintable(error));
+        const DbEntry& e = db->entries.at(0);
+        QCOMPARE(e.fp.tcpOptions(), std::string("M1460,K5,K6,K7,K9,K10,K30,N,"));
+        QCOMPARE(int(e.fp.tcp_header_length), 60);
+        QVERIFY(!(e.known & KnownTtl));
+        QCOMPARE(e.label.provenance, u"imported from z.json, entry 0"_s);
+    }
+
+    void zardaxtCombined()
+    {
+        const QString path = QStringLiteral(SYNSCOPE_SHARED_DIR) +
+                             u"/data/zardaxt-2021/combined.json"_s;
+        if (!QFile::exists(path))
+            QSKIP("shared corpus absent: SYNSCOPE_SHARED_DIR/data/zardaxt-2021/combined.json");
+        QString error;
+        const std::optional<Database> db = Database::load(path, &error);
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(db->entries.size(), size_t(260));
+        const auto count = [&](auto pred) {
+            return std::count_if(db->entries.begin(), db->entries.end(), pred);
+        };
+        QCOMPARE(count([](const DbEntry& e) { return (e.known & KnownTtl) != 0; }), 92);
+        QCOMPARE(count([](const DbEntry& e) { return e.label.os_class.isEmpty(); }), 3);
+        QCOMPARE(count([](const DbEntry& e) { return e.label.os_class == u"Windows"_s; }), 146);
+        QCOMPARE(count([](const DbEntry& e) { return e.label.os_class == u"iOS"_s; }), 8);
+        const DbEntry& first = db->entries[0];
+        QCOMPARE(first.label.os_name, u"iOS"_s);
+        QCOMPARE(first.label.version, u"14.4"_s);
+        QCOMPARE(first.label.device, u"mobile Apple iPhone"_s);
+        QCOMPARE(int(first.fp.tcp_header_length), 44);   // raw data-offset byte 176
+        QCOMPARE(first.fp.tcpOptions(), std::string("M1460,N,W5,N,N,T,S,E,E,"));
+        QCOMPARE(first.label.provenance, u"imported from combined.json, entry 0"_s);
+        for (const DbEntry& e : db->entries) {
+            QVERIFY(e.fp.tcp_header_length >= 20 && e.fp.tcp_header_length <= 60);
+            if (e.known & KnownTtl)
+                QVERIFY(e.fp.ip_ttl == 64 || e.fp.ip_ttl == 128);
+        }
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QStringList>("mentions");
+        QTest::newRow("not json") << QByteArray("{\n\"format\": \"synscope-db\",\n oops }")
+                                  << QStringList{u"bad.json"_s, u"line 3"_s};
+        QTest::newRow("unknown format") << QByteArray("hello") << QStringList{u"unrecognized"_s};
+        QTest::newRow("wrong format tag") << QByteArray(R"({"format": "other"})")
+                                          << QStringList{u"synscope-db"_s};
+        QTest::newRow("wrong version")
+            << QByteArray(R"({"format": "synscope-db", "version": 7, "entries": []})")
+            << QStringList{u"version"_s};
+        QTest::newRow("entries not a list")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": 3})")
+            << QStringList{u"entries"_s};
+        QTest::newRow("bad ttl")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": [
+                   {"id": "a", "fingerprint": {"ip_ttl": 64}},
+                   {"id": "b", "fingerprint": {"ip_ttl": 300}}]})")
+            << QStringList{u"entry 1"_s, u"ip_ttl"_s, u"300"_s};
+        QTest::newRow("bad options")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": [
+                   {"id": "a", "fingerprint": {"tcp_options": "M1460,Q,"}}]})")
+            << QStringList{u"entry 0"_s, u"tcp_options"_s, u"M1460,Q,"_s};
+        QTest::newRow("bad quirk")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": [
+                   {"id": "a", "fingerprint": {"quirks": "df,nonsense"}}]})")
+            << QStringList{u"entry 0"_s, u"quirks"_s};
+        QTest::newRow("missing fingerprint")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": [{"id": "a"}]})")
+            << QStringList{u"entry 0"_s, u"fingerprint"_s};
+        QTest::newRow("zardaxt entry not an object") << QByteArray("[1]")
+                                                     << QStringList{u"entry 0"_s};
+        QTest::newRow("zardaxt bad header length")
+            << QByteArray(R"([{"ip_df": 1, "ip_mf": 0, "tcp_window_size": 1, "tcp_flags": 2,
+                   "tcp_ack": 0, "tcp_header_length": 170, "tcp_urp": 0, "tcp_options": ""}])")
+            << QStringList{u"entry 0"_s, u"tcp_header_length"_s, u"170"_s};
+        QTest::newRow("zardaxt missing field")
+            << QByteArray(R"([{"ip_df": 1, "ip_mf": 0, "tcp_flags": 2}])")
+            << QStringList{u"entry 0"_s, u"tcp_window_size"_s, u"missing"_s};
+        QTest::newRow("zardaxt mss disagrees")
+            << QByteArray(R"([{"ip_df": 1, "ip_mf": 0, "tcp_window_size": 1, "tcp_flags": 2,
+                   "tcp_ack": 0, "tcp_header_length": 96, "tcp_urp": 0, "tcp_options": "M1460,",
+                   "tcp_mss": 1400}])")
+            << QStringList{u"entry 0"_s, u"tcp_mss"_s};
+    }
+    void badInput()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QStringList, mentions);
+        QString error;
+        QVERIFY(!Database::parse(content, u"bad.json"_s, &error));
+        QVERIFY(error.startsWith(u"bad.json"_s));
+        for (const QString& m : mentions)
+            QVERIFY2(error.contains(m), qPrintable(error));
+    }
+
+    void missingFile()
+    {
+        QString error;
+        QVERIFY(!Database::load(u"/nonexistent/db.json"_s, &error));
+        QVERIFY2(error.contains(u"/nonexistent/db.json"_s), qPrintable(error));
+    }
+
+    void builtinLoads()
+    {
+        const Database b = Database::builtin();
+        QString error;
+        const std::optional<Database> db =
+            Database::load(u":/synscope/synscope-default.json"_s, &error);
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(b.entries.size(), db->entries.size());
+        for (const DbEntry& e : b.entries) {
+            QVERIFY(!e.id.isEmpty());
+            QVERIFY2(!e.label.provenance.isEmpty(), qPrintable(e.id));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDatabase)
+#include "test_database.moc"
