@@ -87,6 +87,7 @@ private:
     Outcome ipv4(uint32_t off, uint32_t end);
     Outcome ipv6(uint32_t off, uint32_t end);
     Outcome ipPayload(uint8_t proto, uint32_t off, uint32_t end);
+    void finalDestination(const uint8_t* h, uint32_t ihl);
     Outcome udp(uint32_t off, uint32_t end);
     Outcome gre(uint32_t off, uint32_t end);
     Outcome tcp(uint32_t off, uint32_t end);
@@ -396,7 +397,32 @@ Outcome Walker::ipv4(uint32_t off, uint32_t end)
     m_ip.declared_end = off + total;
     std::memcpy(m_ip.src.data(), h + 12, 4);
     std::memcpy(m_ip.dst.data(), h + 16, 4);
+    if (ihl > 20)
+        finalDestination(h, ihl);
     return ipPayload(h[9], off + ihl, std::min(end, m_ip.declared_end));
+}
+
+// With a loose or strict source route, the header's destination is only the next hop: the
+// connection's peer is the route's last address (as tshark reports it).
+void Walker::finalDestination(const uint8_t* h, uint32_t ihl)
+{
+    for (uint32_t p = 20; p < ihl;) {
+        const uint8_t kind = h[p];
+        if (kind == 0)
+            return;
+        if (kind == 1) {
+            ++p;
+            continue;
+        }
+        if (p + 2 > ihl)
+            return;
+        const uint32_t len = h[p + 1];
+        if (len < 2 || p + len > ihl)
+            return;
+        if ((kind == 131 || kind == 137) && len >= 7 && (len - 3) % 4 == 0)
+            std::memcpy(m_ip.dst.data(), h + p + len - 4, 4);
+        p += len;
+    }
 }
 
 Outcome Walker::ipv6(uint32_t off, uint32_t end)
@@ -619,8 +645,11 @@ Outcome Walker::tcp(uint32_t off, uint32_t end)
     if (!(flags & TcpSyn))
         return Outcome::OtherTcp;
     const uint32_t thl = (t[12] >> 4) * 4u;
-    if (thl < 20 || off + thl > m_ip.declared_end)
+    if (thl < 20)
         return drop(DropReason::BadDataOffset);
+    // A header longer than the IP payload is bogus unless the datagram is a first fragment (the
+    // rest of the header is in the next fragment): then the options we have are still read.
+    const bool overrunsIp = off + thl > m_ip.declared_end;
 
     m_out = SynRecord{};
     SynRecord& r = m_out;
@@ -652,24 +681,33 @@ Outcome Walker::tcp(uint32_t off, uint32_t end)
     fp.tcp_flags = flags;
     fp.tcp_window_size = be16(t + 14);
     fp.tcp_urp = be16(t + 18);
-    fp.tcp_payload_length = static_cast<uint16_t>(m_ip.declared_end - off - thl);
+    fp.tcp_payload_length = overrunsIp ? 0 : static_cast<uint16_t>(m_ip.declared_end - off - thl);
 
     uint32_t q = 0;
     // Options: bounded by the header length and by what was captured. A cut or overrunning option
     // is listed by kind but its value is not used.
-    const uint32_t oend = std::min(off + thl, end);
-    bool afterEol = false;
+    const uint32_t oend = overrunsIp && !m_ip.mf ? off + 20 : std::min(off + thl, end);
     bool bad = off + thl > end;
     for (uint32_t p = off + 20; p < oend;) {
         const uint8_t kind = m_b[p];
         fp.option_kinds[fp.option_count++] = kind;
-        if (kind == OptEol || kind == OptNop) {
-            afterEol |= kind == OptEol;
+        if (kind == OptNop) {
             ++p;
             continue;
         }
-        if (afterEol)
-            q |= QuirkOptionsPastEol;
+        if (kind == OptEol) {
+            // Zero padding after EOL is listed byte by byte; anything non-zero after it is not
+            // an option (p0f's "opt+") and ends the list there.
+            const uint8_t* rest = m_b + p + 1;
+            const uint8_t* restEnd = m_b + oend;
+            if (std::any_of(rest, restEnd, [](uint8_t c) { return c != 0; })) {
+                q |= QuirkOptionsPastEol;
+                break;
+            }
+            for (; rest != restEnd; ++rest)
+                fp.option_kinds[fp.option_count++] = OptEol;
+            break;
+        }
         if (p + 2 > oend) {
             bad = true;
             break;

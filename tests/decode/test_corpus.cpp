@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Decodes every capture of the shared corpus and compares each SYN / SYN+ACK with tshark's ground
+// truth (<capture>.syn.tsv), row by row on the frame number; checks the robustness files.
+#include "capture/packet_source.h"
+#include "decode/decoder.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QTest>
+
+#include <map>
+#include <set>
+
+using namespace synscope;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString sharedPcaps() { return QStringLiteral(SYNSCOPE_SHARED_DIR "/data/pcaps"); }
+
+const char* const kColumns[] = {"frame", "src", "dst", "sport", "dport", "ipver", "ttl", "df", "mf",
+                                "win", "tcp_flags", "tcp_hlen", "urg_ptr", "mss", "wscale",
+                                "sackok", "tsval", "tsecr", "opt_kinds"};
+
+struct Exception {
+    const char* file;    // relative to data/pcaps
+    uint64_t frame;      // 0: every row of the file
+    const char* column;  // the one column not compared
+    const char* reason;
+};
+
+// Where tshark's answer is an artefact of its dissectors, not of the packet. Only the named column
+// of the named rows is skipped; anything else that differs fails the test.
+const Exception kExceptions[] = {
+    {"zeek/cisco-fabric-path.pcap", 0, "urg_ptr",
+     "tshark's FabricPath dissector takes the last 4 bytes of the inner frame as an FCS, which cuts "
+     "the TCP header before the urgent pointer; the bytes are there and we read them"},
+    {"tcpdump/mptcp-dss-oobr.pcap", 1, "opt_kinds",
+     "tshark's MPTCP dissector throws on the 3-byte DSS option and lists nothing after it; we list "
+     "the EOL byte that follows within the captured header"},
+};
+
+const Exception* findException(const QString& file, uint64_t frame, int column)
+{
+    for (const Exception& e : kExceptions)
+        if (file == QLatin1String(e.file) && (e.frame == 0 || e.frame == frame)
+            && QLatin1String(e.column) == QLatin1String(kColumns[column]))
+            return &e;
+    return nullptr;
+}
+
+// Files whose header libpcap and tshark reject too: opening must fail with a message naming them.
+const char* const kInvalidHeaders[] = {
+    "libpcap/pcap-invalid-version-1.pcap",
+    "libpcap/pcapng-invalid-vers-1.pcapng",
+    "libpcap/shb-option-too-long.pcapng",
+    "libpcap/linktype-reserved-field-not-zero.pcap",
+};
+
+// Files whose later record headers are corrupt: reading stops with an error naming the packet.
+const char* const kCorruptRecords[] = {
+    "suricata-verify/bug-1450-04__tls_DER-incomplete-header.pcap",
+    "suricata-verify/smtp-to-comma__10.7.29.101_49898-178.63.41.150_25.pcap",
+};
+
+using Row = QStringList;
+
+std::map<uint64_t, Row> readTruth(const QString& path, QString* error)
+{
+    std::map<uint64_t, Row> rows;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = u"cannot open "_s + path;
+        return rows;
+    }
+    while (!f.atEnd()) {
+        const QString line = QString::fromUtf8(f.readLine()).trimmed();
+        if (line.isEmpty() || line.startsWith(u'#'))
+            continue;
+        const Row cols = line.split(u'\t');
+        if (cols.size() < 19) {
+            *error = path + u": short row: "_s + line;
+            return rows;
+        }
+        rows[cols[0].toULongLong()] = cols;
+    }
+    return rows;
+}
+
+QString num(int64_t v) { return QString::number(v); }
+QString hex3(unsigned v) { return u"0x%1"_s.arg(v, 3, 16, QLatin1Char('0')); }
+
+// Our record in the truth file's columns 2..19.
+Row toRow(const SynRecord& r)
+{
+    const Fingerprint& fp = r.fp;
+    Row row;
+    row << QString::number(r.frame)
+        << QString::fromStdString(formatAddress(r.src, fp.ip_version))
+        << QString::fromStdString(formatAddress(r.dst, fp.ip_version))
+        << num(r.src_port) << num(r.dst_port) << num(fp.ip_version) << num(fp.ip_ttl)
+        << (fp.ip_version == 4 ? num(fp.ip_df) : u"-"_s) << num(fp.ip_mf)
+        << num(fp.tcp_window_size) << hex3(fp.tcp_flags) << num(fp.tcp_header_length)
+        << num(fp.tcp_urp)
+        << (fp.tcp_mss >= 0 ? num(fp.tcp_mss) : u"-"_s)
+        << (fp.tcp_window_scaling >= 0 ? num(fp.tcp_window_scaling) : u"-"_s)
+        << num(fp.tcp_sack_permitted)
+        << (fp.tcp_has_timestamp ? num(fp.tcp_timestamp) : u"-"_s)
+        << (fp.tcp_has_timestamp ? num(fp.tcp_timestamp_echo_reply) : u"-"_s)
+        << (fp.option_count ? QString::fromStdString(fp.optionKindList()) : u"-"_s);
+    return row;
+}
+
+// Differences between our row and tshark's, as "column: ours != tshark" strings.
+QStringList compare(const QString& file, uint64_t frame, const Row& ours, const Row& truth,
+                    std::set<const Exception*>& used)
+{
+    QStringList diffs;
+    for (int i = 1; i < 19; ++i) {
+        if (const Exception* e = findException(file, frame, i)) {
+            used.insert(e);
+            continue;
+        }
+        QString expected = truth[i];
+        // tshark lists every MSS option's value; the fingerprint keeps the first.
+        if (i == 13)
+            expected = expected.section(u',', 0, 0);
+        if (ours[i] != expected)
+            diffs << u"%1: %2 != %3"_s.arg(QLatin1String(kColumns[i]), ours[i], truth[i]);
+    }
+    return diffs;
+}
+
+} // namespace
+
+class TestCorpus : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        if (!QDir(sharedPcaps()).exists())
+            QSKIP("shared corpus not found at " SYNSCOPE_SHARED_DIR "/data/pcaps");
+    }
+
+    void tsharkAgreement()
+    {
+        QStringList files;
+        QDirIterator it(sharedPcaps(), {u"*.pcap"_s, u"*.pcapng"_s, u"*.cap"_s}, QDir::Files,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext())
+            files << it.next();
+        files.sort();
+        QVERIFY2(files.size() >= 250, qPrintable(u"only %1 captures found"_s.arg(files.size())));
+
+        std::set<QString> invalid;
+        for (const char* f : kInvalidHeaders)
+            invalid.insert(QLatin1String(f));
+        int rows = 0, agreeing = 0, openFailures = 0;
+        std::set<const Exception*> usedExceptions;
+        QStringList failures;
+        for (const QString& path : files) {
+            const QString rel = QDir(sharedPcaps()).relativeFilePath(path);
+            QString truthError;
+            auto truth = readTruth(path + u".syn.tsv"_s, &truthError);
+            if (!truthError.isEmpty()) {
+                failures << truthError;
+                continue;
+            }
+            std::string error;
+            auto src = PacketSource::openFile(path.toStdString(), &error);
+            if (!src) {
+                ++openFailures;
+                if (!invalid.count(rel))
+                    failures << rel + u": cannot open: "_s + QString::fromStdString(error);
+                rows += int(truth.size());
+                for (const auto& [frame, row] : truth)
+                    failures << rel + u" frame %1: file not readable"_s.arg(frame);
+                continue;
+            }
+            if (invalid.count(rel))
+                failures << rel + u": opened although its header is invalid"_s;
+            Decoder decoder;
+            RawPacket pkt;
+            SynRecord rec;
+            std::set<uint64_t> seen;
+            PacketSource::Status st;
+            while ((st = src->next(pkt)) == PacketSource::Status::Packet) {
+                if (!decoder.decode(pkt, rec))
+                    continue;
+                QCOMPARE(rec.frame, src->packetCount());
+                seen.insert(rec.frame);
+                const Row ours = toRow(rec);
+                auto t = truth.find(rec.frame);
+                if (t == truth.end()) {
+                    failures << rel + u" frame %1: decoded a SYN tshark does not report: "_s.arg(rec.frame)
+                                    + ours.join(u' ');
+                    continue;
+                }
+                const QStringList diffs = compare(rel, rec.frame, ours, t->second, usedExceptions);
+                if (diffs.isEmpty())
+                    ++agreeing;
+                else
+                    failures << rel + u" frame %1: "_s.arg(rec.frame) + diffs.join(u"; "_s);
+            }
+            rows += int(truth.size());
+            for (const auto& [frame, row] : truth) {
+                if (seen.count(frame))
+                    continue;
+                failures << rel + u" frame %1: tshark row not decoded (%2)"_s.arg(frame).arg(row.value(25));
+            }
+            const bool corrupt = std::find_if(std::begin(kCorruptRecords), std::end(kCorruptRecords),
+                                              [&](const char* c) { return rel == QLatin1String(c); })
+                != std::end(kCorruptRecords);
+            if (st == PacketSource::Status::Error && !corrupt)
+                failures << rel + u": read error: "_s + QString::fromStdString(src->errorString());
+            if (st != PacketSource::Status::Error && corrupt)
+                failures << rel + u": corrupt record header not reported"_s;
+        }
+        for (const Exception& e : kExceptions)
+            if (!usedExceptions.count(&e))
+                failures << u"stale exception: %1 frame %2"_s.arg(QLatin1String(e.file)).arg(e.frame);
+        qInfo("tshark agreement: %lld files (%d with an invalid header), %d rows, %d agree "
+              "(%d listed exceptions, one column each), %lld failures",
+              static_cast<long long>(files.size()), openFailures, rows, agreeing,
+              static_cast<int>(std::size(kExceptions)), static_cast<long long>(failures.size()));
+        for (const QString& f : failures)
+            qWarning("%s", qPrintable(f));
+        QVERIFY2(failures.isEmpty(), qPrintable(u"%1 disagreements with tshark"_s.arg(failures.size())));
+        QCOMPARE(agreeing, rows);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCorpus)
+#include "test_corpus.moc"
