@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "database.h"
 
+#include "database/importers.h"
 #include "detect/detect.h"
 
 #include <QFile>
@@ -458,7 +459,9 @@ std::optional<Database> Database::parse(const QByteArray& rawContent, const QStr
     if (content.startsWith("\xEF\xBB\xBF"))
         content.remove(0, 3);
     const QByteArray head = content.left(4096).trimmed();
-    if (head.startsWith('{') || head.startsWith('[')) {
+    const bool p0fSection = head.startsWith("[tcp:") || head.startsWith("[mtu]") ||
+                            head.startsWith("[http:");
+    if (!p0fSection && (head.startsWith('{') || head.startsWith('['))) {
         QJsonParseError pe;
         const QJsonDocument doc = QJsonDocument::fromJson(content, &pe);
         if (pe.error != QJsonParseError::NoError) {
@@ -472,9 +475,13 @@ std::optional<Database> Database::parse(const QByteArray& rawContent, const QStr
             return parseZardaxt(doc.array(), origin, error);
         return parseSynScope(doc.object(), origin, error);
     }
+    if (head.startsWith('<'))
+        return importSatori(content, origin, error);
+    if (content.contains("[tcp:request]") || content.contains("[tcp:response]"))
+        return importP0f(content, origin, error);
     if (error)
-        *error = u"%1: unrecognized database format (expected SynScope JSON or a zardaxt JSON "
-                 u"list)"_s.arg(origin);
+        *error = u"%1: unrecognized database format (expected SynScope JSON, a zardaxt JSON list, "
+                 u"p0f.fp or Satori tcp.xml)"_s.arg(origin);
     return std::nullopt;
 }
 

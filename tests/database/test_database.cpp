@@ -194,6 +194,82 @@ private slots:
         QVERIFY2(error.contains(u"/nonexistent/db.json"_s), qPrintable(error));
     }
 
+    void p0fImport()
+    {
+        const QString path = QStringLiteral(SYNSCOPE_SHARED_DIR) + u"/data/p0f/p0f.fp"_s;
+        if (!QFile::exists(path))
+            QSKIP("shared corpus absent: SYNSCOPE_SHARED_DIR/data/p0f/p0f.fp");
+        QString error;
+        const std::optional<Database> db = Database::load(path, &error);
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(db->entries.size(), size_t(91 + 101));   // [tcp:request] + [tcp:response] sigs
+        const DbEntry& e = db->entries[0];   // *:64:0:*:mss*20,10:mss,sok,ts,nop,ws:df,id+:0
+        QCOMPARE(e.label.os_name, u"Linux"_s);
+        QCOMPARE(e.label.version, u"3.11 and newer"_s);
+        QCOMPARE(e.window_mss_multiple, 20);
+        QCOMPARE(e.fp.tcp_window_scaling, int16_t(10));
+        QCOMPARE(e.fp.optionLayout(), std::string("MSTNW"));
+        QCOMPARE(e.fp.quirks, uint32_t(QuirkDf | QuirkIdPlus));
+        QVERIFY(e.known & KnownTtl);
+        QVERIFY(!(e.known & KnownMss));          // "*"
+        QVERIFY(!(e.known & KnownIpVersion));    // "*"
+        QVERIFY(e.label.provenance.startsWith(u"imported from p0f.fp, line "_s));
+        const auto responses = std::count_if(db->entries.begin(), db->entries.end(),
+                                             [](const DbEntry& x) { return x.fp.isSynAck(); });
+        QCOMPARE(responses, 101);
+    }
+
+    void satoriImport()
+    {
+        const QString path = QStringLiteral(SYNSCOPE_SHARED_DIR) + u"/data/satori/tcp.xml"_s;
+        if (!QFile::exists(path))
+            QSKIP("shared corpus absent: SYNSCOPE_SHARED_DIR/data/satori/tcp.xml");
+        QString error;
+        const std::optional<Database> db = Database::load(path, &error);
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(db->entries.size(), size_t(328 + 320));   // S and SA tests; 5 ACK-only skipped
+        QVERIFY(db->description.contains(u"5 ACK-only"_s));
+        const DbEntry& e = db->entries[0];   // 2048:128:0:48:M16384,N,N,S:. (SA)
+        QCOMPARE(int(e.fp.tcp_window_size), 2048);
+        QCOMPARE(int(e.fp.ip_ttl), 128);
+        QCOMPARE(int(e.fp.tcp_header_length), 28);   // IP total length 48 - 20
+        QVERIFY(e.fp.isSynAck());
+        QVERIFY(!(e.known & KnownQuirks));
+    }
+
+    void importerErrors_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QStringList>("mentions");
+        QTest::newRow("p0f short sig")
+            << QByteArray("[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:64:0:*:mss*20,10\n")
+            << QStringList{u"line 3"_s, u"sig"_s};
+        QTest::newRow("p0f bad quirk")
+            << QByteArray("[tcp:request]\nlabel = s:unix:Linux:3.x\n"
+                          "sig = *:64:0:*:mss*20,10:mss,sok,ts,nop,ws:df,weird:0\n")
+            << QStringList{u"line 3"_s, u"quirks"_s, u"weird"_s};
+        QTest::newRow("p0f sig without label")
+            << QByteArray("[tcp:request]\nsig = *:64:0:*:mss*20,10:mss:df:0\n")
+            << QStringList{u"line 2"_s, u"label"_s};
+        QTest::newRow("satori bad ttl")
+            << QByteArray("<TCP><fingerprints><fingerprint name=\"x\" os_name=\"X\">\n"
+                          "<test tcpflag=\"S\" tcpsig=\"8192:abc:1:48:M1460:.\"/>"
+                          "</fingerprint></fingerprints></TCP>")
+            << QStringList{u"line 2"_s, u"ttl"_s};
+        QTest::newRow("satori broken xml") << QByteArray("<TCP><fingerprints>")
+                                           << QStringList{u"not valid XML"_s};
+    }
+    void importerErrors()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QStringList, mentions);
+        QString error;
+        QVERIFY(!Database::parse(content, u"third-party"_s, &error));
+        QVERIFY(error.startsWith(u"third-party"_s));
+        for (const QString& m : mentions)
+            QVERIFY2(error.contains(m), qPrintable(error));
+    }
+
     void builtinLoads()
     {
         const Database b = Database::builtin();
