@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "models/connection_model.h"
+
+#include "detect/detect.h"
+
+#include <QDateTime>
+
+using namespace Qt::StringLiterals;
+
+namespace synscope {
+
+namespace {
+
+QString addressText(const IpAddress& a, uint8_t ipVersion)
+{
+    return QString::fromStdString(formatAddress(a, ipVersion));
+}
+
+QString endpointText(const IpAddress& a, uint16_t port, uint8_t ipVersion)
+{
+    const QString addr = addressText(a, ipVersion);
+    return ipVersion == 6 ? u"[%1]:%2"_s.arg(addr).arg(port) : u"%1:%2"_s.arg(addr).arg(port);
+}
+
+QVariant addressSortKey(const IpAddress& a, uint16_t port, uint8_t ipVersion)
+{
+    QByteArray key;
+    key.reserve(19);
+    key.append(char(ipVersion));
+    key.append(reinterpret_cast<const char*>(a.data()), ipVersion == 6 ? 16 : 4);
+    key.append(char(port >> 8));
+    key.append(char(port & 0xFF));
+    return key;
+}
+
+} // namespace
+
+ConnectionModel::ConnectionModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+ConnectionModel::~ConnectionModel() = default;
+
+int ConnectionModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_store.size());
+}
+
+int ConnectionModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : NUM_COLUMNS;
+}
+
+QString ConnectionModel::text(size_t row, int column) const
+{
+    const ConnectionRow& r = m_store.row(row);
+    switch (column) {
+    case Time:
+        if (m_relativeTime)
+            return QString::number(double(r.ts_ns - m_firstTs) / 1e9, 'f', 6);
+        return QDateTime::fromMSecsSinceEpoch(r.ts_ns / 1'000'000)
+            .toString(u"yyyy-MM-dd hh:mm:ss.zzz"_s);
+    case Source:
+        return endpointText(r.src, r.src_port, r.ip_version);
+    case Destination:
+        return endpointText(r.dst, r.dst_port, r.ip_version);
+    case Kind:
+        return r.packetKind() == PacketKind::SynAck ? u"SYN+ACK"_s : u"SYN"_s;
+    case TtlHops:
+        return u"%1 (%2 hops)"_s.arg(r.ttl).arg(r.hops());
+    case Window:
+        if (r.flags & RowHasWscale)
+            return u"%1 ws %2"_s.arg(r.window).arg(r.wscale);
+        return QString::number(r.window);
+    case Mss:
+        return (r.flags & RowHasMss) ? QString::number(r.mss) : QString();
+    case Options:
+        return m_store.optionsText(r.options_id);
+    case OsGuess: {
+        const Database* db = m_store.database();
+        if (!db || r.best_entry < 0 || size_t(r.best_entry) >= db->entries.size())
+            return QString();
+        const Label& l = db->entries[size_t(r.best_entry)].label;
+        QString guess = l.version.isEmpty() ? l.os_name : l.os_name + u' ' + l.version;
+        if (r.avg_class != kNoClass && r.avg_class != r.os_class)
+            guess += u" (average: %1)"_s.arg(m_store.classes().name(r.avg_class));
+        return guess;
+    }
+    case Score:
+        return QString::number(r.best_score, 'f', 2);
+    case LinkMtu: {
+        QString s;
+        if (r.flags & RowHasMss) {
+            const LinkEstimate link = estimateLink(r.mss, r.ip_version);
+            s = link.link.isEmpty() ? QString::number(link.mtu) : u"%1 %2"_s.arg(link.mtu).arg(link.link);
+        }
+        if (r.encapsulation) {
+            const QString encap = QString::fromStdString(encapsulationString(r.encapsulation));
+            s = s.isEmpty() ? u"[%1]"_s.arg(encap) : u"%1 [%2]"_s.arg(s, encap);
+        }
+        return s;
+    }
+    }
+    return QString();
+}
+
+QVariant ConnectionModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const size_t row = size_t(index.row());
+    const ConnectionRow& r = m_store.row(row);
+    switch (role) {
+    case Qt::DisplayRole:
+        return text(row, index.column());
+    case Qt::ToolTipRole:
+        if (index.column() == OsGuess) {
+            const Database* db = m_store.database();
+            if (!db || r.best_entry < 0 || size_t(r.best_entry) >= db->entries.size())
+                return tr("No database entry matched");
+            const DbEntry& e = db->entries[size_t(r.best_entry)];
+            return tr("%1 (entry %2)\nclass %3, device %4\n%5")
+                .arg(text(row, OsGuess), e.id, e.label.os_class, e.label.device, e.label.provenance);
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        switch (index.column()) {
+        case Time: case TtlHops: case Window: case Mss: case Score:
+            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
+        default:
+            return {};
+        }
+    case SortRole:
+        switch (index.column()) {
+        case Time: return qint64(r.ts_ns);
+        case Source: return addressSortKey(r.src, r.src_port, r.ip_version);
+        case Destination: return addressSortKey(r.dst, r.dst_port, r.ip_version);
+        case Kind: return int(r.kind);
+        case TtlHops: return r.hops() * 256 + r.ttl;
+        case Window: return int(r.window);
+        case Mss: return (r.flags & RowHasMss) ? int(r.mss) : -1;
+        case Options: return m_store.optionsText(r.options_id);
+        case OsGuess: return text(row, OsGuess);
+        case Score: return double(r.best_score);
+        case LinkMtu: return r.mtu();
+        }
+        return {};
+    case RowIndexRole:
+        return qulonglong(row);
+    case ScoreRole:
+        return double(r.best_score);
+    case MaxScoreRole:
+        return m_store.maxScore();
+    case OsClassRole:
+        return m_store.classes().name(r.os_class);
+    case SourceAddressRole:
+        return addressText(r.src, r.ip_version);
+    case DestinationAddressRole:
+        return addressText(r.dst, r.ip_version);
+    case SourcePortRole:
+        return int(r.src_port);
+    case DestinationPortRole:
+        return int(r.dst_port);
+    case BestEntryRole:
+        return int(r.best_entry);
+    case KindRole:
+        return int(r.kind);
+    }
+    return {};
+}
+
+QVariant ConnectionModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= NUM_COLUMNS)
+        return {};
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case Time: return tr("Time");
+        case Source: return tr("Source");
+        case Destination: return tr("Destination");
+        case Kind: return tr("Kind");
+        case TtlHops: return tr("TTL / hops");
+        case Window: return tr("Window");
+        case Mss: return tr("MSS");
+        case Options: return tr("Options");
+        case OsGuess: return tr("OS guess");
+        case Score: return tr("Score");
+        case LinkMtu: return tr("Link / MTU");
+        }
+    } else if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case Time: return m_relativeTime ? tr("Seconds since the first packet") : tr("Capture time");
+        case TtlHops: return tr("Observed TTL and hops from the nearest initial TTL (32/64/128/255)");
+        case Window: return tr("Window as sent, with the window scale shift");
+        case Score: return tr("Best score against the database");
+        case LinkMtu: return tr("MTU implied by the MSS, the link it suggests, and the encapsulation seen");
+        default: return {};
+        }
+    }
+    return {};
+}
+
+void ConnectionModel::setRelativeTime(bool relative)
+{
+    if (relative == m_relativeTime)
+        return;
+    m_relativeTime = relative;
+    if (m_store.size() > 0)
+        Q_EMIT dataChanged(index(0, Time), index(int(m_store.size()) - 1, Time), {Qt::DisplayRole});
+    Q_EMIT headerDataChanged(Qt::Horizontal, Time, Time);
+}
+
+void ConnectionModel::appendBatch(const RowBatchPtr& batch)
+{
+    if (!batch || batch->rows.empty())
+        return;
+    const ConnectionStore::AppendPlan plan = m_store.plan(*batch);
+    if (plan.resets) {
+        beginResetModel();
+        m_store.append(*batch);
+        m_firstTs = m_store.size() > 0 ? m_store.row(0).ts_ns : -1;
+        endResetModel();
+        Q_EMIT rowsAppended(int(plan.insert), 0);
+        return;
+    }
+    if (plan.evict > 0) {
+        beginRemoveRows({}, 0, int(plan.evict) - 1);
+        m_store.removeFront(plan.evict);
+        endRemoveRows();
+    }
+    const int first = int(m_store.size());
+    beginInsertRows({}, first, first + int(plan.insert) - 1);
+    m_store.append(*batch);
+    if (m_firstTs < 0)
+        m_firstTs = m_store.row(0).ts_ns;
+    endInsertRows();
+    Q_EMIT rowsAppended(int(plan.insert), int(plan.evict));
+}
+
+void ConnectionModel::clear()
+{
+    beginResetModel();
+    m_store.clear();
+    m_firstTs = -1;
+    endResetModel();
+}
+
+} // namespace synscope

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The connection table: one row per SYN / SYN+ACK in a ConnectionStore, text made in data().
+// Batches are appended with one beginInsertRows each; rows evicted by the store's cap leave the
+// front with one beginRemoveRows.
+#pragma once
+
+#include "models/connection_store.h"
+
+#include <QAbstractTableModel>
+
+namespace synscope {
+
+class ConnectionModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Columns { Time, Source, Destination, Kind, TtlHops, Window, Mss, Options, OsGuess, Score,
+                   LinkMtu, NUM_COLUMNS };
+    enum Roles {
+        SortRole = Qt::UserRole,   // a number (or text) that sorts the column naturally
+        RowIndexRole,              // qulonglong: the row's index in store() at the time of the call
+        ScoreRole,                 // double: best score
+        MaxScoreRole,              // double: the profile's perfect score
+        OsClassRole,               // QString: class of the best entry (empty without)
+        SourceAddressRole,         // QString: source address without port
+        DestinationAddressRole,    // QString
+        SourcePortRole,            // int
+        DestinationPortRole,       // int
+        BestEntryRole,             // int: Database::entries index, -1 without
+        KindRole,                  // int: PacketKind
+    };
+
+    explicit ConnectionModel(QObject* parent = nullptr);
+    ~ConnectionModel() override;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    const ConnectionStore& store() const { return m_store; }
+    void setRowCap(size_t cap) { m_store.setRowCap(cap); }
+    // Re-decodes a row (see ConnectionStore::record).
+    bool record(int row, SynRecord* out) const { return row >= 0 && m_store.record(size_t(row), out); }
+
+    // Time column relative to the first packet ever appended (seconds), or absolute local time.
+    void setRelativeTime(bool relative);
+    bool relativeTime() const { return m_relativeTime; }
+
+    // The text of one cell, as data(DisplayRole) gives it (also used by the filter proxy).
+    QString text(size_t row, int column) const;
+
+public Q_SLOTS:
+    void appendBatch(const synscope::RowBatchPtr& batch);
+    void clear();
+
+Q_SIGNALS:
+    // After each appendBatch: rows added and removed at the front.
+    void rowsAppended(int inserted, int evicted);
+
+private:
+    ConnectionStore m_store;
+    bool m_relativeTime = true;
+    int64_t m_firstTs = -1;
+};
+
+} // namespace synscope

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "models/connection_store.h"
+
+#include "decode/decoder.h"
+#include "detect/detect.h"
+#include "match/classifier.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace synscope {
+
+OsClassIndex::OsClassIndex(const Database& db)
+{
+    m_entryClass.reserve(db.entries.size());
+    for (const DbEntry& e : db.entries) {
+        const QString& c = e.label.os_class;
+        if (c.isEmpty()) {
+            m_entryClass.push_back(kNoClass);
+            continue;
+        }
+        auto it = m_ids.constFind(c);
+        if (it == m_ids.constEnd()) {
+            if (m_names.size() >= kNoClass) {   // more classes than ids: show them as unknown
+                m_entryClass.push_back(kNoClass);
+                continue;
+            }
+            it = m_ids.insert(c, uint16_t(m_names.size()));
+            m_names.push_back(c);
+        }
+        m_entryClass.push_back(it.value());
+    }
+}
+
+uint16_t OsClassIndex::classOfEntry(int entry) const
+{
+    if (entry < 0 || size_t(entry) >= m_entryClass.size())
+        return kNoClass;
+    return m_entryClass[size_t(entry)];
+}
+
+uint16_t OsClassIndex::idOf(const QString& osClass) const
+{
+    return m_ids.value(osClass, kNoClass);
+}
+
+QString OsClassIndex::name(uint16_t id) const
+{
+    return id < m_names.size() ? m_names[id] : QString();
+}
+
+ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const OsClassIndex& classes,
+                      uint32_t optionsId)
+{
+    ConnectionRow r;
+    const Fingerprint& fp = rec.fp;
+    r.ts_ns = rec.ts_ns;
+    r.src = rec.src;
+    r.dst = rec.dst;
+    r.best_entry = cls.best.empty() ? -1 : cls.best.front();
+    r.best_score = float(cls.best_score);
+    r.options_id = optionsId;
+    r.frame = uint32_t(std::min<uint64_t>(rec.frame, std::numeric_limits<uint32_t>::max()));
+    r.src_port = rec.src_port;
+    r.dst_port = rec.dst_port;
+    r.window = fp.tcp_window_size;
+    r.encapsulation = rec.encapsulation;
+    r.link_type = uint16_t(std::clamp(rec.link_type, 0, 0xFFFF));
+    r.os_class = classes.classOfEntry(r.best_entry);
+    r.avg_class = classes.idOf(cls.bestAveragedClass());
+    r.kind = uint8_t(rec.kind);
+    r.ip_version = fp.ip_version;
+    r.ttl = fp.ip_ttl;
+    r.initial_ttl = uint8_t(estimateHops(fp.ip_ttl).initial_ttl);
+    if (fp.tcp_mss >= 0) {
+        r.flags |= RowHasMss;
+        r.mss = uint16_t(fp.tcp_mss);
+        if (estimateLink(fp.tcp_mss, fp.ip_version).tunnel)
+            r.flags |= RowTunnel;
+    }
+    if (fp.tcp_window_scaling >= 0) {
+        r.flags |= RowHasWscale;
+        r.wscale = uint8_t(std::min<int>(fp.tcp_window_scaling, 255));
+    }
+    if (fp.ip_df)
+        r.flags |= RowDf;
+    if (fp.tcp_has_timestamp)
+        r.flags |= RowTimestamp;
+    if (fp.tcp_sack_permitted)
+        r.flags |= RowSack;
+    return r;
+}
+
+ConnectionStore::ConnectionStore(size_t rowCap) : m_rowCap(rowCap > 0 ? rowCap : 1) {}
+
+ConnectionStore::~ConnectionStore() = default;
+
+const ConnectionRow& ConnectionStore::row(size_t i) const
+{
+    const size_t j = m_head + i;
+    return m_rowChunks[j / kRowsPerChunk][j % kRowsPerChunk];
+}
+
+ConnectionRow& ConnectionStore::rowAt(size_t i)
+{
+    const size_t j = m_head + i;
+    return m_rowChunks[j / kRowsPerChunk][j % kRowsPerChunk];
+}
+
+std::span<const uint8_t> ConnectionStore::headerBytes(size_t i) const
+{
+    const ConnectionRow& r = row(i);
+    return {arenaAt(r.header_offset), r.header_length};
+}
+
+bool ConnectionStore::record(size_t i, SynRecord* out) const
+{
+    if (i >= m_size)
+        return false;
+    const ConnectionRow& r = row(i);
+    const std::span<const uint8_t> bytes = headerBytes(i);
+    RawPacket pkt;
+    pkt.ts_ns = r.ts_ns;
+    pkt.caplen = uint32_t(bytes.size());
+    pkt.wirelen = uint32_t(bytes.size());
+    pkt.link_type = kLinkTypeRaw;
+    pkt.data = bytes.data();
+    Decoder decoder;
+    if (!decoder.decode(pkt, *out))
+        return false;
+    out->frame = r.frame;
+    out->link_type = r.link_type;
+    out->encapsulation = r.encapsulation;
+    return true;
+}
+
+ConnectionStore::AppendPlan ConnectionStore::plan(const RowBatch& batch) const
+{
+    AppendPlan p;
+    p.resets = m_size > 0 && batch.database != m_database;
+    const size_t current = p.resets ? 0 : m_size;
+    p.insert = std::min(batch.rows.size(), m_rowCap);
+    const size_t total = current + p.insert;
+    p.evict = total > m_rowCap ? total - m_rowCap : 0;
+    return p;
+}
+
+void ConnectionStore::append(const RowBatch& batch)
+{
+    const AppendPlan p = plan(batch);
+    if (p.resets)
+        clear();
+    if (batch.database != m_database) {
+        m_database = batch.database;
+        m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
+    }
+    if (batch.profile)
+        m_profile = batch.profile;
+    removeFront(p.evict);
+
+    // Batch-local option ids -> store ids, interned once per distinct notation.
+    std::vector<uint32_t> optionMap(batch.options.size());
+    for (size_t k = 0; k < batch.options.size(); ++k) {
+        const QString text = QString::fromStdString(batch.options[k]);
+        auto it = m_optionIds.constFind(text);
+        if (it == m_optionIds.constEnd()) {
+            it = m_optionIds.insert(text, uint32_t(m_options.size()));
+            m_options.push_back(text);
+        }
+        optionMap[k] = it.value();
+    }
+
+    const size_t first = batch.rows.size() - p.insert;
+    for (size_t k = first; k < batch.rows.size(); ++k) {
+        ConnectionRow r = batch.rows[k];
+        const uint8_t* bytes = nullptr;
+        if (r.header_length > 0 && r.header_offset + r.header_length <= batch.headers.size()) {
+            bytes = batch.headers.data() + r.header_offset;
+        } else {
+            r.header_length = 0;
+            ++m_missingHeaders;
+        }
+        r.header_offset = arenaAppend(bytes, r.header_length);
+        r.options_id = r.options_id < optionMap.size() ? optionMap[r.options_id] : 0;
+        const size_t j = m_head + m_size;
+        if (j / kRowsPerChunk >= m_rowChunks.size())
+            m_rowChunks.push_back(std::make_unique<ConnectionRow[]>(kRowsPerChunk));
+        m_rowChunks[j / kRowsPerChunk][j % kRowsPerChunk] = r;
+        ++m_size;
+    }
+}
+
+void ConnectionStore::removeFront(size_t n)
+{
+    n = std::min(n, m_size);
+    if (n == 0)
+        return;
+    m_head += n;
+    m_size -= n;
+    m_evicted += n;
+    while (m_head >= kRowsPerChunk) {
+        m_rowChunks.pop_front();
+        m_head -= kRowsPerChunk;
+    }
+    // Arena chunks wholly before the first remaining row's bytes are free.
+    const uint64_t keepFrom = m_size > 0 ? row(0).header_offset : m_arenaEnd;
+    while (!m_arenaChunks.empty() && (m_arenaFirstChunk + 1) * kArenaChunk <= keepFrom
+           && m_arenaChunks.size() > 1) {
+        m_arenaChunks.pop_front();
+        ++m_arenaFirstChunk;
+    }
+}
+
+uint64_t ConnectionStore::arenaAppend(const uint8_t* data, size_t n)
+{
+    if (n == 0)
+        return m_arenaEnd;
+    // Bytes of one row never straddle two chunks: skip the tail of a chunk that is too short.
+    const uint64_t within = m_arenaEnd % kArenaChunk;
+    if (within + n > kArenaChunk)
+        m_arenaEnd += kArenaChunk - within;
+    while (m_arenaEnd / kArenaChunk >= m_arenaFirstChunk + m_arenaChunks.size())
+        m_arenaChunks.push_back(std::make_unique<uint8_t[]>(kArenaChunk));
+    const uint64_t offset = m_arenaEnd;
+    uint8_t* dst = m_arenaChunks[size_t(offset / kArenaChunk - m_arenaFirstChunk)].get()
+        + offset % kArenaChunk;
+    std::memcpy(dst, data, n);
+    m_arenaEnd += n;
+    return offset;
+}
+
+const uint8_t* ConnectionStore::arenaAt(uint64_t offset) const
+{
+    const uint64_t chunk = offset / kArenaChunk;
+    if (chunk < m_arenaFirstChunk || chunk - m_arenaFirstChunk >= m_arenaChunks.size())
+        return nullptr;
+    return m_arenaChunks[size_t(chunk - m_arenaFirstChunk)].get() + offset % kArenaChunk;
+}
+
+void ConnectionStore::clear()
+{
+    m_rowChunks.clear();
+    m_head = 0;
+    m_size = 0;
+    m_evicted = 0;
+    m_missingHeaders = 0;
+    m_arenaChunks.clear();
+    m_arenaFirstChunk = 0;
+    m_arenaEnd = 0;
+    m_options.clear();
+    m_optionIds.clear();
+}
+
+size_t ConnectionStore::memoryBytes() const
+{
+    size_t bytes = m_rowChunks.size() * kRowsPerChunk * sizeof(ConnectionRow);
+    bytes += m_arenaChunks.size() * kArenaChunk;
+    for (const QString& s : m_options)
+        bytes += sizeof(QString) + size_t(s.size()) * sizeof(QChar);
+    return bytes;
+}
+
+} // namespace synscope

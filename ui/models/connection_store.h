@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Compact storage of every decoded SYN / SYN+ACK the GUI shows. A row holds numbers only (no
+// strings): text is made by the models on demand. The IP+TCP header bytes of each packet sit in a
+// byte arena so that the full SynRecord can be re-decoded for the detail pane and hex view.
+// Rows arrive in batches from the capture worker; beyond the row cap the oldest rows go.
+#pragma once
+
+#include "database/database.h"
+#include "fingerprint/fingerprint.h"
+#include "match/profile.h"
+
+#include <QHash>
+#include <QMetaType>
+#include <QString>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace synscope {
+
+struct Classification;
+
+// Raw IPv4 / IPv6 (LINKTYPE_RAW): the link type the arena's header bytes are re-decoded with.
+inline constexpr int kLinkTypeRaw = 101;
+inline constexpr uint16_t kNoClass = 0xFFFF;
+
+enum RowFlag : uint8_t {
+    RowHasMss = 1u << 0,
+    RowHasWscale = 1u << 1,
+    RowTunnel = 1u << 2,     // the MSS points at a tunnel / VPN (core/detect estimateLink)
+    RowDf = 1u << 3,
+    RowTimestamp = 1u << 4,
+    RowSack = 1u << 5,
+};
+
+// 88 bytes; the header bytes in the arena add ~60 (IPv4) to ~80 (IPv6) more.
+struct ConnectionRow {
+    int64_t ts_ns = 0;
+    IpAddress src{};
+    IpAddress dst{};
+    uint64_t header_offset = 0;   // in a RowBatch: offset into RowBatch::headers; in the store: arena offset
+    int32_t best_entry = -1;      // Database::entries index of the first best match; -1 for none
+    float best_score = 0;
+    uint32_t options_id = 0;      // RowBatch::options / ConnectionStore::optionsText() index
+    uint32_t frame = 0;           // 1-based packet number in the source (saturates at 2^32-1)
+    uint16_t src_port = 0;
+    uint16_t dst_port = 0;
+    uint16_t window = 0;
+    uint16_t mss = 0;             // valid with RowHasMss
+    uint16_t encapsulation = 0;   // Encapsulation bits
+    uint16_t link_type = 0;       // link type of the original frame
+    uint16_t header_length = 0;   // IP+TCP header bytes kept in the arena
+    uint16_t os_class = kNoClass; // OsClassIndex id of the best entry's class
+    uint16_t avg_class = kNoClass;// OsClassIndex id of Classification::bestAveragedClass()
+    uint8_t kind = 0;             // PacketKind
+    uint8_t ip_version = 4;
+    uint8_t ttl = 0;              // observed
+    uint8_t initial_ttl = 0;      // hops = initial_ttl - ttl
+    uint8_t wscale = 0;           // valid with RowHasWscale (shift as sent)
+    uint8_t flags = 0;            // RowFlag bits
+
+    PacketKind packetKind() const { return static_cast<PacketKind>(kind); }
+    int hops() const { return int(initial_ttl) - int(ttl); }
+    // MSS + 40 (IPv4) / + 60 (IPv6), as core/detect estimateLink; 0 without MSS.
+    int mtu() const { return (flags & RowHasMss) ? int(mss) + (ip_version == 6 ? 60 : 40) : 0; }
+};
+static_assert(sizeof(ConnectionRow) == 88, "keep ConnectionRow compact");
+
+// The distinct OS classes of a database, in order of first appearance: ids the rows store.
+class OsClassIndex {
+public:
+    OsClassIndex() = default;
+    explicit OsClassIndex(const Database& db);
+    uint16_t classOfEntry(int entry) const;          // kNoClass for -1 / no class
+    uint16_t idOf(const QString& osClass) const;     // kNoClass when unknown or empty
+    QString name(uint16_t id) const;                 // empty for kNoClass
+    int size() const { return int(m_names.size()); }
+
+private:
+    std::vector<QString> m_names;
+    std::vector<uint16_t> m_entryClass;
+    QHash<QString, uint16_t> m_ids;
+};
+
+// What the capture worker hands to the GUI thread: rows plus their header bytes, the batch's own
+// table of option notations, and the database / profile the rows were scored with.
+struct RowBatch {
+    uint64_t generation = 0;
+    std::vector<ConnectionRow> rows;
+    std::vector<uint8_t> headers;
+    std::vector<std::string> options;             // "M1460,S,T,N,W7," etc., indexed by options_id
+    std::shared_ptr<const Database> database;
+    const Profile* profile = nullptr;
+};
+using RowBatchPtr = std::shared_ptr<const RowBatch>;
+
+// Fills a row from a decoded record and its classification (the worker's hot path).
+// optionsId is the batch-local id of rec.fp.tcpOptions().
+ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const OsClassIndex& classes,
+                      uint32_t optionsId);
+
+class ConnectionStore {
+public:
+    static constexpr size_t kDefaultRowCap = 1'000'000;
+
+    explicit ConnectionStore(size_t rowCap = kDefaultRowCap);
+    ~ConnectionStore();
+    ConnectionStore(const ConnectionStore&) = delete;
+    ConnectionStore& operator=(const ConnectionStore&) = delete;
+
+    size_t size() const { return m_size; }
+    const ConnectionRow& row(size_t i) const;
+    // The IP+TCP header bytes of row i (begins with the innermost IP header).
+    std::span<const uint8_t> headerBytes(size_t i) const;
+    // Re-decodes row i's header bytes (link type raw) into a full SynRecord, restoring the frame
+    // number, time, original link type and encapsulation. False when the bytes do not decode.
+    bool record(size_t i, SynRecord* out) const;
+
+    // Interned option notation of a row's options_id.
+    const QString& optionsText(uint32_t id) const { return m_options[id]; }
+    size_t optionsCount() const { return m_options.size(); }
+    const Database* database() const { return m_database.get(); }
+    std::shared_ptr<const Database> sharedDatabase() const { return m_database; }
+    const Profile* profile() const { return m_profile; }
+    const OsClassIndex& classes() const { return m_classes; }
+    double maxScore() const { return m_profile ? m_profile->maxScore() : 0.0; }
+
+    size_t rowCap() const { return m_rowCap; }
+    // Takes effect at the next append (rows above the cap go then).
+    void setRowCap(size_t cap) { m_rowCap = cap > 0 ? cap : 1; }
+    // Rows removed at the front because of the cap, since construction or clear().
+    uint64_t evictedCount() const { return m_evicted; }
+    // Rows appended without header bytes (their batch was inconsistent): record() fails for them.
+    uint64_t missingHeaderCount() const { return m_missingHeaders; }
+
+    // How append(batch) will change the store, for the model's begin/end calls: `evict` rows leave
+    // the front first, then `insert` rows (the batch's last ones) are appended. `resets` is true
+    // when the batch was scored with another database than the stored rows: the store is cleared.
+    struct AppendPlan {
+        size_t evict = 0;
+        size_t insert = 0;
+        bool resets = false;
+    };
+    AppendPlan plan(const RowBatch& batch) const;
+    // Applies plan(batch): clears or evicts as needed, then appends.
+    void append(const RowBatch& batch);
+    // Removes the n oldest rows (counted as evicted): lets a model announce the removal before
+    // append() without the store changing twice inside one begin/end pair.
+    void removeFront(size_t n);
+    void clear();
+
+    // Heap bytes held by rows, arena and tables.
+    size_t memoryBytes() const;
+
+private:
+    static constexpr size_t kRowsPerChunk = 4096;
+    static constexpr size_t kArenaChunk = size_t(1) << 20;
+
+    ConnectionRow& rowAt(size_t i);
+    uint64_t arenaAppend(const uint8_t* data, size_t n);
+    const uint8_t* arenaAt(uint64_t offset) const;
+
+    std::deque<std::unique_ptr<ConnectionRow[]>> m_rowChunks;
+    size_t m_head = 0;           // index of the first live row in m_rowChunks.front()
+    size_t m_size = 0;
+    size_t m_rowCap;
+    uint64_t m_evicted = 0;
+    uint64_t m_missingHeaders = 0;
+
+    std::deque<std::unique_ptr<uint8_t[]>> m_arenaChunks;
+    uint64_t m_arenaFirstChunk = 0;   // global index of m_arenaChunks.front()
+    uint64_t m_arenaEnd = 0;          // global offset where the next bytes go
+
+    std::vector<QString> m_options;
+    QHash<QString, uint32_t> m_optionIds;
+    std::shared_ptr<const Database> m_database;
+    const Profile* m_profile = nullptr;
+    OsClassIndex m_classes;
+};
+
+} // namespace synscope
+
+Q_DECLARE_METATYPE(synscope::RowBatchPtr)
