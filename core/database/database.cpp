@@ -502,6 +502,8 @@ Database Database::builtin()
     const QString path = u":/synscope/synscope-default.json"_s;
     QString error;
     std::optional<Database> db = load(path, &error);
+    if (db && db->entries.empty())
+        db->description = u"%1 holds no entries"_s.arg(path);
     if (db)
         return std::move(*db);
     Database empty;
