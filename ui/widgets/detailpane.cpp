@@ -7,9 +7,10 @@
 #include "capture/packet_source.h"
 #include "decode/decoder.h"
 #include "detect/detect.h"
+#include "models/connection_store.h"
+#include "report/report.h"
 
 #include <QComboBox>
-#include <QDateTime>
 #include <QHeaderView>
 #include <QLabel>
 #include <QScrollArea>
@@ -25,7 +26,6 @@ namespace synscope {
 namespace {
 
 constexpr int kFieldRole = Qt::UserRole;
-constexpr int kLinktypeRaw = 101;   // LINKTYPE_RAW: the packet starts at its IP header
 
 QString yesNo(bool b) { return b ? QStringLiteral("1") : QStringLiteral("0"); }
 
@@ -181,7 +181,7 @@ bool DetailPane::showConnection(const SynRecord& stored, const QByteArray& heade
     Decoder decoder;
     SynRecord decoded;
     RawPacket pkt{stored.ts_ns, static_cast<uint32_t>(headerBytes.size()),
-                  static_cast<uint32_t>(headerBytes.size()), kLinktypeRaw,
+                  static_cast<uint32_t>(headerBytes.size()), kLinkTypeRaw,
                   reinterpret_cast<const uint8_t*>(headerBytes.constData())};
     if (headerBytes.isEmpty() || !decoder.decode(pkt, decoded)) {
         clear();
@@ -295,7 +295,9 @@ void DetailPane::fillSelector()
                       .arg(c.best_score, 0, 'f', 2)
                       .arg(c.max_score, 0, 'f', 2);
         if (c.best.size() > 1)
-            verdict += tr(" (tied with %n more entries)", nullptr, static_cast<int>(c.best.size() - 1));
+            verdict += tr(" (tied with %1 more %2)")
+                           .arg(c.best.size() - 1)
+                           .arg(c.best.size() == 2 ? tr("entry") : tr("entries"));
         const QString cls = c.bestAveragedClass();
         verdict += cls.isEmpty() ? tr("; no OS class has enough entries to average")
                                  : tr("; best class on average: <b>%1</b>").arg(cls.toHtmlEscaped());
@@ -361,10 +363,12 @@ void DetailPane::fillPath()
     const HopEstimate hops = estimateHops(fp.ip_ttl);
     const QString who = m_record.kind == PacketKind::SynAck ? tr("server") : tr("client");
     QString text = tr("<b>Path.</b> TTL %1 is most likely an initial TTL of %2, so the %3 is "
-                      "<b>%n hop(s)</b> away.", nullptr, hops.hops)
+                      "<b>%4 %5</b> away.")
                        .arg(fp.ip_ttl)
                        .arg(hops.initial_ttl)
-                       .arg(who);
+                       .arg(who)
+                       .arg(hops.hops)
+                       .arg(hops.hops == 1 ? tr("hop") : tr("hops"));
     const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
     if (link.mtu < 0) {
         text += tr(" There is no MSS option, so the link MTU cannot be inferred.");
@@ -403,9 +407,8 @@ void DetailPane::fillFields()
     const QString dst = QString::fromStdString(formatAddress(r.dst, fp.ip_version));
 
     QTreeWidgetItem* frame = group(tr("Frame %1, %2").arg(r.frame).arg(r.kind == PacketKind::SynAck ? tr("SYN+ACK") : tr("SYN")));
-    add(frame, tr("Arrival time"),
-        QDateTime::fromMSecsSinceEpoch(r.ts_ns / 1000000).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")), "");
-    add(frame, tr("Link type"), QString::number(r.link_type), "");
+    add(frame, tr("Arrival time"), formatTimestamp(r.ts_ns), "");
+    add(frame, tr("Link type"), QStringLiteral("%1 (%2)").arg(linkTypeName(r.link_type)).arg(r.link_type), "");
     if (r.encapsulation)
         add(frame, tr("Encapsulation"), QString::fromStdString(encapsulationString(r.encapsulation)), "");
 

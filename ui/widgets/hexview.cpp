@@ -2,6 +2,7 @@
 #include "hexview.h"
 
 #include <QFontDatabase>
+#include <QScrollBar>
 #include <QTextBlock>
 
 namespace synscope {
@@ -17,6 +18,10 @@ HexView::HexView(QWidget* parent)
     setLineWrapMode(QPlainTextEdit::NoWrap);
     setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     setPlaceholderText(tr("Select a connection to see its IP and TCP header bytes."));
+    // Room for a full line: offset, 16 bytes and the gap after the eighth.
+    const QString widest = QString(6 + BytesPerLine * 3 + 1, QLatin1Char('0'));
+    setMinimumWidth(fontMetrics().horizontalAdvance(widest) + 2 * frameWidth()
+                    + document()->documentMargin() * 2 + verticalScrollBar()->sizeHint().width());
 }
 
 void HexView::setBytes(const QByteArray& bytes)

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The GUI's widgets under the offscreen platform: header field byte map, the detail pane's
+// explanation of a real capture's SYN, and the main window from opening a file to the charts.
+#include "widgets/detailpane.h"
+#include "widgets/headerlayout.h"
+#include "widgets/hexview.h"
+#include "widgets/scorechart.h"
+
+#include "capture/packet_source.h"
+#include "decode/decoder.h"
+#include "detect/detect.h"
+#include "match/classifier.h"
+
+#include <QComboBox>
+#include <QTableWidget>
+#include <QTest>
+
+#include <cmath>
+
+using namespace synscope;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString sharedDir() { return QStringLiteral(SYNSCOPE_SHARED_DIR); }
+
+// IPv4 (20 bytes, TTL 57, DF) + TCP SYN (40 bytes: MSS 1460, SACK, TS, NOP, WS 7).
+QByteArray ipv4Syn()
+{
+    const uint8_t bytes[] = {
+        0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x39, 0x06, 0x00, 0x00,
+        10, 0, 0, 1, 10, 0, 0, 2,
+        0xc0, 0x01, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0xa0, 0x02, 0xfa, 0xf0, 0, 0, 0, 0,
+        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0, 0, 0, 9, 0, 0, 0, 0, 0x01, 0x03, 0x03, 0x07,
+    };
+    return QByteArray(reinterpret_cast<const char*>(bytes), sizeof bytes);
+}
+
+struct CorpusSyn {
+    SynRecord record;
+    QByteArray headers;
+};
+
+// Every SYN / SYN+ACK of a corpus capture with its IP+TCP header bytes.
+std::vector<CorpusSyn> readSyns(const QString& path, QString* error)
+{
+    std::string err;
+    auto source = PacketSource::openFile(path.toStdString(), &err);
+    if (!source) {
+        *error = QString::fromStdString(err);
+        return {};
+    }
+    Decoder decoder;
+    std::vector<CorpusSyn> out;
+    RawPacket pkt;
+    while (source->next(pkt) == PacketSource::Status::Packet) {
+        CorpusSyn s;
+        if (!decoder.decode(pkt, s.record))
+            continue;
+        s.headers = QByteArray(reinterpret_cast<const char*>(pkt.data + s.record.ip_offset),
+                               static_cast<qsizetype>(s.record.header_bytes));
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+} // namespace
+
+class TestGui : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void headerLayout_data();
+    void headerLayout();
+    void headerLayoutRejectsGarbage();
+    void detailPaneExplainsCorpusSyn();
+    void detailPaneShowsUndecodableBytes();
+
+private:
+    std::shared_ptr<const Database> m_db;
+    QString m_capture;
+};
+
+void TestGui::initTestCase()
+{
+    const QString dbPath = sharedDir() + u"/data/zardaxt-2021/combined.json"_s;
+    m_capture = sharedDir() + u"/data/pcaps/ja4/latest.pcapng"_s;
+    if (!QFile::exists(dbPath) || !QFile::exists(m_capture))
+        QSKIP("shared corpus not found at SYNSCOPE_SHARED_DIR (needs data/zardaxt-2021 and data/pcaps/ja4)");
+    QString error;
+    auto db = Database::load(dbPath, &error);
+    QVERIFY2(db.has_value(), qPrintable(error));
+    QVERIFY(!db->entries.empty());
+    m_db = std::make_shared<const Database>(std::move(*db));
+}
+
+void TestGui::headerLayout_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<int>("offset");
+    QTest::addColumn<int>("length");
+    QTest::newRow("ttl") << u"ip_ttl"_s << 8 << 1;
+    QTest::newRow("id") << u"ip_id"_s << 4 << 2;
+    QTest::newRow("window") << u"tcp_window_size"_s << 34 << 2;
+    QTest::newRow("flags") << u"tcp_flags"_s << 32 << 2;
+    QTest::newRow("options") << u"tcp_options"_s << 40 << 20;
+    QTest::newRow("mss option") << u"tcp_mss"_s << 40 << 4;
+    QTest::newRow("wscale option") << u"tcp_window_scaling"_s << 57 << 3;
+    QTest::newRow("tsval") << u"tcp_timestamp"_s << 48 << 4;
+    QTest::newRow("scored initial ttl") << scoredFieldName(ScoredField::InitialTtl) << 8 << 1;
+    QTest::newRow("scored sack") << scoredFieldName(ScoredField::Sack) << 44 << 2;
+}
+
+void TestGui::headerLayout()
+{
+    QFETCH(QString, field);
+    QFETCH(int, offset);
+    QFETCH(int, length);
+    const QByteArray h = ipv4Syn();
+    QCOMPARE(tcpHeaderOffset(h), 20);
+    const std::vector<ByteRange> ranges = fieldByteRanges(field, h);
+    QCOMPARE(ranges.size(), size_t(1));
+    QCOMPARE(ranges.front().offset, offset);
+    QCOMPARE(ranges.front().length, length);
+}
+
+void TestGui::headerLayoutRejectsGarbage()
+{
+    QCOMPARE(tcpHeaderOffset(QByteArray()), -1);
+    QCOMPARE(tcpHeaderOffset(QByteArray("\x45\x00", 2)), -1);
+    QVERIFY(fieldByteRanges(u"tcp_window_size", QByteArray("\x45\x00", 2)).empty());
+    QVERIFY(fieldByteRanges(u"no_such_field", ipv4Syn()).empty());
+    // A cut header: the window sits beyond the captured bytes.
+    QVERIFY(fieldByteRanges(u"tcp_window_size", ipv4Syn().left(30)).empty());
+}
+
+void TestGui::detailPaneExplainsCorpusSyn()
+{
+    QString error;
+    const std::vector<CorpusSyn> syns = readSyns(m_capture, &error);
+    QVERIFY2(!syns.empty(), qPrintable(error));
+    const CorpusSyn& syn = syns.front();
+
+    DetailPane pane;
+    pane.setMatcher(m_db, Profile::synscope());
+    QVERIFY(pane.showConnection(syn.record, syn.headers));
+    QVERIFY(pane.hasRecord());
+    QCOMPARE(pane.record().frame, syn.record.frame);
+    QCOMPARE(pane.record().fp.tcpOptions(), syn.record.fp.tcpOptions());
+    QCOMPARE(pane.record().fp.tcp_window_size, syn.record.fp.tcp_window_size);
+
+    Classifier classifier(*m_db, Profile::synscope());
+    const Classification expected = classifier.classify(syn.record.fp);
+    QVERIFY(!expected.best.empty());
+    const Classification& shown = pane.classification();
+    QCOMPARE(shown.best, expected.best);
+    QCOMPARE(shown.best_score, expected.best_score);
+
+    // The selector offers the tied best first, then the rest of the top N; the best is selected.
+    const QList<int> offered = pane.selectorEntries();
+    QVERIFY(offered.size() >= int(expected.best.size()));
+    for (size_t i = 0; i < expected.best.size(); ++i)
+        QCOMPARE(offered[int(i)], expected.best[i]);
+    QCOMPARE(pane.selectedEntry(), expected.best.front());
+
+    // Score table == Profile::explain against the selected entry, and its points sum to the score.
+    auto checkTable = [&](int entry, double expectedScore) {
+        const auto explained = Profile::synscope().explain(syn.record.fp, m_db->entries[size_t(entry)]);
+        QTableWidget* table = pane.scoreTable();
+        QCOMPARE(table->rowCount(), int(explained.size()));
+        double sum = 0;
+        for (int row = 0; row < table->rowCount(); ++row) {
+            const FieldScore& fs = explained[size_t(row)];
+            QCOMPARE(table->item(row, DetailPane::FieldColumn)->text(), fs.field);
+            QCOMPARE(table->item(row, DetailPane::ObservedColumn)->text(), fs.observed);
+            QCOMPARE(table->item(row, DetailPane::ExpectedColumn)->text(), fs.expected);
+            QCOMPARE(table->item(row, DetailPane::PointsColumn)->text(), QString::number(fs.points, 'f', 2));
+            sum += table->item(row, DetailPane::PointsColumn)->text().toDouble();
+        }
+        QVERIFY2(std::abs(sum - expectedScore) < 0.01 * table->rowCount() + 1e-9,
+                 qPrintable(u"table sums to %1, score %2"_s.arg(sum).arg(expectedScore)));
+    };
+    checkTable(expected.best.front(), expected.best_score);
+    QVERIFY(pane.entryText().contains(m_db->entries[size_t(expected.best.front())].label.os_name.toHtmlEscaped()));
+
+    // Another top-N entry can be chosen and explained.
+    if (offered.size() > int(expected.best.size())) {
+        const int other = offered.last();
+        QVERIFY(pane.selectEntry(other));
+        QCOMPARE(pane.selectedEntry(), other);
+        checkTable(other, Profile::synscope().score(syn.record.fp, m_db->entries[size_t(other)]));
+    }
+    QVERIFY(!pane.selectEntry(-42));
+
+    // The chart shows the classification's class averages, N in the labels, best class marked.
+    ScoreChart* chart = pane.scoreChart();
+    QCOMPARE(chart->values().size(), int(expected.averages.size()));
+    for (size_t i = 0; i < expected.averages.size(); ++i) {
+        const ClassAverage& a = expected.averages[i];
+        QCOMPARE(chart->values()[int(i)], a.average);
+        QVERIFY(chart->categories()[int(i)].contains(u"N=%1"_s.arg(a.n)));
+        QCOMPARE(chart->belowMinimum()[int(i)], !a.averaged);
+    }
+    const QString bestClass = expected.bestAveragedClass();
+    if (!bestClass.isEmpty())
+        QVERIFY(chart->categories()[chart->bestIndex()].startsWith(bestClass));
+
+    // Hop and MTU reasoning sentence.
+    const HopEstimate hops = estimateHops(syn.record.fp.ip_ttl);
+    QVERIFY2(pane.pathText().contains(u"initial TTL of %1"_s.arg(hops.initial_ttl)), qPrintable(pane.pathText()));
+    if (syn.record.fp.tcp_mss >= 0)
+        QVERIFY(pane.pathText().contains(u"MTU of <b>%1</b>"_s.arg(estimateLink(syn.record.fp.tcp_mss, syn.record.fp.ip_version).mtu)));
+
+    // Selecting a score row highlights that field's bytes in the hex view.
+    QTableWidget* table = pane.scoreTable();
+    int ttlRow = -1;
+    for (int row = 0; row < table->rowCount(); ++row)
+        if (table->item(row, DetailPane::FieldColumn)->text() == scoredFieldName(ScoredField::InitialTtl))
+            ttlRow = row;
+    QVERIFY(ttlRow >= 0);
+    table->selectRow(ttlRow);
+    const int ttlOffset = syn.record.fp.ip_version == 4 ? 8 : 7;
+    QCOMPARE(pane.hexView()->highlight(), (std::vector<ByteRange>{{ttlOffset, 1}}));
+    QCOMPARE(pane.hexView()->bytes(), syn.headers);
+
+    // Switching the profile re-classifies what is shown.
+    pane.setMatcher(m_db, Profile::classic());
+    Classifier classic(*m_db, Profile::classic());
+    QCOMPARE(pane.classification().best, classic.classify(syn.record.fp).best);
+    QCOMPARE(pane.classification().max_score, Profile::classic().maxScore());
+}
+
+void TestGui::detailPaneShowsUndecodableBytes()
+{
+    DetailPane pane;
+    pane.setMatcher(m_db, Profile::synscope());
+    SynRecord stored;
+    stored.frame = 7;
+    QVERIFY(!pane.showConnection(stored, ipv4Syn().left(24)));
+    QVERIFY(!pane.hasRecord());
+    QVERIFY(pane.summaryText().contains(u"Frame 7"_s));
+    QCOMPARE(pane.scoreTable()->rowCount(), 0);
+    QVERIFY(pane.scoreChart()->values().isEmpty());
+}
+
+QTEST_MAIN(TestGui)
+#include "test_gui.moc"
