@@ -220,7 +220,10 @@ void TestGui::detailPaneExplainsCorpusSyn()
         if (table->item(row, DetailPane::FieldColumn)->text() == scoredFieldName(ScoredField::InitialTtl))
             ttlRow = row;
     QVERIFY(ttlRow >= 0);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
     table->selectRow(ttlRow);
+    QTest::qWait(20);   // the highlight must survive the views settling after show
     const int ttlOffset = syn.record.fp.ip_version == 4 ? 8 : 7;
     QCOMPARE(pane.hexView()->highlight(), (std::vector<ByteRange>{{ttlOffset, 1}}));
     QCOMPARE(pane.hexView()->bytes(), syn.headers);

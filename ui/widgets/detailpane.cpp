@@ -156,8 +156,10 @@ DetailPane::DetailPane(QWidget* parent)
         const QList<QTableWidgetItem*> sel = m_scoreTable->selectedItems();
         highlightField(sel.isEmpty() ? QString() : sel.front()->data(kFieldRole).toString());
     });
-    connect(m_fieldTree, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
-        highlightField(item ? item->data(0, kFieldRole).toString() : QString());
+    // Selection, not the current item: a view sets its current item on its own when shown.
+    connect(m_fieldTree, &QTreeWidget::itemSelectionChanged, this, [this] {
+        const QList<QTreeWidgetItem*> sel = m_fieldTree->selectedItems();
+        highlightField(sel.isEmpty() ? QString() : sel.front()->data(0, kFieldRole).toString());
     });
     clear();
 }
