@@ -374,11 +374,11 @@ Outcome Walker::ipv4(uint32_t off, uint32_t end)
     const uint32_t ihl = (h[0] & 15u) * 4;
     if (ihl < 20)
         return drop(DropReason::BadIhl);
-    if (off + ihl > end)
-        return drop(DropReason::TruncatedIp);
     const uint16_t total = be16(h + 2);
     if (total < ihl)
         return drop(DropReason::BadIpLength);
+    if (off + ihl > end)
+        return drop(DropReason::TruncatedIp);
     const uint16_t frag = be16(h + 6);
     if (frag & 0x1fff)
         return drop(DropReason::NonFirstFragment);
@@ -576,7 +576,11 @@ Outcome Walker::udp(uint32_t off, uint32_t end)
             return drop(DropReason::TruncatedTunnel);
         if ((m_b[o + 2] & 15) != 1)   // opcode 1: forward
             return Outcome::NotTcp;
-        return ipPayload(m_b[o + 3], o + hl, end);
+        if (m_b[o + 3] == 41)
+            return ipv6(o + hl, end);
+        if (m_b[o + 3] == 4)
+            return ipv4(o + hl, end);
+        return Outcome::NotTcp;
     }
     return Outcome::NotTcp;
 }
