@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "capture/capture_worker.h"
+
+#include "match/classifier.h"
+
+#include <QThread>
+
+#include <chrono>
+#include <unistd.h>
+#include <unordered_map>
+
+namespace synscope {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t, Clock::time_point now)
+{
+    return std::chrono::duration<double, std::milli>(now - t).count();
+}
+
+} // namespace
+
+CaptureWorker::CaptureWorker(QObject* parent) : QObject(parent)
+{
+    qRegisterMetaType<synscope::RowBatchPtr>();
+    qRegisterMetaType<synscope::CaptureStats>();
+    connect(this, &CaptureWorker::batchProduced, this, &CaptureWorker::onBatchProduced,
+            Qt::QueuedConnection);
+    connect(this, &CaptureWorker::statsProduced, this, &CaptureWorker::onStatsProduced,
+            Qt::QueuedConnection);
+    connect(this, &CaptureWorker::runEnded, this, &CaptureWorker::onRunEnded, Qt::QueuedConnection);
+}
+
+CaptureWorker::~CaptureWorker()
+{
+    stop();
+}
+
+void CaptureWorker::startFile(const QString& path, const CaptureConfig& config)
+{
+    const std::string p = path.toStdString();
+    start([p](std::string* error) { return PacketSource::openFile(p, error); }, config);
+}
+
+void CaptureWorker::startFd(int fd, const CaptureConfig& config)
+{
+    start([fd](std::string* error) { return PacketSource::openFd(fd, error); }, config);
+}
+
+void CaptureWorker::startLive(const LiveOptions& options, const CaptureConfig& config)
+{
+    start([options](std::string* error) { return PacketSource::openLive(options, error); }, config);
+}
+
+void CaptureWorker::start(Opener opener, const CaptureConfig& config)
+{
+    stop();
+    const quint64 gen = ++m_generation;
+    m_abort = false;
+    m_helperReceived = 0;
+    m_helperDropped = 0;
+    m_helperIfDropped = 0;
+    m_thread = QThread::create([this, gen, opener = std::move(opener), config] {
+        run(gen, opener, config);
+    });
+    m_thread->setObjectName(QStringLiteral("capture"));
+    m_thread->start();
+}
+
+void CaptureWorker::stop()
+{
+    if (!m_thread)
+        return;
+    ++m_generation;   // whatever the old run still queues is stale from now on
+    m_abort = true;
+    {
+        std::lock_guard lock(m_sourceMutex);
+        if (m_source)
+            m_source->breakLoop();
+    }
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+}
+
+bool CaptureWorker::isRunning() const
+{
+    return m_thread && m_thread->isRunning();
+}
+
+void CaptureWorker::setCaptureDrops(quint64 received, quint64 dropped, quint64 ifDropped)
+{
+    m_helperReceived = received;
+    m_helperDropped = dropped;
+    m_helperIfDropped = ifDropped;
+}
+
+void CaptureWorker::onBatchProduced(const RowBatchPtr& batch)
+{
+    --m_inFlight;
+    if (batch->generation == m_generation)
+        Q_EMIT batchReady(batch);
+}
+
+void CaptureWorker::onStatsProduced(const CaptureStats& stats)
+{
+    if (stats.generation == m_generation)
+        Q_EMIT statsChanged(stats);
+}
+
+void CaptureWorker::onRunEnded(quint64 generation, const QString& error)
+{
+    if (generation == m_generation)
+        Q_EMIT finished(generation, error);
+}
+
+void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureConfig& config)
+{
+    std::string openError;
+    std::unique_ptr<PacketSource> source = opener(&openError);
+    if (!source) {
+        Q_EMIT runEnded(generation, QString::fromStdString(openError), QPrivateSignal());
+        return;
+    }
+    {
+        std::lock_guard lock(m_sourceMutex);
+        m_source = source.get();
+    }
+
+    const std::shared_ptr<const Database> db =
+        config.database ? config.database : std::make_shared<const Database>(Database::builtin());
+    const Profile& profile = config.profile ? *config.profile : Profile::synscope();
+    Classifier classifier(*db, profile, 1, config.minClassSize);
+    const OsClassIndex classes(*db);
+    Decoder decoder;
+    SynRecord rec;
+    RawPacket pkt;
+
+    const size_t batchRows = size_t(std::max(1, config.batchRows));
+    std::shared_ptr<RowBatch> batch;
+    std::unordered_map<std::string, uint32_t> optionIds;
+    auto newBatch = [&] {
+        batch = std::make_shared<RowBatch>();
+        batch->generation = generation;
+        batch->database = db;
+        batch->profile = &profile;
+        batch->rows.reserve(std::min<size_t>(batchRows, 16384));
+        batch->headers.reserve(batch->rows.capacity() * 64);
+        optionIds.clear();
+    };
+    newBatch();
+
+    const Clock::time_point startTime = Clock::now();
+    Clock::time_point lastFlush = startTime;
+    Clock::time_point lastStats = startTime;
+    uint64_t recordsAtLastStats = 0;
+
+    auto flush = [&] {
+        lastFlush = Clock::now();
+        if (batch->rows.empty())
+            return;
+        // Back-pressure: a reader that outruns the GUI would otherwise queue without bound.
+        while (m_inFlight.load() >= config.maxBatchesInFlight && !m_abort.load())
+            QThread::usleep(500);
+        ++m_inFlight;
+        Q_EMIT batchProduced(std::move(batch), QPrivateSignal());
+        newBatch();
+    };
+    auto emitStats = [&](bool finished) {
+        const Clock::time_point now = Clock::now();
+        const DecodeStats& ds = decoder.stats();
+        CaptureStats s;
+        s.generation = generation;
+        s.packets = ds.packets;
+        s.syn = ds.syn;
+        s.synAck = ds.syn_ack;
+        s.otherTcp = ds.other_tcp;
+        s.nonTcp = ds.non_tcp;
+        for (size_t i = 0; i < s.decodeDropped.size(); ++i)
+            s.decodeDropped[i] = ds.dropped[i];
+        s.decodeDroppedTotal = ds.droppedTotal();
+        s.unsupportedLinkType = ds.unsupportedTotal();
+        uint64_t received = 0, dropped = 0, ifDropped = 0;
+        if (source->stats(&received, &dropped, &ifDropped)) {
+            s.captureReceived = received;
+            s.captureDropped = dropped;
+            s.captureIfDropped = ifDropped;
+        } else {
+            s.captureReceived = m_helperReceived;
+            s.captureDropped = m_helperDropped;
+            s.captureIfDropped = m_helperIfDropped;
+        }
+        s.elapsedSeconds = msSince(startTime, now) / 1000.0;
+        const uint64_t records = ds.syn + ds.syn_ack;
+        const double interval = msSince(lastStats, now) / 1000.0;
+        s.recordsPerSecond = interval > 0 ? double(records - recordsAtLastStats) / interval : 0;
+        if (finished && s.elapsedSeconds > 0)
+            s.recordsPerSecond = double(records) / s.elapsedSeconds;
+        s.finished = finished;
+        recordsAtLastStats = records;
+        lastStats = now;
+        Q_EMIT statsProduced(s, QPrivateSignal());
+    };
+
+    QString error;
+    uint32_t sinceClock = 0;
+    while (!m_abort.load(std::memory_order_relaxed)) {
+        const PacketSource::Status st = source->next(pkt);
+        if (st == PacketSource::Status::End)
+            break;
+        if (st == PacketSource::Status::Error) {
+            error = QString::fromStdString(source->errorString());
+            break;
+        }
+        if (st == PacketSource::Status::Packet && decoder.decode(pkt, rec)) {
+            const Classification& cls = classifier.classify(rec.fp);
+            std::string options = rec.fp.tcpOptions();
+            auto [it, inserted] = optionIds.try_emplace(std::move(options), uint32_t(batch->options.size()));
+            if (inserted)
+                batch->options.push_back(it->first);
+            ConnectionRow row = makeRow(rec, cls, classes, it->second);
+            if (rec.header_bytes > 0 && uint64_t(rec.ip_offset) + rec.header_bytes <= pkt.caplen
+                && rec.header_bytes <= 0xFFFF) {
+                row.header_offset = batch->headers.size();
+                row.header_length = uint16_t(rec.header_bytes);
+                batch->headers.insert(batch->headers.end(), pkt.data + rec.ip_offset,
+                                      pkt.data + rec.ip_offset + rec.header_bytes);
+            }
+            batch->rows.push_back(row);
+            if (batch->rows.size() >= batchRows)
+                flush();
+        }
+        // Reading the clock costs little, but not nothing: look at it every 64 packets, and on
+        // every live timeout so a quiet link still delivers its last rows.
+        if (++sinceClock >= 64 || st == PacketSource::Status::Timeout) {
+            sinceClock = 0;
+            const Clock::time_point now = Clock::now();
+            if (msSince(lastFlush, now) >= config.batchIntervalMs)
+                flush();
+            if (msSince(lastStats, now) >= config.statsIntervalMs)
+                emitStats(false);
+        }
+    }
+    flush();
+    emitStats(true);
+    {
+        std::lock_guard lock(m_sourceMutex);
+        m_source = nullptr;
+    }
+    Q_EMIT runEnded(generation, error, QPrivateSignal());
+}
+
+} // namespace synscope

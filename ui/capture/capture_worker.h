@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Runs the read -> decode -> classify -> detect loop of one packet source on its own QThread and
+// hands the GUI thread batches of compact rows (RowBatch) through a queued signal, every
+// batchIntervalMs or batchRows rows, whichever comes first. The source, decoder and classifier
+// are created and used on that thread only (docs/ARCHITECTURE.md: one thread owns one source).
+// Like Qt's mandelbrot example, the object itself lives in the GUI thread and owns the thread:
+// start*() restarts cleanly, stop() and the destructor stop and join it. Every run has a
+// generation number; batches and results of an earlier run are dropped, never delivered.
+#pragma once
+
+#include "capture/packet_source.h"
+#include "decode/decoder.h"
+#include "models/connection_store.h"
+
+#include <QObject>
+#include <QString>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+class QThread;
+
+namespace synscope {
+
+struct CaptureConfig {
+    std::shared_ptr<const Database> database;    // null: Database::builtin()
+    const Profile* profile = nullptr;            // null: Profile::synscope()
+    int minClassSize = 8;                        // Classifier's minimum class size for averages
+    int batchRows = 10000;                       // a batch is sent when it holds this many rows ...
+    int batchIntervalMs = 50;                    // ... or this long after the previous one
+    int maxBatchesInFlight = 8;                  // the reader waits while the GUI is this far behind
+    int statsIntervalMs = 250;
+};
+
+struct CaptureStats {
+    quint64 generation = 0;
+    quint64 packets = 0;            // frames read
+    quint64 syn = 0;
+    quint64 synAck = 0;
+    quint64 otherTcp = 0;
+    quint64 nonTcp = 0;
+    std::array<quint64, size_t(DropReason::Count)> decodeDropped{};
+    quint64 decodeDroppedTotal = 0;
+    quint64 unsupportedLinkType = 0;   // frames of a link type the decoder does not read
+    quint64 captureReceived = 0;       // live / helper: pcap_stats
+    quint64 captureDropped = 0;
+    quint64 captureIfDropped = 0;
+    double elapsedSeconds = 0;
+    double recordsPerSecond = 0;       // SYN + SYN+ACK over the last stats interval
+    bool finished = false;
+};
+
+class CaptureWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit CaptureWorker(QObject* parent = nullptr);
+    ~CaptureWorker() override;
+
+    // Each start stops a running capture first. Failures to open arrive through finished().
+    void startFile(const QString& path, const CaptureConfig& config = {});
+    // A pcap stream on fd (the capture helper's stdout); the worker takes ownership of fd.
+    void startFd(int fd, const CaptureConfig& config = {});
+    // Direct live capture (root or capture capabilities on this executable).
+    void startLive(const LiveOptions& options, const CaptureConfig& config = {});
+    // Stops the loop, joins the thread; pending batches of this run are dropped.
+    void stop();
+
+    bool isRunning() const;
+    quint64 generation() const { return m_generation; }
+
+public Q_SLOTS:
+    // Drop counts reported by the capture helper, merged into the next stats.
+    void setCaptureDrops(quint64 received, quint64 dropped, quint64 ifDropped);
+
+Q_SIGNALS:
+    void batchReady(const synscope::RowBatchPtr& batch);
+    void statsChanged(const synscope::CaptureStats& stats);
+    // The run ended: error is empty at the end of a file / stream or after stop().
+    void finished(quint64 generation, const QString& error);
+
+    // Thread -> GUI thread (queued to this object); the public signals above are emitted by the
+    // slots after the generation check.
+    void batchProduced(const synscope::RowBatchPtr& batch, QPrivateSignal);
+    void statsProduced(const synscope::CaptureStats& stats, QPrivateSignal);
+    void runEnded(quint64 generation, const QString& error, QPrivateSignal);
+
+private:
+    using Opener = std::function<std::unique_ptr<PacketSource>(std::string* error)>;
+    void start(Opener opener, const CaptureConfig& config);
+    void run(quint64 generation, const Opener& opener, const CaptureConfig& config);
+    void onBatchProduced(const RowBatchPtr& batch);
+    void onStatsProduced(const CaptureStats& stats);
+    void onRunEnded(quint64 generation, const QString& error);
+
+    QThread* m_thread = nullptr;
+    std::atomic<quint64> m_generation{0};
+    std::atomic<bool> m_abort{false};
+    std::atomic<int> m_inFlight{0};
+    std::atomic<quint64> m_helperReceived{0};
+    std::atomic<quint64> m_helperDropped{0};
+    std::atomic<quint64> m_helperIfDropped{0};
+    std::mutex m_sourceMutex;
+    PacketSource* m_source = nullptr;   // the running source, for breakLoop() from stop()
+};
+
+} // namespace synscope
+
+Q_DECLARE_METATYPE(synscope::CaptureStats)
