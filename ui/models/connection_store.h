@@ -65,6 +65,9 @@ struct ConnectionRow {
 
     PacketKind packetKind() const { return static_cast<PacketKind>(kind); }
     int hops() const { return int(initial_ttl) - int(ttl); }
+    // The class a connection counts for in aggregates: the averaged class when there is one,
+    // else the best entry's class.
+    uint16_t guessClass() const { return avg_class != kNoClass ? avg_class : os_class; }
     // MSS + 40 (IPv4) / + 60 (IPv6), as core/detect estimateLink; 0 without MSS.
     int mtu() const { return (flags & RowHasMss) ? int(mss) + (ip_version == 6 ? 60 : 40) : 0; }
 };
