@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mainwindow.h"
+
+#include "capturedialog.h"
+#include "detailpane.h"
+#include "exporter.h"
+
+#include "database/database.h"
+#include "match/profile.h"
+#include "models/connection_filter_model.h"
+#include "models/connection_model.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSaveFile>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTabWidget>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include <unistd.h>
+
+namespace synscope {
+
+namespace {
+
+constexpr int kMaxRecentFiles = 10;
+constexpr int kFilterDebounceMs = 300;
+constexpr int kAutoScrollMs = 100;
+
+const QString kCaptureFileFilter = QStringLiteral("Capture files (*.pcap *.pcapng *.cap *.ntar);;All files (*)");
+
+QString count(quint64 n) { return QLocale().toString(n); }
+
+// Theme icons where the desktop has them, Qt's own otherwise (a bare X server has no theme).
+QIcon themedIcon(const char* name, QStyle::StandardPixmap fallback)
+{
+    return QIcon::fromTheme(QLatin1String(name), QApplication::style()->standardIcon(fallback));
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , m_db(std::make_shared<const Database>(Database::builtin()))
+    , m_profile(&Profile::synscope())
+    , m_worker(new CaptureWorker(this))
+    , m_model(new ConnectionModel(this))
+    , m_proxy(new ConnectionFilterModel(this))
+{
+    setWindowIcon(QIcon::fromTheme(QStringLiteral("network-wired")));
+    setAcceptDrops(true);
+    m_proxy->setSourceModel(m_model);
+
+    m_filterEdit = new QLineEdit;
+    m_filterEdit->setObjectName(QStringLiteral("displayFilter"));
+    m_filterEdit->setClearButtonEnabled(true);
+    m_filterEdit->setPlaceholderText(tr("Display filter: port 443, os linux, syn, synack, 10.0.0.1, or any text"));
+    m_filterTimer.setSingleShot(true);
+    m_filterTimer.setInterval(kFilterDebounceMs);
+    connect(m_filterEdit, &QLineEdit::textChanged, &m_filterTimer, qOverload<>(&QTimer::start));
+    connect(&m_filterTimer, &QTimer::timeout, this, &MainWindow::applyDisplayFilter);
+
+    m_table = new QTableView;
+    m_table->setObjectName(QStringLiteral("connectionTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(-1, Qt::AscendingOrder);   // arrival order until a header is clicked
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
+    m_table->setShowGrid(false);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setHighlightSections(false);
+    const int charWidth = m_table->fontMetrics().averageCharWidth();
+    const int widths[ConnectionModel::NUM_COLUMNS] = {13, 26, 26, 9, 13, 17, 7, 28, 30, 8, 24};
+    for (int c = 0; c < ConnectionModel::NUM_COLUMNS; ++c)
+        m_table->setColumnWidth(c, widths[c] * charWidth);
+
+    m_detail = new DetailPane;
+    m_detail->setMatcher(m_db, *m_profile);
+
+    auto* top = new QWidget;
+    auto* topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->setSpacing(2);
+    topLayout->addWidget(m_filterEdit);
+    topLayout->addWidget(m_table, 1);
+
+    m_splitter = new QSplitter(Qt::Vertical);
+    m_splitter->addWidget(top);
+    m_splitter->addWidget(m_detail);
+    m_splitter->setStretchFactor(0, 2);
+    m_splitter->setStretchFactor(1, 3);
+
+    m_tabs = new QTabWidget;
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_splitter, tr("&Connections"));
+    setCentralWidget(m_tabs);
+
+    connect(m_worker, &CaptureWorker::batchReady, m_model, &ConnectionModel::appendBatch);
+    connect(m_worker, &CaptureWorker::statsChanged, this, &MainWindow::showStats);
+    connect(m_worker, &CaptureWorker::finished, this, &MainWindow::onFinished);
+    connect(m_model, &ConnectionModel::rowsAppended, this, [this](int, int evicted) {
+        m_scrollPending = true;
+        m_evictedLabel->setText(tr("Evicted: %1").arg(count(m_model->store().evictedCount())));
+        m_evictedLabel->setVisible(evicted > 0 || m_model->store().evictedCount() > 0);
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) { onCurrentRowChanged(current); });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
+
+    // Auto-scroll at most every 100 ms, never per row.
+    m_scrollTimer.setInterval(kAutoScrollMs);
+    connect(&m_scrollTimer, &QTimer::timeout, this, [this] {
+        if (m_scrollPending && m_autoScrollAction->isChecked())
+            m_table->scrollToBottom();
+        m_scrollPending = false;
+    });
+    m_scrollTimer.start();
+
+    createActions();
+    createMenus();
+    createToolBar();
+    createStatusBar();
+    readSettings();
+    updateActions();
+    updateTitle();
+}
+
+MainWindow::~MainWindow()
+{
+    m_worker->stop();
+}
+
+void MainWindow::createActions()
+{
+    m_openAction = new QAction(themedIcon("document-open", QStyle::SP_DialogOpenButton), tr("&Open…"), this);
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_openAction->setToolTip(tr("Open a pcap or pcapng capture file (Ctrl+O)"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::openFileDialog);
+
+    m_exportAction = new QAction(themedIcon("document-save-as", QStyle::SP_DialogSaveButton), tr("&Export Table…"), this);
+    m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exportAction->setToolTip(tr("Write the rows that pass the display filter as CSV or JSON lines"));
+    connect(m_exportAction, &QAction::triggered, this, [this] { exportDialog(false); });
+
+    m_exportSelectedAction = new QAction(tr("Export &Selected Rows…"), this);
+    m_exportSelectedAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    connect(m_exportSelectedAction, &QAction::triggered, this, [this] { exportDialog(true); });
+
+    m_startAction = new QAction(themedIcon("media-record", QStyle::SP_MediaPlay), tr("&Start Capture…"), this);
+    m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    m_startAction->setToolTip(tr("Choose an interface and start a live capture (Ctrl+K)"));
+    connect(m_startAction, &QAction::triggered, this, &MainWindow::startLiveCapture);
+
+    m_stopAction = new QAction(themedIcon("media-playback-stop", QStyle::SP_MediaStop), tr("S&top Capture"), this);
+    m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    m_stopAction->setToolTip(tr("Stop the running capture or file read (Ctrl+.)"));
+    connect(m_stopAction, &QAction::triggered, this, &MainWindow::stopCapture);
+
+    m_restartAction = new QAction(themedIcon("view-refresh", QStyle::SP_BrowserReload), tr("&Restart Capture"), this);
+    m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_restartAction->setToolTip(tr("Clear the table and capture (or read the file) again (Ctrl+R)"));
+    connect(m_restartAction, &QAction::triggered, this, &MainWindow::restartCapture);
+
+    m_autoScrollAction = new QAction(themedIcon("go-bottom", QStyle::SP_ArrowDown), tr("&Auto-Scroll"), this);
+    m_autoScrollAction->setCheckable(true);
+    m_autoScrollAction->setChecked(true);
+    m_autoScrollAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    m_autoScrollAction->setToolTip(tr("Keep the newest connection in view; untick to pause scrolling"));
+
+    m_relativeTimeAction = new QAction(tr("&Relative Time"), this);
+    m_relativeTimeAction->setCheckable(true);
+    m_relativeTimeAction->setChecked(m_model->relativeTime());
+    connect(m_relativeTimeAction, &QAction::toggled, m_model, &ConnectionModel::setRelativeTime);
+
+    m_loadDbAction = new QAction(themedIcon("document-import", QStyle::SP_DirOpenIcon), tr("Load &Database…"), this);
+    m_loadDbAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    connect(m_loadDbAction, &QAction::triggered, this, &MainWindow::loadDatabaseDialog);
+    m_builtinDbAction = new QAction(tr("Use &Built-in Database"), this);
+    connect(m_builtinDbAction, &QAction::triggered, this, [this] {
+        QString error;
+        if (!loadDatabase(QString(), &error))
+            showError(tr("Database"), error);
+    });
+
+    m_profileGroup = new QActionGroup(this);
+    for (const Profile* p : Profile::all()) {
+        QAction* a = m_profileGroup->addAction(p->name());
+        a->setCheckable(true);
+        a->setChecked(p == m_profile);
+        a->setToolTip(p->description());
+        a->setStatusTip(p->description());
+        connect(a, &QAction::triggered, this, [this, p] { setProfileName(p->name()); });
+    }
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_openAction);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addSeparator();
+    file->addAction(m_exportAction);
+    file->addAction(m_exportSelectedAction);
+    file->addSeparator();
+    QAction* quit = file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* capture = menuBar()->addMenu(tr("&Capture"));
+    capture->addAction(m_startAction);
+    capture->addAction(m_stopAction);
+    capture->addAction(m_restartAction);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    QAction* focusFilter = m_viewMenu->addAction(tr("Go to Display &Filter"), this, [this] {
+        m_filterEdit->setFocus();
+        m_filterEdit->selectAll();
+    });
+    focusFilter->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
+    m_viewMenu->addAction(m_autoScrollAction);
+    m_viewMenu->addAction(m_relativeTimeAction);
+    QAction* showDetail = m_viewMenu->addAction(tr("&Detail Pane"));
+    showDetail->setCheckable(true);
+    showDetail->setChecked(true);
+    showDetail->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
+    connect(showDetail, &QAction::toggled, m_detail, &QWidget::setVisible);
+    m_viewMenu->addSeparator();
+
+    QMenu* analyze = menuBar()->addMenu(tr("&Analyze"));
+    analyze->addAction(m_loadDbAction);
+    analyze->addAction(m_builtinDbAction);
+    QMenu* profiles = analyze->addMenu(tr("Scoring &Profile"));
+    profiles->addActions(m_profileGroup->actions());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(QIcon::fromTheme(QStringLiteral("help-about")), tr("&About SynScope"), this, [this] {
+        QMessageBox::about(this, tr("About SynScope"),
+                           tr("<h3>SynScope %1</h3>"
+                              "<p>Passive TCP/IP SYN fingerprinting: the first packet of every TCP "
+                              "connection, scored field by field against a labelled database, with "
+                              "hop distance, MTU and tunnel detection.</p>"
+                              "<p>Licensed under the GNU General Public License, version 3 or later.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::createToolBar()
+{
+    QToolBar* bar = addToolBar(tr("Main Toolbar"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_openAction);
+    bar->addSeparator();
+    bar->addAction(m_startAction);
+    bar->addAction(m_stopAction);
+    bar->addAction(m_restartAction);
+    bar->addSeparator();
+    bar->addAction(m_autoScrollAction);
+    bar->addAction(m_exportAction);
+    m_viewMenu->addAction(bar->toggleViewAction());
+    QAction* statusToggle = m_viewMenu->addAction(tr("&Status Bar"));
+    statusToggle->setCheckable(true);
+    statusToggle->setChecked(true);
+    connect(statusToggle, &QAction::toggled, statusBar(), &QWidget::setVisible);
+}
+
+void MainWindow::createStatusBar()
+{
+    auto label = [this](const QString& tip) {
+        auto* l = new QLabel;
+        l->setToolTip(tip);
+        statusBar()->addPermanentWidget(l);
+        return l;
+    };
+    m_packetsLabel = label(tr("Frames read from the file or interface"));
+    m_synLabel = label(tr("SYN and SYN+ACK packets decoded"));
+    m_dropsLabel = label(tr("Frames that could not be decoded or were dropped by the capture"));
+    m_rateLabel = label(tr("SYN and SYN+ACK per second"));
+    m_evictedLabel = label(tr("Oldest rows removed to stay under the row cap"));
+    m_dbLabel = label(QString());
+    m_profileLabel = label(tr("Scoring profile (Analyze > Scoring Profile)"));
+    showStats(CaptureStats{});
+    m_evictedLabel->hide();
+}
+
+void MainWindow::readSettings()
+{
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    if (!m_splitter->restoreState(s.value(QStringLiteral("window/splitter")).toByteArray()))
+        m_splitter->setSizes({300, 450});
+    m_table->horizontalHeader()->restoreState(s.value(QStringLiteral("table/header")).toByteArray());
+    m_autoScrollAction->setChecked(s.value(QStringLiteral("table/autoScroll"), true).toBool());
+    m_relativeTimeAction->setChecked(s.value(QStringLiteral("table/relativeTime"), true).toBool());
+    m_recentFiles = s.value(QStringLiteral("files/recent")).toStringList();
+    m_live.interface = s.value(QStringLiteral("capture/interface")).toString().toStdString();
+    m_live.filter = s.value(QStringLiteral("capture/filter"), QString::fromStdString(defaultLiveFilter())).toString().toStdString();
+    m_filterEdit->setText(s.value(QStringLiteral("table/displayFilter")).toString());
+    applyDisplayFilter();
+    if (const Profile* p = Profile::byName(s.value(QStringLiteral("match/profile")).toString()))
+        setProfileName(p->name());
+    const QString db = s.value(QStringLiteral("match/database")).toString();
+    QString error;
+    if (!db.isEmpty() && !loadDatabase(db, &error))
+        statusBar()->showMessage(tr("Saved database not loaded: %1").arg(error), 10000);
+    updateRecentMenu();
+}
+
+void MainWindow::writeSettings() const
+{
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
+    s.setValue(QStringLiteral("table/header"), m_table->horizontalHeader()->saveState());
+    s.setValue(QStringLiteral("table/autoScroll"), m_autoScrollAction->isChecked());
+    s.setValue(QStringLiteral("table/relativeTime"), m_relativeTimeAction->isChecked());
+    s.setValue(QStringLiteral("table/displayFilter"), m_filterEdit->text());
+    s.setValue(QStringLiteral("files/recent"), m_recentFiles);
+    s.setValue(QStringLiteral("capture/interface"), QString::fromStdString(m_live.interface));
+    s.setValue(QStringLiteral("capture/filter"), QString::fromStdString(m_live.filter));
+    s.setValue(QStringLiteral("match/profile"), m_profile->name());
+    s.setValue(QStringLiteral("match/database"), m_dbPath);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    m_worker->stop();
+    writeSettings();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.front().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.front().isLocalFile()) {
+        event->acceptProposedAction();
+        openCaptureFile(urls.front().toLocalFile());
+    }
+}
+
+bool MainWindow::loadDatabase(const QString& path, QString* error)
+{
+    if (path.isEmpty()) {
+        m_db = std::make_shared<const Database>(Database::builtin());
+    } else {
+        std::optional<Database> db = Database::load(path, error);
+        if (!db)
+            return false;
+        m_db = std::make_shared<const Database>(std::move(*db));
+    }
+    m_dbPath = path;
+    m_detail->setMatcher(m_db, *m_profile);
+    rescan();
+    return true;
+}
+
+bool MainWindow::setProfileName(const QString& name)
+{
+    const Profile* p = Profile::byName(name);
+    if (!p)
+        return false;
+    for (QAction* a : m_profileGroup->actions())
+        a->setChecked(a->text() == p->name());
+    if (p == m_profile)
+        return true;
+    m_profile = p;
+    m_detail->setMatcher(m_db, *m_profile);
+    rescan();
+    return true;
+}
+
+CaptureConfig MainWindow::captureConfig() const
+{
+    CaptureConfig config;
+    config.database = m_db;
+    config.profile = m_profile;
+    return config;
+}
+
+// Rows are scored on the worker thread: another database or profile means reading again.
+void MainWindow::rescan()
+{
+    showStats(CaptureStats{});
+    if (m_source == Source::File)
+        openCaptureFile(m_filePath);
+    else if (m_source == Source::Live && isCapturing())
+        restartCapture();
+}
+
+bool MainWindow::isCapturing() const { return m_worker->isRunning(); }
+
+void MainWindow::openCaptureFile(const QString& path)
+{
+    m_worker->stop();
+    m_model->clear();
+    m_detail->clear();
+    m_source = Source::File;
+    m_filePath = path;
+    addRecentFile(path);
+    m_worker->startFile(path, captureConfig());
+    updateTitle();
+    updateActions();
+}
+
+void MainWindow::openFileDialog()
+{
+    const QString dir = m_recentFiles.isEmpty() ? QString() : QFileInfo(m_recentFiles.front()).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Capture File"), dir, kCaptureFileFilter);
+    if (!path.isEmpty())
+        openCaptureFile(path);
+}
+
+void MainWindow::startLiveCapture()
+{
+    CaptureDialog dialog(QString::fromStdString(m_live.interface), QString::fromStdString(m_live.filter), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    LiveOptions options = m_live;
+    options.interface = dialog.interfaceName().toStdString();
+    options.filter = dialog.filter().toStdString();
+    options.promiscuous = dialog.promiscuous();
+    startLive(options);
+}
+
+void MainWindow::startLive(const LiveOptions& options)
+{
+    m_worker->stop();
+    m_model->clear();
+    m_detail->clear();
+    m_live = options;
+    m_source = Source::Live;
+    m_worker->startLive(options, captureConfig());
+    updateTitle();
+    updateActions();
+}
+
+void MainWindow::stopCapture()
+{
+    m_worker->stop();
+    updateActions();
+}
+
+void MainWindow::restartCapture()
+{
+    if (m_source == Source::File)
+        openCaptureFile(m_filePath);
+    else if (m_source == Source::Live)
+        startLive(m_live);
+}
+
+void MainWindow::onFinished(quint64 generation, const QString& error)
+{
+    if (generation != m_worker->generation())
+        return;
+    updateActions();
+    if (!error.isEmpty()) {
+        showError(m_source == Source::File ? tr("Cannot read capture file") : tr("Capture failed"), error);
+        Q_EMIT captureFailed(error);
+        return;
+    }
+    if (m_source == Source::File) {
+        statusBar()->showMessage(tr("Read %1: %2 connections").arg(QFileInfo(m_filePath).fileName(), count(m_model->rowCount())), 5000);
+        Q_EMIT fileLoaded();
+    }
+}
+
+void MainWindow::showStats(const CaptureStats& st)
+{
+    m_packetsLabel->setText(tr("Packets: %1").arg(count(st.packets)));
+    m_synLabel->setText(tr("SYN: %1 · SYN+ACK: %2").arg(count(st.syn), count(st.synAck)));
+    const quint64 drops = st.decodeDroppedTotal + st.unsupportedLinkType + st.captureDropped + st.captureIfDropped;
+    m_dropsLabel->setText(tr("Drops: %1").arg(count(drops)));
+    QStringList why;
+    for (size_t i = 0; i < st.decodeDropped.size(); ++i)
+        if (st.decodeDropped[i] > 0)
+            why << tr("%1: %2").arg(QString::fromLatin1(dropReasonName(static_cast<DropReason>(i))), count(st.decodeDropped[i]));
+    if (st.unsupportedLinkType > 0)
+        why << tr("unsupported link type: %1").arg(count(st.unsupportedLinkType));
+    if (st.captureDropped > 0)
+        why << tr("dropped by the kernel: %1").arg(count(st.captureDropped));
+    if (st.captureIfDropped > 0)
+        why << tr("dropped by the interface: %1").arg(count(st.captureIfDropped));
+    m_dropsLabel->setToolTip(why.isEmpty() ? tr("Nothing was dropped") : why.join(QLatin1Char('\n')));
+    m_dropsLabel->setStyleSheet(drops > 0 ? QStringLiteral("color: #c62828") : QString());
+    m_rateLabel->setText(tr("Rate: %1/s").arg(st.recordsPerSecond, 0, 'f', 0));
+    m_dbLabel->setText(tr("DB: %1 (%2 entries)").arg(m_db->name.isEmpty() ? tr("unnamed") : m_db->name).arg(m_db->entries.size()));
+    m_dbLabel->setToolTip(m_dbPath.isEmpty() ? tr("Built-in database") : m_dbPath);
+    m_profileLabel->setText(tr("Profile: %1").arg(m_profile->name()));
+}
+
+void MainWindow::onCurrentRowChanged(const QModelIndex& current)
+{
+    const QModelIndex source = m_proxy->mapToSource(current);
+    if (!source.isValid()) {
+        m_detail->clear();
+        return;
+    }
+    const size_t i = static_cast<size_t>(source.row());
+    const ConnectionStore& store = m_model->store();
+    const ConnectionRow& row = store.row(i);
+    SynRecord stored;
+    stored.frame = row.frame;
+    stored.ts_ns = row.ts_ns;
+    stored.link_type = row.link_type;
+    stored.encapsulation = row.encapsulation;
+    const std::span<const uint8_t> bytes = store.headerBytes(i);
+    m_detail->showConnection(stored, QByteArray(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size())));
+}
+
+void MainWindow::selectRow(int row)
+{
+    if (row < 0 || row >= m_proxy->rowCount())
+        return;
+    m_autoScrollAction->setChecked(false);
+    m_table->selectRow(row);
+    m_table->scrollTo(m_proxy->index(row, 0));
+}
+
+void MainWindow::applyDisplayFilter()
+{
+    m_proxy->setFilterText(m_filterEdit->text());
+    const QString error = m_proxy->filterError();
+    m_filterEdit->setStyleSheet(m_filterEdit->text().isEmpty() ? QString()
+                                : error.isEmpty()           ? QStringLiteral("QLineEdit { background: #d7f5d7; color: black; }")
+                                                            : QStringLiteral("QLineEdit { background: #f9d0d0; color: black; }"));
+    m_filterEdit->setToolTip(error);
+    if (!error.isEmpty())
+        statusBar()->showMessage(tr("Display filter: %1").arg(error), 5000);
+}
+
+bool MainWindow::exportRows(const QString& path, bool selectedOnly, QString* error)
+{
+    std::vector<int> proxyRows;
+    if (selectedOnly) {
+        for (const QModelIndex& i : m_table->selectionModel()->selectedRows())
+            proxyRows.push_back(i.row());
+        std::sort(proxyRows.begin(), proxyRows.end());
+    } else {
+        for (int r = 0; r < m_proxy->rowCount(); ++r)
+            proxyRows.push_back(r);
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    bool ok = false;
+    int skipped = 0;
+    if (exportFormatFor(path) == ExportFormat::Csv) {
+        ok = writeCsv(*m_proxy, proxyRows, &file, error);
+    } else {
+        std::vector<size_t> storeRows;
+        for (int r : proxyRows)
+            storeRows.push_back(size_t(m_proxy->mapToSource(m_proxy->index(r, 0)).row()));
+        ok = writeJsonLines(*m_model, storeRows, *m_profile, &file, &skipped, error);
+    }
+    if (!ok) {
+        *error = tr("Cannot write %1: %2").arg(path, *error);
+        file.cancelWriting();
+        return false;
+    }
+    if (!file.commit()) {
+        *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    QString message = tr("Exported %1 rows to %2").arg(proxyRows.size() - size_t(skipped)).arg(QFileInfo(path).fileName());
+    if (skipped > 0)
+        message += tr(" (%1 rows skipped: their stored bytes no longer decode)").arg(skipped);
+    statusBar()->showMessage(message, 8000);
+    return true;
+}
+
+void MainWindow::exportDialog(bool selectedOnly)
+{
+    QString selectedFilter;
+    const QString path = QFileDialog::getSaveFileName(
+        this, selectedOnly ? tr("Export Selected Rows") : tr("Export Table"), QString(),
+        tr("CSV (*.csv);;JSON lines (*.jsonl)"), &selectedFilter);
+    if (path.isEmpty())
+        return;
+    QString target = path;
+    if (QFileInfo(path).suffix().isEmpty())
+        target += selectedFilter.contains(QLatin1String("jsonl")) ? QStringLiteral(".jsonl") : QStringLiteral(".csv");
+    QString error;
+    if (!exportRows(target, selectedOnly, &error))
+        showError(tr("Export failed"), error);
+}
+
+void MainWindow::loadDatabaseDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Load Fingerprint Database"), QFileInfo(m_dbPath).absolutePath(),
+        tr("Fingerprint databases (*.json *.fp *.xml);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!loadDatabase(path, &error))
+        showError(tr("Cannot load database"), error);
+}
+
+void MainWindow::addRecentFile(const QString& path)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    m_recentFiles.removeAll(absolute);
+    m_recentFiles.prepend(absolute);
+    while (m_recentFiles.size() > kMaxRecentFiles)
+        m_recentFiles.removeLast();
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    for (const QString& path : std::as_const(m_recentFiles)) {
+        QAction* a = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openCaptureFile(path); });
+        a->setToolTip(path);
+        a->setStatusTip(path);
+    }
+    if (!m_recentFiles.isEmpty()) {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("&Clear List"), this, [this] {
+            m_recentFiles.clear();
+            updateRecentMenu();
+        });
+    }
+    m_recentMenu->setEnabled(!m_recentFiles.isEmpty());
+}
+
+void MainWindow::updateActions()
+{
+    const bool running = isCapturing();
+    m_stopAction->setEnabled(running);
+    m_restartAction->setEnabled(m_source != Source::None);
+    m_exportSelectedAction->setEnabled(m_table->selectionModel()->hasSelection());
+}
+
+void MainWindow::updateTitle()
+{
+    QString what;
+    if (m_source == Source::File)
+        what = QFileInfo(m_filePath).fileName();
+    else if (m_source == Source::Live)
+        what = tr("Capturing on %1").arg(QString::fromStdString(m_live.interface));
+    setWindowTitle(what.isEmpty() ? tr("SynScope") : tr("%1 — SynScope").arg(what));
+}
+
+void MainWindow::showError(const QString& title, const QString& message)
+{
+    statusBar()->showMessage(message, 10000);
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+} // namespace synscope

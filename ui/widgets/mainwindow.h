@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The SynScope main window: a Wireshark-like connection table with a display filter, the detail
+// pane that explains the selected row's score, a Hosts tab and an Overview of OS classes over
+// time. Files are read by a CaptureWorker thread; live capture goes through the capture helper
+// (or the worker directly when running as root).
+#pragma once
+
+#include "capture/packet_source.h"
+#include "capture/capture_worker.h"
+
+#include <QMainWindow>
+#include <QTimer>
+
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QAction;
+class QActionGroup;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QSplitter;
+class QTabWidget;
+class QTableView;
+QT_END_NAMESPACE
+
+namespace synscope {
+
+class ConnectionFilterModel;
+class ConnectionModel;
+class DetailPane;
+class Database;
+class Profile;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Loads a fingerprint database (any format Database::load reads); an empty path selects the
+    // built-in one. Re-reads the open file so every row is scored with it.
+    bool loadDatabase(const QString& path, QString* error);
+    // "classic" or "synscope"; false for an unknown name.
+    bool setProfileName(const QString& name);
+    void openCaptureFile(const QString& path);
+    // Selects a row of the (filtered, sorted) table and shows it in the detail pane.
+    void selectRow(int row);
+    // Writes the visible rows (or only the selected ones) as CSV or JSON lines, chosen by the
+    // file name's suffix (see exportFormatFor).
+    bool exportRows(const QString& path, bool selectedOnly, QString* error);
+
+    const Database& database() const { return *m_db; }
+    const Profile& profile() const { return *m_profile; }
+    ConnectionModel* connectionModel() const { return m_model; }
+    ConnectionFilterModel* filterModel() const { return m_proxy; }
+    QTableView* connectionView() const { return m_table; }
+    DetailPane* detailPane() const { return m_detail; }
+    QLineEdit* displayFilterEdit() const { return m_filterEdit; }
+    QStringList recentFiles() const { return m_recentFiles; }
+    bool isCapturing() const;
+
+Q_SIGNALS:
+    // A capture file was read to its end (also when it held no SYN).
+    void fileLoaded();
+    // A file or capture could not be opened or broke off; the message is shown too.
+    void captureFailed(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    enum class Source { None, File, Live };
+
+    void createActions();
+    void createMenus();
+    void createToolBar();
+    void createStatusBar();
+    void readSettings();
+    void writeSettings() const;
+
+    CaptureConfig captureConfig() const;
+    void rescan();
+    void startLiveCapture();
+    void startLive(const LiveOptions& options);
+    void stopCapture();
+    void restartCapture();
+    void openFileDialog();
+    void exportDialog(bool selectedOnly);
+    void loadDatabaseDialog();
+    void addRecentFile(const QString& path);
+    void updateRecentMenu();
+    void updateActions();
+    void updateTitle();
+    void showStats(const CaptureStats& stats);
+    void onFinished(quint64 generation, const QString& error);
+    void onCurrentRowChanged(const QModelIndex& current);
+    void applyDisplayFilter();
+    void showError(const QString& title, const QString& message);
+
+    std::shared_ptr<const Database> m_db;
+    QString m_dbPath;
+    const Profile* m_profile;
+
+    CaptureWorker* m_worker;
+    ConnectionModel* m_model;
+    ConnectionFilterModel* m_proxy;
+
+    Source m_source = Source::None;
+    QString m_filePath;
+    LiveOptions m_live;
+    QStringList m_recentFiles;
+
+    QTabWidget* m_tabs = nullptr;
+    QSplitter* m_splitter = nullptr;
+    QTableView* m_table = nullptr;
+    DetailPane* m_detail = nullptr;
+    QLineEdit* m_filterEdit = nullptr;
+    QTimer m_filterTimer;
+    QTimer m_scrollTimer;
+    bool m_scrollPending = false;
+
+    QAction* m_openAction = nullptr;
+    QAction* m_exportAction = nullptr;
+    QAction* m_exportSelectedAction = nullptr;
+    QAction* m_startAction = nullptr;
+    QAction* m_stopAction = nullptr;
+    QAction* m_restartAction = nullptr;
+    QAction* m_autoScrollAction = nullptr;
+    QAction* m_relativeTimeAction = nullptr;
+    QAction* m_loadDbAction = nullptr;
+    QAction* m_builtinDbAction = nullptr;
+    QActionGroup* m_profileGroup = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+
+    QLabel* m_packetsLabel = nullptr;
+    QLabel* m_synLabel = nullptr;
+    QLabel* m_dropsLabel = nullptr;
+    QLabel* m_rateLabel = nullptr;
+    QLabel* m_evictedLabel = nullptr;
+    QLabel* m_dbLabel = nullptr;
+    QLabel* m_profileLabel = nullptr;
+};
+
+} // namespace synscope
