@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The GUI's widgets under the offscreen platform: header field byte map, the detail pane's
 // explanation of a real capture's SYN, and the main window from opening a file to the charts.
+#include "widgets/capturedialog.h"
 #include "widgets/detailpane.h"
+#include "widgets/exporter.h"
 #include "widgets/headerlayout.h"
 #include "widgets/hexview.h"
+#include "widgets/mainwindow.h"
+#include "widgets/overviewcharts.h"
 #include "widgets/scorechart.h"
+
+#include "models/aggregate_models.h"
+#include "models/connection_filter_model.h"
+#include "models/connection_model.h"
+#include "models/host_model.h"
 
 #include "capture/packet_source.h"
 #include "decode/decoder.h"
@@ -12,7 +21,17 @@
 #include "match/classifier.h"
 
 #include <QComboBox>
+#include <QFile>
+#include <QItemSelectionModel>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
@@ -77,6 +96,9 @@ private Q_SLOTS:
     void headerLayoutRejectsGarbage();
     void detailPaneExplainsCorpusSyn();
     void detailPaneShowsUndecodableBytes();
+    void captureFilterValidation();
+    void mainWindowOpensCaptureAndExplainsRow();
+    void mainWindowReportsUnreadableFile();
 
 private:
     std::shared_ptr<const Database> m_db;
@@ -85,6 +107,9 @@ private:
 
 void TestGui::initTestCase()
 {
+    // Keep the window's QSettings away from the user's.
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings().clear();
     const QString dbPath = sharedDir() + u"/data/zardaxt-2021/combined.json"_s;
     m_capture = sharedDir() + u"/data/pcaps/ja4/latest.pcapng"_s;
     if (!QFile::exists(dbPath) || !QFile::exists(m_capture))
@@ -246,6 +271,127 @@ void TestGui::detailPaneShowsUndecodableBytes()
     QVERIFY(pane.summaryText().contains(u"Frame 7"_s));
     QCOMPARE(pane.scoreTable()->rowCount(), 0);
     QVERIFY(pane.scoreChart()->values().isEmpty());
+}
+
+void TestGui::captureFilterValidation()
+{
+    QVERIFY(CaptureDialog::validateFilter(QString::fromStdString(defaultLiveFilter())).isEmpty());
+    QVERIFY(CaptureDialog::validateFilter(QString()).isEmpty());
+    QVERIFY(CaptureDialog::validateFilter(u"tcp port 443"_s).isEmpty());
+    const QString error = CaptureDialog::validateFilter(u"tcp port banana and"_s);
+    QVERIFY(!error.isEmpty());
+}
+
+void TestGui::mainWindowOpensCaptureAndExplainsRow()
+{
+    QString error;
+    const std::vector<CorpusSyn> syns = readSyns(m_capture, &error);
+    QVERIFY2(!syns.empty(), qPrintable(error));
+
+    MainWindow window;
+    QVERIFY(window.loadDatabase(sharedDir() + u"/data/zardaxt-2021/combined.json"_s, &error));
+    QVERIFY(window.setProfileName(u"synscope"_s));
+    QVERIFY(!window.setProfileName(u"no-such-profile"_s));
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    QSignalSpy loaded(&window, &MainWindow::fileLoaded);
+    window.openCaptureFile(m_capture);
+    QVERIFY(loaded.wait(20000));
+    QCOMPARE(window.connectionModel()->rowCount(), int(syns.size()));
+    QCOMPARE(window.filterModel()->rowCount(), int(syns.size()));
+    QVERIFY(window.recentFiles().contains(QFileInfo(m_capture).absoluteFilePath()));
+
+    // Select the third row: the detail pane shows that frame, classified with the window's matcher.
+    const int row = std::min<int>(2, int(syns.size()) - 1);
+    window.selectRow(row);
+    DetailPane* pane = window.detailPane();
+    QVERIFY(pane->hasRecord());
+    const QModelIndex source = window.filterModel()->mapToSource(window.filterModel()->index(row, 0));
+    const CorpusSyn& syn = syns[size_t(source.row())];
+    QCOMPARE(pane->record().frame, syn.record.frame);
+    QCOMPARE(pane->record().src_port, syn.record.src_port);
+
+    Classifier classifier(window.database(), Profile::synscope());
+    const Classification expected = classifier.classify(syn.record.fp);
+    QCOMPARE(pane->classification().best, expected.best);
+    QCOMPARE(pane->selectedEntry(), expected.best.front());
+    const auto explained = Profile::synscope().explain(syn.record.fp, window.database().entries[size_t(expected.best.front())]);
+    QCOMPARE(pane->scoreTable()->rowCount(), int(explained.size()));
+    for (int r = 0; r < int(explained.size()); ++r)
+        QCOMPARE(pane->scoreTable()->item(r, DetailPane::PointsColumn)->text(), QString::number(explained[size_t(r)].points, 'f', 2));
+    // The table's score column agrees with the pane.
+    QCOMPARE(window.filterModel()->index(row, ConnectionModel::Score).data(ConnectionModel::ScoreRole).toDouble(),
+             double(float(expected.best_score)));
+
+    // Bar set values == the classification's averages.
+    const QList<qreal> bars = pane->scoreChart()->values();
+    QCOMPARE(bars.size(), int(expected.averages.size()));
+    for (size_t i = 0; i < expected.averages.size(); ++i)
+        QCOMPARE(bars[int(i)], expected.averages[i].average);
+
+    // Overview: the stacked classes account for every connection; the histogram holds them all.
+    window.overview()->refresh();
+    quint64 stacked = 0;
+    for (quint64 n : window.overview()->timelineTotals())
+        stacked += n;
+    QCOMPARE(stacked, quint64(syns.size()));
+    qreal binned = 0;
+    for (qreal n : window.overview()->histogramValues())
+        binned += n;
+    QCOMPARE(quint64(binned) + window.histogramModel()->unmatched(), quint64(syns.size()));
+    QVERIFY(window.hostModel()->rowCount() > 0);
+
+    // Display filter (debounced): only SYN+ACK rows remain.
+    int synAcks = 0;
+    for (const CorpusSyn& s : syns)
+        synAcks += s.record.kind == PacketKind::SynAck;
+    window.displayFilterEdit()->setText(u"synack"_s);
+    QCOMPARE(window.filterModel()->rowCount(), int(syns.size()));   // not before the debounce
+    QTRY_COMPARE_WITH_TIMEOUT(window.filterModel()->rowCount(), synAcks, 2000);
+
+    // Export: CSV of the visible rows, JSON lines of the selection.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QVERIFY2(window.exportRows(dir.filePath(u"rows.csv"_s), false, &error), qPrintable(error));
+    QFile csv(dir.filePath(u"rows.csv"_s));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().split('\n');
+    QCOMPARE(lines.size(), synAcks + 2);   // header, rows, empty tail
+    QVERIFY(lines.front().startsWith("Time,Source,Destination"));
+
+    window.displayFilterEdit()->clear();
+    QTRY_COMPARE_WITH_TIMEOUT(window.filterModel()->rowCount(), int(syns.size()), 2000);
+    window.selectRow(row);
+    QVERIFY2(window.exportRows(dir.filePath(u"selected.jsonl"_s), true, &error), qPrintable(error));
+    QFile jsonl(dir.filePath(u"selected.jsonl"_s));
+    QVERIFY(jsonl.open(QIODevice::ReadOnly));
+    const QList<QByteArray> objects = jsonl.readAll().trimmed().split('\n');
+    QCOMPARE(objects.size(), 1);
+    const QJsonObject o = QJsonDocument::fromJson(objects.front()).object();
+    QVERIFY(!o.isEmpty());
+    QCOMPARE(o.value(u"frame"_s).toInteger(), qint64(syn.record.frame));
+    QVERIFY(!window.exportRows(dir.filePath(u"missing-dir/x.csv"_s), false, &error));
+    QVERIFY(error.contains(u"missing-dir"_s));
+
+    // Switching the profile re-reads the file and rescoring follows.
+    loaded.clear();
+    QVERIFY(window.setProfileName(u"classic"_s));
+    QVERIFY(loaded.wait(20000));
+    QCOMPARE(window.connectionModel()->rowCount(), int(syns.size()));
+    QCOMPARE(window.connectionModel()->index(0, 0).data(ConnectionModel::MaxScoreRole).toDouble(),
+             Profile::classic().maxScore());
+}
+
+void TestGui::mainWindowReportsUnreadableFile()
+{
+    MainWindow window;
+    QSignalSpy failed(&window, &MainWindow::captureFailed);
+    window.openCaptureFile(u"/nonexistent/capture.pcap"_s);
+    QVERIFY(failed.wait(10000));
+    QVERIFY(failed.front().front().toString().contains(u"/nonexistent/capture.pcap"_s));
+    QCOMPARE(window.connectionModel()->rowCount(), 0);
 }
 
 QTEST_MAIN(TestGui)

@@ -4,11 +4,15 @@
 #include "capturedialog.h"
 #include "detailpane.h"
 #include "exporter.h"
+#include "overviewcharts.h"
 
 #include "database/database.h"
 #include "match/profile.h"
+#include "capture/helper_process.h"
+#include "models/aggregate_models.h"
 #include "models/connection_filter_model.h"
 #include "models/connection_model.h"
+#include "models/host_model.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -24,6 +28,7 @@
 #include <QMimeData>
 #include <QSaveFile>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
@@ -61,6 +66,10 @@ MainWindow::MainWindow(QWidget* parent)
     , m_worker(new CaptureWorker(this))
     , m_model(new ConnectionModel(this))
     , m_proxy(new ConnectionFilterModel(this))
+    , m_hosts(new HostModel(this))
+    , m_timeline(new OsTimelineModel(this))
+    , m_histogram(new ScoreHistogramModel(20, this))
+    , m_helper(new HelperProcess(this))
 {
     setWindowIcon(QIcon::fromTheme(QStringLiteral("network-wired")));
     setAcceptDrops(true);
@@ -114,9 +123,52 @@ MainWindow::MainWindow(QWidget* parent)
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_splitter, tr("&Connections"));
+
+    auto* hostProxy = new QSortFilterProxyModel(this);
+    hostProxy->setSourceModel(m_hosts);
+    hostProxy->setSortRole(HostModel::SortRole);
+    auto* hostView = new QTableView;
+    hostView->setObjectName(QStringLiteral("hostTable"));
+    hostView->setModel(hostProxy);
+    hostView->setSortingEnabled(true);
+    hostView->sortByColumn(HostModel::Connections, Qt::DescendingOrder);
+    hostView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    hostView->setAlternatingRowColors(true);
+    hostView->setShowGrid(false);
+    hostView->verticalHeader()->hide();
+    hostView->verticalHeader()->setDefaultSectionSize(m_table->verticalHeader()->defaultSectionSize());
+    hostView->horizontalHeader()->setStretchLastSection(true);
+    hostView->setColumnWidth(HostModel::Address, 30 * charWidth);
+    hostView->setColumnWidth(HostModel::FirstSeen, 24 * charWidth);
+    hostView->setColumnWidth(HostModel::LastSeen, 24 * charWidth);
+    // Double-clicking a host filters the connection table to it.
+    connect(hostView, &QTableView::doubleClicked, this, [this, hostProxy](const QModelIndex& index) {
+        m_filterEdit->setText(hostProxy->index(index.row(), HostModel::Address).data().toString());
+        m_tabs->setCurrentIndex(0);
+    });
+    m_tabs->addTab(hostView, tr("&Hosts"));
+
+    m_overview = new OverviewCharts(m_timeline, m_histogram);
+    m_tabs->addTab(m_overview, tr("O&verview"));
     setCentralWidget(m_tabs);
 
     connect(m_worker, &CaptureWorker::batchReady, m_model, &ConnectionModel::appendBatch);
+    connect(m_worker, &CaptureWorker::batchReady, m_hosts, &HostModel::addBatch);
+    connect(m_worker, &CaptureWorker::batchReady, m_timeline, &OsTimelineModel::addBatch);
+    connect(m_worker, &CaptureWorker::batchReady, m_histogram, &ScoreHistogramModel::addBatch);
+    connect(m_helper, &HelperProcess::dropsChanged, m_worker, &CaptureWorker::setCaptureDrops);
+    connect(m_helper, &HelperProcess::errorOccurred, this, [this](HelperProcess::ErrorKind kind, const QString& message) {
+        m_worker->stop();
+        updateActions();
+        QString text = message;
+        if (kind == HelperProcess::ErrorKind::NotFound || kind == HelperProcess::ErrorKind::PermissionDenied) {
+            const QString helper = m_helper->helperPath().isEmpty() ? HelperProcess::findHelper() : m_helper->helperPath();
+            if (!helper.isEmpty())
+                text += tr("\n\nGrant capture rights once with:\n%1").arg(HelperProcess::grantCommand(helper));
+        }
+        showError(kind == HelperProcess::ErrorKind::BadFilter ? tr("Invalid capture filter") : tr("Capture failed"), text);
+        Q_EMIT captureFailed(message);
+    });
     connect(m_worker, &CaptureWorker::statsChanged, this, &MainWindow::showStats);
     connect(m_worker, &CaptureWorker::finished, this, &MainWindow::onFinished);
     connect(m_model, &ConnectionModel::rowsAppended, this, [this](int, int evicted) {
@@ -148,7 +200,7 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    m_worker->stop();
+    stopCapture();
 }
 
 void MainWindow::createActions()
@@ -347,7 +399,7 @@ void MainWindow::writeSettings() const
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    m_worker->stop();
+    stopCapture();
     writeSettings();
     event->accept();
 }
@@ -410,7 +462,6 @@ CaptureConfig MainWindow::captureConfig() const
 // Rows are scored on the worker thread: another database or profile means reading again.
 void MainWindow::rescan()
 {
-    showStats(CaptureStats{});
     if (m_source == Source::File)
         openCaptureFile(m_filePath);
     else if (m_source == Source::Live && isCapturing())
@@ -421,9 +472,8 @@ bool MainWindow::isCapturing() const { return m_worker->isRunning(); }
 
 void MainWindow::openCaptureFile(const QString& path)
 {
-    m_worker->stop();
-    m_model->clear();
-    m_detail->clear();
+    stopCapture();
+    clearData();
     m_source = Source::File;
     m_filePath = path;
     addRecentFile(path);
@@ -454,20 +504,40 @@ void MainWindow::startLiveCapture()
 
 void MainWindow::startLive(const LiveOptions& options)
 {
-    m_worker->stop();
-    m_model->clear();
-    m_detail->clear();
+    stopCapture();
+    clearData();
     m_live = options;
     m_source = Source::Live;
-    m_worker->startLive(options, captureConfig());
+    if (geteuid() == 0) {
+        m_worker->startLive(options, captureConfig());
+    } else {
+        // Without root the privileged helper captures and streams pcap through a pipe.
+        const int fd = m_helper->start(QString::fromStdString(options.interface), QString::fromStdString(options.filter),
+                                       options.snaplen);
+        if (fd >= 0)
+            m_worker->startFd(fd, captureConfig());
+    }
     updateTitle();
     updateActions();
 }
 
 void MainWindow::stopCapture()
 {
+    // The helper first: on SIGTERM it reports final drops and closes the stream, which ends the run.
+    if (m_helper->isRunning())
+        m_helper->stop();
     m_worker->stop();
     updateActions();
+}
+
+void MainWindow::clearData()
+{
+    m_model->clear();
+    m_hosts->clear();
+    m_timeline->clear();
+    m_histogram->clear();
+    m_detail->clear();
+    showStats(CaptureStats{});
 }
 
 void MainWindow::restartCapture()
@@ -489,6 +559,8 @@ void MainWindow::onFinished(quint64 generation, const QString& error)
         return;
     }
     if (m_source == Source::File) {
+        m_timeline->flush();
+        m_histogram->flush();
         statusBar()->showMessage(tr("Read %1: %2 connections").arg(QFileInfo(m_filePath).fileName(), count(m_model->rowCount())), 5000);
         Q_EMIT fileLoaded();
     }
@@ -658,7 +730,7 @@ void MainWindow::updateRecentMenu()
 
 void MainWindow::updateActions()
 {
-    const bool running = isCapturing();
+    const bool running = isCapturing() || m_helper->isRunning();
     m_stopAction->setEnabled(running);
     m_restartAction->setEnabled(m_source != Source::None);
     m_exportSelectedAction->setEnabled(m_table->selectionModel()->hasSelection());

@@ -30,7 +30,12 @@ class ConnectionFilterModel;
 class ConnectionModel;
 class DetailPane;
 class Database;
+class HelperProcess;
+class HostModel;
+class OsTimelineModel;
+class OverviewCharts;
 class Profile;
+class ScoreHistogramModel;
 
 class MainWindow : public QMainWindow
 {
@@ -55,6 +60,10 @@ public:
     const Profile& profile() const { return *m_profile; }
     ConnectionModel* connectionModel() const { return m_model; }
     ConnectionFilterModel* filterModel() const { return m_proxy; }
+    HostModel* hostModel() const { return m_hosts; }
+    OsTimelineModel* timelineModel() const { return m_timeline; }
+    ScoreHistogramModel* histogramModel() const { return m_histogram; }
+    OverviewCharts* overview() const { return m_overview; }
     QTableView* connectionView() const { return m_table; }
     DetailPane* detailPane() const { return m_detail; }
     QLineEdit* displayFilterEdit() const { return m_filterEdit; }
@@ -100,6 +109,7 @@ private:
     void onCurrentRowChanged(const QModelIndex& current);
     void applyDisplayFilter();
     void showError(const QString& title, const QString& message);
+    void clearData();
 
     std::shared_ptr<const Database> m_db;
     QString m_dbPath;
@@ -108,6 +118,10 @@ private:
     CaptureWorker* m_worker;
     ConnectionModel* m_model;
     ConnectionFilterModel* m_proxy;
+    HostModel* m_hosts;
+    OsTimelineModel* m_timeline;
+    ScoreHistogramModel* m_histogram;
+    HelperProcess* m_helper;
 
     Source m_source = Source::None;
     QString m_filePath;
@@ -118,6 +132,7 @@ private:
     QSplitter* m_splitter = nullptr;
     QTableView* m_table = nullptr;
     DetailPane* m_detail = nullptr;
+    OverviewCharts* m_overview = nullptr;
     QLineEdit* m_filterEdit = nullptr;
     QTimer m_filterTimer;
     QTimer m_scrollTimer;
