@@ -6,6 +6,7 @@
 #include <QThread>
 
 #include <chrono>
+#include <poll.h>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -46,7 +47,7 @@ void CaptureWorker::startFile(const QString& path, const CaptureConfig& config)
 
 void CaptureWorker::startFd(int fd, const CaptureConfig& config)
 {
-    start([fd](std::string* error) { return PacketSource::openFd(fd, error); }, config);
+    start([fd](std::string* error) { return PacketSource::openFd(fd, error); }, config, fd);
 }
 
 void CaptureWorker::startLive(const LiveOptions& options, const CaptureConfig& config)
@@ -54,7 +55,7 @@ void CaptureWorker::startLive(const LiveOptions& options, const CaptureConfig& c
     start([options](std::string* error) { return PacketSource::openLive(options, error); }, config);
 }
 
-void CaptureWorker::start(Opener opener, const CaptureConfig& config)
+void CaptureWorker::start(Opener opener, const CaptureConfig& config, int streamFd)
 {
     stop();
     const quint64 gen = ++m_generation;
@@ -62,8 +63,8 @@ void CaptureWorker::start(Opener opener, const CaptureConfig& config)
     m_helperReceived = 0;
     m_helperDropped = 0;
     m_helperIfDropped = 0;
-    m_thread = QThread::create([this, gen, opener = std::move(opener), config] {
-        run(gen, opener, config);
+    m_thread = QThread::create([this, gen, opener = std::move(opener), config, streamFd] {
+        run(gen, opener, config, streamFd);
     });
     m_thread->setObjectName(QStringLiteral("capture"));
     m_thread->start();
@@ -116,7 +117,8 @@ void CaptureWorker::onRunEnded(quint64 generation, const QString& error)
         Q_EMIT finished(generation, error);
 }
 
-void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureConfig& config)
+void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureConfig& config,
+                        int streamFd)
 {
     std::string openError;
     std::unique_ptr<PacketSource> source = opener(&openError);
@@ -207,6 +209,12 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     QString error;
     uint32_t sinceClock = 0;
     while (!m_abort.load(std::memory_order_relaxed)) {
+        // A stream read blocks without a timeout: hand over pending rows before it might wait.
+        if (streamFd >= 0 && !batch->rows.empty()) {
+            pollfd pfd{streamFd, POLLIN, 0};
+            if (::poll(&pfd, 1, 0) == 0)
+                flush();
+        }
         const PacketSource::Status st = source->next(pkt);
         if (st == PacketSource::Status::End)
             break;

@@ -89,8 +89,9 @@ Q_SIGNALS:
 
 private:
     using Opener = std::function<std::unique_ptr<PacketSource>(std::string* error)>;
-    void start(Opener opener, const CaptureConfig& config);
-    void run(quint64 generation, const Opener& opener, const CaptureConfig& config);
+    // streamFd: the pipe of startFd() (polled, never read directly), else -1.
+    void start(Opener opener, const CaptureConfig& config, int streamFd = -1);
+    void run(quint64 generation, const Opener& opener, const CaptureConfig& config, int streamFd);
     void onBatchProduced(const RowBatchPtr& batch);
     void onStatsProduced(const CaptureStats& stats);
     void onRunEnded(quint64 generation, const QString& error);
