@@ -139,8 +139,8 @@ MainWindow::MainWindow(QWidget* parent)
     hostView->verticalHeader()->setDefaultSectionSize(m_table->verticalHeader()->defaultSectionSize());
     hostView->horizontalHeader()->setStretchLastSection(true);
     hostView->setColumnWidth(HostModel::Address, 30 * charWidth);
-    hostView->setColumnWidth(HostModel::FirstSeen, 24 * charWidth);
-    hostView->setColumnWidth(HostModel::LastSeen, 24 * charWidth);
+    hostView->setColumnWidth(HostModel::FirstSeen, 32 * charWidth);
+    hostView->setColumnWidth(HostModel::LastSeen, 32 * charWidth);
     // Double-clicking a host filters the connection table to it.
     connect(hostView, &QTableView::doubleClicked, this, [this, hostProxy](const QModelIndex& index) {
         m_filterEdit->setText(hostProxy->index(index.row(), HostModel::Address).data().toString());

@@ -110,10 +110,10 @@ void OverviewCharts::rebuildTimeline()
     const int columns = m_timeline->columnCount();
     auto* xAxis = new QValueAxis;
     xAxis->setTitleText(tr("Seconds since the first connection (buckets of %1 s)").arg(m_timeline->bucketSeconds()));
-    xAxis->setLabelFormat(QStringLiteral("%.0f"));
+    xAxis->setLabelFormat(QStringLiteral("%g"));
     auto* yAxis = new QValueAxis;
     yAxis->setTitleText(tr("Connections"));
-    yAxis->setLabelFormat(QStringLiteral("%.0f"));
+    yAxis->setLabelFormat(QStringLiteral("%g"));
     chart->addAxis(xAxis, Qt::AlignBottom);
     chart->addAxis(yAxis, Qt::AlignLeft);
 
@@ -126,13 +126,15 @@ void OverviewCharts::rebuildTimeline()
             total += m_timeline->index(r, c).data().toULongLong();
         if (total == 0)
             continue;
+        // Steps: each bucket is flat over its width, so no slope suggests data between buckets.
         auto* upper = new QLineSeries;
+        const double width = m_timeline->bucketSeconds();
         for (int r = 0; r < rows; ++r) {
             base[size_t(r)] += m_timeline->index(r, c).data().toDouble();
-            upper->append(m_timeline->index(r, 0).data().toDouble(), base[size_t(r)]);
+            const double start = m_timeline->index(r, 0).data().toDouble();
+            upper->append(start, base[size_t(r)]);
+            upper->append(start + width, base[size_t(r)]);
         }
-        if (rows == 1)   // one bucket: give the area a width
-            upper->append(m_timeline->bucketSeconds(), base[0]);
         auto* area = new QAreaSeries(upper, lower);
         upper->setParent(area);
         const bool unmatched = c == columns - 1;
@@ -152,7 +154,9 @@ void OverviewCharts::rebuildTimeline()
     }
     const double maxY = base.empty() ? 1.0 : *std::max_element(base.begin(), base.end());
     yAxis->setRange(0, std::max(1.0, maxY * 1.1));
+    yAxis->applyNiceNumbers();
     xAxis->setRange(0, std::max(m_timeline->bucketSeconds(), rows * m_timeline->bucketSeconds()));
+    xAxis->applyNiceNumbers();
 }
 
 void OverviewCharts::rebuildHistogram()
@@ -184,8 +188,9 @@ void OverviewCharts::rebuildHistogram()
                             ? tr("Best score (lower bin edge); %1 connections matched no entry").arg(m_histogram->unmatched())
                             : tr("Best score (lower bin edge)"));
     auto* yAxis = new QValueAxis;
-    yAxis->setLabelFormat(QStringLiteral("%.0f"));
+    yAxis->setLabelFormat(QStringLiteral("%g"));
     yAxis->setRange(0, std::max<qreal>(1, maxCount * 1.1));
+    yAxis->applyNiceNumbers();
     yAxis->setTitleText(tr("Connections"));
     chart->addAxis(xAxis, Qt::AlignBottom);
     chart->addAxis(yAxis, Qt::AlignLeft);
