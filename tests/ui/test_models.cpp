@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The connection store and every model over it, fed with the batches the capture worker makes of
+// a small synthetic capture: QAbstractItemModelTester on each model and proxy, contents compared
+// with golden string lists, eviction at the row cap, filter clauses and sorting.
+#include "capture/capture_worker.h"
+#include "decode/decoder.h"
+#include "match/profile.h"
+#include "models/aggregate_models.h"
+#include "models/connection_filter_model.h"
+#include "models/connection_model.h"
+#include "models/host_model.h"
+#include "models/os_average_model.h"
+#include "test_models_capture.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace synscope;
+
+namespace {
+
+QStringList dump(const QAbstractItemModel& m, int role = Qt::DisplayRole)
+{
+    QStringList rows;
+    for (int r = 0; r < m.rowCount(); ++r) {
+        QStringList cells;
+        for (int c = 0; c < m.columnCount(); ++c)
+            cells << m.index(r, c).data(role).toString();
+        rows << cells.join(u" | "_qs);
+    }
+    return rows;
+}
+
+QStringList column(const QAbstractItemModel& m, int col)
+{
+    QStringList out;
+    for (int r = 0; r < m.rowCount(); ++r)
+        out << m.index(r, col).data().toString();
+    return out;
+}
+
+} // namespace
+
+class TestModels : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    std::shared_ptr<const Database> m_db;
+    QString m_path;
+
+    // The worker's batches for the small capture, batchRows rows at most each.
+    std::vector<RowBatchPtr> batches(int batchRows = 10000)
+    {
+        CaptureWorker worker;
+        QSignalSpy spy(&worker, &CaptureWorker::batchReady);
+        QSignalSpy finished(&worker, &CaptureWorker::finished);
+        CaptureConfig c;
+        c.database = m_db;
+        c.profile = &Profile::classic();
+        c.batchRows = batchRows;
+        c.batchIntervalMs = 60000;
+        worker.startFile(m_path, c);
+        if (!QTest::qWaitFor([&] { return finished.size() == 1; }, 10000))
+            return {};
+        std::vector<RowBatchPtr> out;
+        for (const auto& args : spy)
+            out.push_back(args.at(0).value<RowBatchPtr>());
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_db = testcapture::database();
+        QVERIFY(m_db);
+        m_path = m_dir.filePath(u"small.pcap"_qs);
+        QFile f(m_path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(testcapture::pcap(testcapture::smallCapture()));
+    }
+
+    void connectionModelGolden()
+    {
+        ConnectionModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        const auto all = batches(2);
+        QCOMPARE(all.size(), size_t(3));
+        for (const auto& b : all)
+            model.appendBatch(b);
+        QCOMPARE(inserted.size(), 3);   // one insertion per batch
+        QCOMPARE(model.rowCount(), 5);
+        // Classic profile (maximum 10): exact matches score 10; the SYN+ACK loses the flags point.
+        const QStringList golden{
+            u"0.000000 | 10.0.0.1:40000 | 198.51.100.7:443 | SYN | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 10.00 | 1500 Ethernet"_qs,
+            u"0.250000 | 10.0.0.2:50000 | 198.51.100.7:443 | SYN | 120 (8 hops) | 64240 ws 8 | 1460 | M1460,N,W8,N,N,S, | Windows 10 | 10.00 | 1500 Ethernet"_qs,
+            u"1.500000 | [fd00::5]:51000 | [2001:db8::1]:443 | SYN | 60 (4 hops) | 65535 ws 6 | 1460 | M1460,N,W6,N,N,T,S,E,E, | macOS 14 | 10.00 | 1520 non-standard MTU"_qs,
+            u"1.600000 | 198.51.100.7:443 | 10.0.0.1:40000 | SYN+ACK | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 9.00 | 1500 Ethernet"_qs,
+            u"3.200000 | 10.0.0.1:40001 | 198.51.100.7:80 | SYN | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 10.00 | 1500 Ethernet"_qs,
+        };
+        QCOMPARE(dump(model), golden);
+        QCOMPARE(model.index(1, ConnectionModel::OsGuess).data(ConnectionModel::OsClassRole).toString(), u"Windows"_qs);
+        QCOMPARE(model.index(3, 0).data(ConnectionModel::ScoreRole).toDouble(), 9.0);
+        QCOMPARE(model.index(3, 0).data(ConnectionModel::MaxScoreRole).toDouble(), Profile::classic().maxScore());
+        QCOMPARE(model.index(3, 0).data(ConnectionModel::KindRole).toInt(), int(PacketKind::SynAck));
+
+        // Options are interned once per distinct notation, whatever the batch.
+        QCOMPARE(model.store().optionsCount(), size_t(3));
+
+        model.setRelativeTime(false);
+        QVERIFY(model.index(0, ConnectionModel::Time).data().toString().startsWith(u"2023-11-1"_qs));
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void storeIsCompactAndRedecodes()
+    {
+        static_assert(sizeof(ConnectionRow) <= 96);
+        ConnectionModel model;
+        for (const auto& b : batches())
+            model.appendBatch(b);
+        const ConnectionStore& store = model.store();
+        QCOMPARE(store.size(), size_t(5));
+        // IPv4 rows keep 20 + TCP header bytes, the IPv6 row 40 + 44.
+        QCOMPARE(store.headerBytes(0).size(), size_t(60));
+        QCOMPARE(store.headerBytes(2).size(), size_t(84));
+        const size_t perRow = (sizeof(ConnectionRow) * 5 + 60 * 4 + 84) / 5;
+        QVERIFY(perRow <= 200);
+
+        // Re-decoding the stored bytes gives what decoding the original frame gave.
+        const auto packets = testcapture::smallCapture();
+        const int frameOfRow[] = {0, 1, 2, 3, 6};
+        for (size_t i = 0; i < store.size(); ++i) {
+            const QByteArray f = testcapture::frame(packets[size_t(frameOfRow[i])]);
+            RawPacket pkt;
+            pkt.ts_ns = packets[size_t(frameOfRow[i])].tsUs * 1000;
+            pkt.caplen = pkt.wirelen = uint32_t(f.size());
+            pkt.link_type = 1;
+            pkt.data = reinterpret_cast<const uint8_t*>(f.constData());
+            Decoder d;
+            SynRecord direct, stored;
+            QVERIFY(d.decode(pkt, direct));
+            QVERIFY(store.record(i, &stored));
+            QCOMPARE(stored.frame, uint64_t(frameOfRow[i] + 1));
+            QCOMPARE(stored.ts_ns, direct.ts_ns);
+            QCOMPARE(stored.kind, direct.kind);
+            QCOMPARE(stored.link_type, 1);
+            QVERIFY(stored.src == direct.src && stored.dst == direct.dst);
+            QCOMPARE(stored.src_port, direct.src_port);
+            QCOMPARE(stored.fp.tcpOptions(), direct.fp.tcpOptions());
+            QCOMPARE(stored.fp.ip_ttl, direct.fp.ip_ttl);
+            QCOMPARE(stored.fp.tcp_window_size, direct.fp.tcp_window_size);
+            QCOMPARE(stored.fp.quirks, direct.fp.quirks);
+            QCOMPARE(stored.fp.tcp_timestamp, direct.fp.tcp_timestamp);
+        }
+        QVERIFY(!store.record(5, nullptr));
+    }
+
+    void evictionAtTheRowCap()
+    {
+        ConnectionModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ConnectionFilterModel proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.sort(ConnectionModel::Time, Qt::DescendingOrder);
+        model.setRowCap(3);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        for (const auto& b : batches(2))
+            model.appendBatch(b);
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.store().evictedCount(), 2u);
+        QCOMPARE(removed.size(), 2);
+        // The newest three stay (frames 3, 4 and 7); relative time still counts from frame 1.
+        QCOMPARE(column(model, ConnectionModel::Time),
+                 (QStringList{u"1.500000"_qs, u"1.600000"_qs, u"3.200000"_qs}));
+        QCOMPARE(column(proxy, ConnectionModel::Time),
+                 (QStringList{u"3.200000"_qs, u"1.600000"_qs, u"1.500000"_qs}));
+        SynRecord rec;
+        QVERIFY(model.record(0, &rec));
+        QCOMPARE(rec.frame, 3u);
+
+        // A single batch larger than the cap keeps only its last rows.
+        ConnectionModel small;
+        small.setRowCap(2);
+        for (const auto& b : batches())
+            small.appendBatch(b);
+        QCOMPARE(small.rowCount(), 2);
+        QCOMPARE(column(small, ConnectionModel::Kind), (QStringList{u"SYN+ACK"_qs, u"SYN"_qs}));
+    }
+
+    void filterClauses_data()
+    {
+        QTest::addColumn<QString>("filter");
+        QTest::addColumn<QStringList>("times");
+        QTest::addColumn<bool>("valid");
+        const QString t0 = u"0.000000"_qs, t1 = u"0.250000"_qs, t2 = u"1.500000"_qs,
+                      t3 = u"1.600000"_qs, t4 = u"3.200000"_qs;
+        QTest::newRow("empty") << QString() << QStringList{t0, t1, t2, t3, t4} << true;
+        QTest::newRow("port 443") << u"port 443"_qs << QStringList{t0, t1, t2, t3} << true;
+        QTest::newRow("port 80") << u"port 80"_qs << QStringList{t4} << true;
+        QTest::newRow("os") << u"os WIN"_qs << QStringList{t1} << true;
+        QTest::newRow("address v4") << u"10.0.0.1"_qs << QStringList{t0, t3, t4} << true;
+        QTest::newRow("address v6") << u"2001:db8::1"_qs << QStringList{t2} << true;
+        QTest::newRow("kind") << u"synack"_qs << QStringList{t3} << true;
+        QTest::newRow("text") << u"macos"_qs << QStringList{t2} << true;
+        QTest::newRow("text options") << u"W8"_qs << QStringList{t1} << true;
+        QTest::newRow("and") << u"10.0.0.1 port 443 syn"_qs << QStringList{t0} << true;
+        QTest::newRow("bad port") << u"port http"_qs << QStringList{} << false;
+        QTest::newRow("missing value") << u"os"_qs << QStringList{} << false;
+    }
+
+    void filterClauses()
+    {
+        QFETCH(QString, filter);
+        QFETCH(QStringList, times);
+        QFETCH(bool, valid);
+        ConnectionModel model;
+        ConnectionFilterModel proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setFilterText(filter);
+        QCOMPARE(proxy.filterError().isEmpty(), valid);
+        for (const auto& b : batches(2))
+            model.appendBatch(b);
+        QCOMPARE(column(proxy, ConnectionModel::Time), times);
+    }
+
+    void sorting_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<QStringList>("times");
+        QTest::newRow("window") << int(ConnectionModel::Window)
+                                << QStringList{u"0.000000"_qs, u"0.250000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"1.500000"_qs};
+        QTest::newRow("ttl/hops") << int(ConnectionModel::TtlHops)
+                                  << QStringList{u"0.000000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"1.500000"_qs, u"0.250000"_qs};
+        QTest::newRow("score") << int(ConnectionModel::Score)
+                               << QStringList{u"1.600000"_qs, u"0.000000"_qs, u"0.250000"_qs, u"1.500000"_qs, u"3.200000"_qs};
+        QTest::newRow("source") << int(ConnectionModel::Source)
+                                << QStringList{u"0.000000"_qs, u"3.200000"_qs, u"0.250000"_qs, u"1.600000"_qs, u"1.500000"_qs};
+        QTest::newRow("link") << int(ConnectionModel::LinkMtu)
+                              << QStringList{u"0.000000"_qs, u"0.250000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"1.500000"_qs};
+    }
+
+    void sorting()
+    {
+        QFETCH(int, column);
+        QFETCH(QStringList, times);
+        ConnectionModel model;
+        ConnectionFilterModel proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.sort(column, Qt::AscendingOrder);
+        for (const auto& b : batches(2))
+            model.appendBatch(b);
+        QCOMPARE(::column(proxy, ConnectionModel::Time), times);
+        // The generic SortRole path orders the same way as the raw-row comparison.
+        QSortFilterProxyModel generic;
+        generic.setSourceModel(&model);
+        generic.setSortRole(ConnectionModel::SortRole);
+        generic.sort(column, Qt::AscendingOrder);
+        QCOMPARE(::column(generic, ConnectionModel::Time), times);
+    }
+
+    void hostModelGolden()
+    {
+        HostModel hosts;
+        QAbstractItemModelTester tester(&hosts, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (const auto& b : batches(2))
+            hosts.addBatch(b);
+        QStringList actual;
+        for (int r = 0; r < hosts.rowCount(); ++r) {
+            actual << QStringList{hosts.index(r, HostModel::Address).data().toString(),
+                                  hosts.index(r, HostModel::FirstSeen).data(HostModel::SortRole).toString(),
+                                  hosts.index(r, HostModel::LastSeen).data(HostModel::SortRole).toString(),
+                                  hosts.index(r, HostModel::Connections).data().toString(),
+                                  hosts.index(r, HostModel::Fingerprints).data().toString(),
+                                  hosts.index(r, HostModel::OsGuess).data().toString()}
+                          .join(u" | "_qs);
+        }
+        // 10.0.0.1 opened two connections with one fingerprint; the server's SYN+ACK is a host too.
+        const QStringList golden{
+            u"10.0.0.1 | 1700000000000000000 | 1700000003200000000 | 2 | 1 | Linux"_qs,
+            u"10.0.0.2 | 1700000000250000000 | 1700000000250000000 | 1 | 1 | Windows"_qs,
+            u"fd00::5 | 1700000001500000000 | 1700000001500000000 | 1 | 1 | macOS"_qs,
+            u"198.51.100.7 | 1700000001600000000 | 1700000001600000000 | 1 | 1 | Linux"_qs,
+        };
+        QCOMPARE(actual, golden);
+
+        // A second pass over the same capture updates the rows in place.
+        QSignalSpy changed(&hosts, &QAbstractItemModel::dataChanged);
+        for (const auto& b : batches())
+            hosts.addBatch(b);
+        QCOMPARE(hosts.rowCount(), 4);
+        QVERIFY(!changed.isEmpty());
+        QCOMPARE(hosts.index(0, HostModel::Connections).data().toInt(), 4);
+        QCOMPARE(hosts.index(0, HostModel::Fingerprints).data().toInt(), 1);
+    }
+
+    void osAverageModel()
+    {
+        OsAverageModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        SynRecord rec;
+        ConnectionModel conns;
+        for (const auto& b : batches())
+            conns.appendBatch(b);
+        QVERIFY(conns.record(0, &rec));
+        model.setFingerprint(rec.fp, *m_db, Profile::classic(), 1);
+        // Linux SYN under the classic profile: a perfect 10 for Linux; one entry per class, so
+        // every class is averaged (minimum size 1) and its average is its best.
+        QCOMPARE(dump(model), (QStringList{u"Linux | 10 | 1 | true | 10"_qs,
+                                           u"Windows | 6 | 1 | true | 6"_qs,
+                                           u"macOS | 3.5 | 1 | true | 3.5"_qs}));
+        QCOMPARE(model.classification().best, std::vector<int>{0});
+        model.setFingerprint(rec.fp, *m_db, Profile::classic(), 2);
+        QCOMPARE(model.index(0, OsAverageModel::Averaged).data().toBool(), false);
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void aggregates()
+    {
+        OsTimelineModel timeline;
+        ScoreHistogramModel histogram(10);
+        QAbstractItemModelTester t1(&timeline, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(&histogram, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (const auto& b : batches(2)) {
+            timeline.addBatch(b);
+            histogram.addBatch(b);
+        }
+        // Nothing is published before the throttle timer (or flush()).
+        QCOMPARE(timeline.rowCount(), 0);
+        QCOMPARE(histogram.total(), 0u);
+        timeline.flush();
+        histogram.flush();
+        QCOMPARE(timeline.headerData(1, Qt::Horizontal).toString(), u"Linux"_qs);
+        QCOMPARE(timeline.headerData(4, Qt::Horizontal).toString(), u"Unmatched"_qs);
+        QCOMPARE(dump(timeline), (QStringList{u"0 | 1 | 1 | 0 | 0"_qs, u"1 | 1 | 0 | 1 | 0"_qs,
+                                              u"2 | 0 | 0 | 0 | 0"_qs, u"3 | 1 | 0 | 0 | 0"_qs}));
+        // Four exact matches score 10, the SYN+ACK 9: all in the top tenth.
+        QStringList hist = dump(histogram);
+        QCOMPARE(hist.size(), 10);
+        QCOMPARE(hist.first(), u"0.00–1.00 | 0"_qs);
+        QCOMPARE(hist.last(), u"9.00–10.00 | 5"_qs);
+        QCOMPARE(histogram.total(), 5u);
+        QCOMPARE(histogram.unmatched(), 0u);
+
+        // Over the bucket limit, buckets merge pairwise.
+        OsTimelineModel merged;
+        merged.setMaxBuckets(2);
+        for (const auto& b : batches())
+            merged.addBatch(b);
+        merged.flush();
+        QCOMPARE(merged.bucketSeconds(), 2.0);
+        QCOMPARE(dump(merged), (QStringList{u"0 | 2 | 1 | 1 | 0"_qs, u"2 | 1 | 0 | 0 | 0"_qs}));
+
+        // The timer publishes on its own.
+        OsTimelineModel timed;
+        timed.setUpdateInterval(10);
+        for (const auto& b : batches())
+            timed.addBatch(b);
+        QTRY_COMPARE_WITH_TIMEOUT(timed.rowCount(), 4, 5000);
+    }
+};
+
+QTEST_MAIN(TestModels)
+#include "test_models.moc"
