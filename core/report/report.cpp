@@ -130,11 +130,11 @@ QJsonObject toJson(const ClassifiedRecord& r, int maxGuesses)
     o[u"best_guesses"_s] = guesses;
     o[u"ties"_s] = int(c.best.size());
     QJsonObject averages;
-    for (const ClassAverage& a : c.averages) {
-        if (a.averaged)
-            averages[a.os_class] = QJsonObject{{u"avg"_s, std::round(a.average * 100) / 100},
-                                               {u"n"_s, a.n}};
-    }
+    // Classes below the classifier's minimum size are listed with their n but no average.
+    for (const ClassAverage& a : c.averages)
+        averages[a.os_class] = QJsonObject{
+            {u"avg"_s, a.averaged ? QJsonValue(std::round(a.average * 100) / 100) : QJsonValue()},
+            {u"n"_s, a.n}};
     o[u"os_averages"_s] = averages;
     const QString guess = osGuess(c, r.database);
     o[u"os_guess"_s] = guess.isEmpty() ? QJsonValue() : QJsonValue(guess);
@@ -194,12 +194,17 @@ QString toText(const ClassifiedRecord& r, int maxGuesses)
         more = u" (+%1 more ties)"_s.arg(c.best.size() - size_t(maxGuesses));
     out += u"  best %1/%2: %3%4\n"_s.arg(formatScore(c.best_score), formatScore(c.max_score),
                                          names.join(u", "_s), more);
-    QStringList avgs;
-    for (const ClassAverage& a : c.averages)
+    QStringList avgs, few;
+    for (const ClassAverage& a : c.averages) {
         if (a.averaged)
             avgs << u"%1 %2 (n=%3)"_s.arg(a.os_class).arg(a.average, 0, 'f', 2).arg(a.n);
+        else
+            few << u"%1 n=%2"_s.arg(a.os_class).arg(a.n);
+    }
     if (!avgs.isEmpty())
         out += u"  avg  %1\n"_s.arg(avgs.join(u", "_s));
+    if (!few.isEmpty())
+        out += u"       too few entries to average: %1\n"_s.arg(few.join(u", "_s));
     const QString guess = osGuess(c, r.database);
     if (!guess.isEmpty())
         out += u"  os   %1\n"_s.arg(guess);
