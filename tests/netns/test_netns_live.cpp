@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <csignal>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -49,6 +51,27 @@ auto inNamespace(const QString& ns, Fn fn) -> decltype(fn(QString()))
     auto result = task.get_future();
     std::thread(std::move(task)).join();
     return result.get();
+}
+
+// Namespace names for the signal handler: an interrupted run (Ctrl-C, kill) still deletes them.
+char g_namespaces[2][32];
+
+void deleteNamespacesAndExit(int sig)
+{
+    for (const char* ns : g_namespaces) {
+        if (!ns[0])
+            continue;
+        const pid_t pid = ::fork();   // fork, execvp, waitpid and _exit are async-signal-safe
+        if (pid == 0) {
+            char* const argv[] = {const_cast<char*>("ip"), const_cast<char*>("netns"),
+                                  const_cast<char*>("del"), const_cast<char*>(ns), nullptr};
+            ::execvp("ip", argv);
+            ::_exit(127);
+        }
+        if (pid > 0)
+            ::waitpid(pid, nullptr, 0);
+    }
+    ::_exit(128 + sig);
 }
 
 struct Row {
@@ -115,6 +138,11 @@ private slots:
             QSKIP(qPrintable(u"network namespaces are not available here: "_s + why));
         }
         m_created = true;
+        qstrncpy(g_namespaces[0], m_client.toLocal8Bit().constData(), sizeof g_namespaces[0]);
+        qstrncpy(g_namespaces[1], m_server.toLocal8Bit().constData(), sizeof g_namespaces[1]);
+        std::signal(SIGINT, deleteNamespacesAndExit);
+        std::signal(SIGTERM, deleteNamespacesAndExit);
+        std::signal(SIGHUP, deleteNamespacesAndExit);
         const QList<QStringList> setup = {
             {u"ip"_s, u"netns"_s, u"add"_s, m_server},
             {u"ip"_s, u"link"_s, u"add"_s, m_clientIf, u"netns"_s, m_client, u"type"_s, u"veth"_s,
