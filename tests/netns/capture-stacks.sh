@@ -200,7 +200,8 @@ run_scenario() {
         filter="tcp[tcpflags] & tcp-syn != 0"
     fi
     # Started without a shell function in between, so $! is tcpdump itself (ip netns exec execs).
-    ip netns exec "$cap_ns" tcpdump -n -U -s 256 -i "$cap_if" -w "$out" "$filter" 2>"$log" &
+    # --immediate-mode: otherwise packets wait in the capture ring (up to 1 s) and are lost on exit.
+    ip netns exec "$cap_ns" tcpdump -n -U --immediate-mode -s 256 -i "$cap_if" -w "$out" "$filter" 2>"$log" &
     TCPDUMP_PID=$!
     wait_for "$log" "listening on" 10
 
