@@ -12,6 +12,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -417,39 +419,85 @@ PacketSource::Status FileSource::nextPcapng(RawPacket& out)
     }
 }
 
-// libpcap handle: live interfaces and pcap streams on a descriptor.
+// libpcap handle: live interfaces and pcap streams on a descriptor. Live handles are non-blocking
+// and waited on with poll(): libpcap's own timeout does not make pcap_next_ex() return on Linux
+// when no packet arrives at all, and the eventfd lets breakLoop() wake the wait at once.
 class PcapSource final : public PacketSource {
 public:
-    PcapSource(pcap_t* p, bool live) : m_pcap(p), m_live(live) {}
-    ~PcapSource() override { pcap_close(m_pcap); }
+    PcapSource(pcap_t* p, int timeoutMs) : m_pcap(p), m_timeoutMs(timeoutMs) {}
+    ~PcapSource() override
+    {
+        pcap_close(m_pcap);
+        if (m_wakeFd >= 0)
+            ::close(m_wakeFd);
+    }
+
+    // Live only: switch to non-blocking reads with our own wait.
+    bool makePollable(std::string* error)
+    {
+        char errbuf[PCAP_ERRBUF_SIZE] = {};
+        m_selectFd = pcap_get_selectable_fd(m_pcap);
+        m_wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (m_selectFd < 0 || m_wakeFd < 0 || pcap_setnonblock(m_pcap, 1, errbuf) != 0) {
+            if (error)
+                *error = std::string("cannot wait for packets on this interface: ")
+                    + (errbuf[0] ? errbuf : std::strerror(errno));
+            return false;
+        }
+        m_live = true;
+        return true;
+    }
 
     Status next(RawPacket& out) override
     {
-        if (m_failed)
-            return Status::Error;
-        pcap_pkthdr* hdr = nullptr;
-        const u_char* data = nullptr;
-        const int rc = pcap_next_ex(m_pcap, &hdr, &data);
-        if (rc == 1) {
-            out.ts_ns = static_cast<int64_t>(hdr->ts.tv_sec) * 1000000000
-                + static_cast<int64_t>(hdr->ts.tv_usec) * (m_nano ? 1 : 1000);
-            out.caplen = hdr->caplen;
-            out.wirelen = hdr->len;
-            out.link_type = m_linkType;
-            out.data = data;
-            ++m_count;
-            return Status::Packet;
+        for (;;) {
+            if (m_failed)
+                return Status::Error;
+            if (m_break.load(std::memory_order_relaxed))
+                return Status::End;
+            pcap_pkthdr* hdr = nullptr;
+            const u_char* data = nullptr;
+            const int rc = pcap_next_ex(m_pcap, &hdr, &data);
+            if (rc == 1) {
+                out.ts_ns = static_cast<int64_t>(hdr->ts.tv_sec) * 1000000000
+                    + static_cast<int64_t>(hdr->ts.tv_usec) * (m_nano ? 1 : 1000);
+                out.caplen = hdr->caplen;
+                out.wirelen = hdr->len;
+                out.link_type = m_linkType;
+                out.data = data;
+                ++m_count;
+                return Status::Packet;
+            }
+            if (rc == PCAP_ERROR_BREAK)
+                return Status::End;
+            if (rc < 0) {
+                m_failed = true;
+                m_error = std::string(m_live ? "capture failed: " : "pcap stream: ") + pcap_geterr(m_pcap);
+                return Status::Error;
+            }
+            if (!m_live)
+                continue;
+            pollfd fds[2] = {{m_selectFd, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
+            const int n = poll(fds, 2, m_timeoutMs);
+            if (n < 0 && errno != EINTR) {
+                m_failed = true;
+                m_error = std::string("capture failed: ") + std::strerror(errno);
+                return Status::Error;
+            }
+            if (n == 0)
+                return Status::Timeout;
         }
-        if (rc == 0)
-            return Status::Timeout;
-        if (rc == PCAP_ERROR_BREAK)
-            return Status::End;
-        m_failed = true;
-        m_error = std::string(m_live ? "capture failed: " : "pcap stream: ") + pcap_geterr(m_pcap);
-        return Status::Error;
     }
     std::string errorString() const override { return m_error; }
-    void breakLoop() override { pcap_breakloop(m_pcap); }
+    void breakLoop() override
+    {
+        m_break.store(true, std::memory_order_relaxed);
+        pcap_breakloop(m_pcap);
+        if (m_wakeFd >= 0) {
+            const uint64_t one = 1;
+            [[maybe_unused]] const ssize_t n = ::write(m_wakeFd, &one, sizeof one);
+        }
+    }
     bool stats(uint64_t* received, uint64_t* dropped, uint64_t* ifDropped) const override
     {
         pcap_stat st{};
@@ -470,10 +518,14 @@ public:
 
 private:
     pcap_t* m_pcap;
-    bool m_live;
+    int m_timeoutMs;
+    bool m_live = false;
     bool m_nano = false;
     bool m_failed = false;
     int m_linkType = -1;
+    int m_selectFd = -1;
+    int m_wakeFd = -1;
+    std::atomic<bool> m_break{false};
     std::string m_error;
 };
 
@@ -498,11 +550,13 @@ bool PacketSource::stats(uint64_t*, uint64_t*, uint64_t*) const
     return false;
 }
 
-std::string defaultLiveFilter()
+std::string defaultLiveFilter(int linkType)
 {
     // IPv4: tcp[tcpflags] handles IP options and skips non-first fragments. IPv6: TCP right after
     // the fixed header, flags byte at 40 + 13. The same again behind a VLAN tag.
     const std::string syn = "(tcp[tcpflags] & tcp-syn != 0) or (ip6[6] == 6 and ip6[53] & 0x02 != 0)";
+    if (linkType != DLT_EN10MB)
+        return syn;
     return syn + " or (vlan and (" + syn + "))";
 }
 
@@ -585,10 +639,13 @@ std::unique_ptr<PacketSource> PacketSource::openLive(const LiveOptions& options,
         pcap_close(p);
         return setError(why);
     }
-    if (!options.filter.empty()) {
+    std::string filter = options.filter;
+    if (filter == defaultLiveFilter())
+        filter = defaultLiveFilter(pcap_datalink(p));
+    if (!filter.empty()) {
         bpf_program prog{};
-        if (pcap_compile(p, &prog, options.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            const std::string why = "invalid capture filter \"" + options.filter + "\": " + pcap_geterr(p);
+        if (pcap_compile(p, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            const std::string why = "invalid capture filter \"" + filter + "\": " + pcap_geterr(p);
             pcap_close(p);
             return setError(why);
         }
@@ -600,8 +657,10 @@ std::unique_ptr<PacketSource> PacketSource::openLive(const LiveOptions& options,
             return setError(why);
         }
     }
-    auto src = std::make_unique<PcapSource>(p, true);
+    auto src = std::make_unique<PcapSource>(p, options.timeout_ms);
     src->init();
+    if (!src->makePollable(error))
+        return nullptr;
     return src;
 }
 
@@ -622,7 +681,7 @@ std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error)
         fclose(f);
         return nullptr;
     }
-    auto src = std::make_unique<PcapSource>(p, false);
+    auto src = std::make_unique<PcapSource>(p, 0);
     src->init();
     return src;
 }

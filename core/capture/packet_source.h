@@ -21,9 +21,10 @@ struct RawPacket {
     const uint8_t* data = nullptr;
 };
 
-// BPF filter for TCP SYN and SYN+ACK over IPv4, IPv6 (TCP right after the fixed header) and
-// VLAN-tagged Ethernet.
-std::string defaultLiveFilter();
+// BPF filter for TCP SYN and SYN+ACK over IPv4, IPv6 (TCP right after the fixed header) and, on
+// Ethernet (link type 1), VLAN-tagged frames. libpcap has no VLAN matching for other link types,
+// so openLive() uses the variant for the interface's link type when given the Ethernet default.
+std::string defaultLiveFilter(int linkType = 1);
 
 struct LiveOptions {
     std::string interface;
