@@ -229,6 +229,57 @@ private slots:
         QVERIFY2(failures.isEmpty(), qPrintable(u"%1 disagreements with tshark"_s.arg(failures.size())));
         QCOMPARE(agreeing, rows);
     }
+
+    // The robustness captures hold no SYN tshark can decode: each frame must land in the named
+    // drop counter, nothing else.
+    void robustnessCounters_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("reason");
+        QTest::addColumn<int>("count");
+        QTest::addColumn<int>("truncatedTcp");
+        const auto row = [](const char* file, DropReason r, int n, int truncatedTcp = 0) {
+            QTest::newRow(file) << QString::fromLatin1(file) << int(r) << n << truncatedTcp;
+        };
+        row("zeek/trunc__ip-discarder-truncated-tcp-oob.pcapng", DropReason::TruncatedTcp, 1);
+        row("zeek/trunc__ip4-trunc.pcap", DropReason::TruncatedIp, 1);
+        row("zeek/trunc__ip6-ext-trunc.pcap", DropReason::TruncatedIpv6Ext, 1);
+        row("zeek/trunc__ipv4-internally-truncated-header.pcap", DropReason::TruncatedIp, 1);
+        row("zeek/trunc__ipv4-truncated-broken-header.pcap", DropReason::BadIpLength, 1);
+        row("zeek/trunc__mpls-6in6-6in6-4in6-trunc.pcap", DropReason::TruncatedIp, 1);
+        row("zeek/trunc__trunc-hdr.pcap", DropReason::TruncatedLink, 1);
+        row("zeek/tunnels__geneve-truncated.pcapng", DropReason::TruncatedLink, 1);
+        // Tiny-fragment SYNs: the first fragment holds 8 TCP bytes, the flags come later.
+        row("suricata-verify/defrag__bug-6887-defrag-ipv4-tcp-syn__frag-ip-tcp-syn.pcap",
+            DropReason::NonFirstFragment, 2, 1);
+        row("suricata-verify/defrag__bug-6887-defrag-eth-vlan-ipv4-tcp-syn__frag-eth-vlan-ip-tcp-syn.pcap",
+            DropReason::NonFirstFragment, 2, 1);
+        row("suricata-verify/defrag__bug-6887-defrag-ppp-ipv4-tcp-syn__frag-ppp-ip-tcp-syn.pcap",
+            DropReason::NonFirstFragment, 2, 1);
+    }
+
+    void robustnessCounters()
+    {
+        QFETCH(QString, file);
+        QFETCH(int, reason);
+        QFETCH(int, count);
+        QFETCH(int, truncatedTcp);
+        std::string error;
+        auto src = PacketSource::openFile((sharedPcaps() + u'/' + file).toStdString(), &error);
+        QVERIFY2(src, error.c_str());
+        Decoder decoder;
+        RawPacket pkt;
+        SynRecord rec;
+        PacketSource::Status st;
+        while ((st = src->next(pkt)) == PacketSource::Status::Packet)
+            QVERIFY(!decoder.decode(pkt, rec));
+        QCOMPARE(st, PacketSource::Status::End);
+        const DecodeStats& s = decoder.stats();
+        QCOMPARE(s.droppedFor(DropReason(reason)), uint64_t(count));
+        QCOMPARE(s.droppedFor(DropReason::TruncatedTcp), uint64_t(reason == int(DropReason::TruncatedTcp) ? count : truncatedTcp));
+        QCOMPARE(s.droppedTotal(), uint64_t(count + (reason == int(DropReason::TruncatedTcp) ? 0 : truncatedTcp)));
+        QCOMPARE(s.packets, s.droppedTotal());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCorpus)
