@@ -60,8 +60,15 @@ done
 
 OUTDIR=$1
 shift
+declare -A WANTED=()
+for name in "$@"; do
+    if ! printf '%s\n' "${SCENARIOS[@]}" | cut -d'|' -f1 | grep -qx -- "$name"; then
+        echo "$0: unknown scenario '$name' (see --list)" >&2
+        exit 2
+    fi
+    WANTED[$name]=1
+done
 mkdir -p "$OUTDIR"
-WANTED=("$@")
 
 TAG=ss$$
 NS_C=${TAG}c
@@ -71,7 +78,9 @@ TCPDUMP_PID=
 SERVER_PID=
 
 cleanup() {
-    [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null || true
+    if [[ -n $SERVER_PID ]]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+    fi
     if [[ -n $TCPDUMP_PID ]]; then
         kill -TERM "$TCPDUMP_PID" 2>/dev/null || true
         wait "$TCPDUMP_PID" 2>/dev/null || true
@@ -227,15 +236,11 @@ printf 'scenario\tfamily\tmtu\ttopology\tclient_sysctls\tserver_sysctls\tserver_
 ran=0
 for spec in "${SCENARIOS[@]}"; do
     IFS='|' read -r name family mtu topo csys ssys port <<<"$spec"
-    if [[ ${#WANTED[@]} -gt 0 && ! " ${WANTED[*]} " =~ " $name " ]]; then
+    if [[ ${#WANTED[@]} -gt 0 && -z ${WANTED[$name]:-} ]]; then
         continue
     fi
     echo "== $name (IPv$family, MTU $mtu, $topo, client: $csys, server: $ssys, port $port)"
     run_scenario "$name" "$family" "$mtu" "$topo" "$csys" "$ssys" "$port"
     ran=$((ran + 1))
 done
-if [[ $ran -eq 0 ]]; then
-    echo "$0: no scenario matched (see --list)" >&2
-    exit 2
-fi
 echo "wrote $ran captures to $OUTDIR (kernel $(uname -r))"
