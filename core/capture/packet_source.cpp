@@ -291,7 +291,9 @@ int64_t FileSource::pcapngTime(const Interface& itf, uint64_t ts) const
     const uint64_t ns = units <= 1000000000u
         ? frac * 1000000000u / units
         : static_cast<uint64_t>(static_cast<long double>(frac) * 1e9L / static_cast<long double>(units));
-    return (static_cast<int64_t>(secs) + itf.offset_s) * 1000000000 + static_cast<int64_t>(ns);
+    // Unsigned arithmetic wraps (defined) for timestamps beyond 2262 that a corrupt file may hold.
+    const uint64_t total = (secs + static_cast<uint64_t>(itf.offset_s)) * 1000000000u + ns;
+    return static_cast<int64_t>(total);
 }
 
 PacketSource::Status FileSource::next(RawPacket& out)
