@@ -190,13 +190,17 @@ int main(int argc, char** argv)
                                       u"n"_s);
     const QCommandLineOption guessesOpt(u"guesses"_s, u"Best guesses to print (default 3)."_s,
                                         u"n"_s, u"3"_s);
+    const QCommandLineOption minClassOpt(
+        u"min-class-size"_s,
+        u"Entries a class needs before its average score is shown (default 8, as the seed)."_s,
+        u"n"_s, u"8"_s);
     const QCommandLineOption decodeOnlyOpt(u"decode-only"_s,
                                            u"Decode without classifying (timing the decoder)."_s);
     const QCommandLineOption listOpt(u"list-interfaces"_s, u"List capture interfaces and exit."_s);
     const QCommandLineOption benchOpt(u"bench"_s,
                                       u"Time decoding and decoding+classifying of the -r file."_s);
     parser.addOptions({readOpt, ifaceOpt, filterOpt, dbOpt, profileOpt, jsonOpt, quietOpt, countOpt,
-                       guessesOpt, decodeOnlyOpt, listOpt, benchOpt});
+                       guessesOpt, minClassOpt, decodeOnlyOpt, listOpt, benchOpt});
     parser.process(app);
 
     if (parser.isSet(listOpt)) {
@@ -239,6 +243,11 @@ int main(int argc, char** argv)
     const int maxGuesses = parser.value(guessesOpt).toInt(&ok);
     if (!ok || maxGuesses < 1) {
         fail(u"--guesses needs a positive number"_s);
+        return 2;
+    }
+    const int minClassSize = parser.value(minClassOpt).toInt(&ok);
+    if (!ok || minClassSize < 1) {
+        fail(u"--min-class-size needs a positive number"_s);
         return 2;
     }
     uint64_t limit = 0;
@@ -297,7 +306,7 @@ int main(int argc, char** argv)
                           : parser.isSet(jsonOpt) ? Output::Json
                                                   : Output::Text;
     Decoder decoder;
-    Classifier classifier(db, *profile);
+    Classifier classifier(db, *profile, 5, minClassSize);
     const RunTotals totals = run(*source, decoder, parser.isSet(decodeOnlyOpt) ? nullptr : &classifier,
                                  output, limit, maxGuesses);
     std::fflush(stdout);
