@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 namespace synscope {
 
@@ -655,7 +657,10 @@ Outcome Walker::tcp(uint32_t off, uint32_t end)
     // rest of the header is in the next fragment): then the options we have are still read.
     const bool overrunsIp = off + thl > m_ip.declared_end;
 
-    m_out = SynRecord{};
+    // Default-initialising in place runs the member initialisers as plain stores; assigning a
+    // SynRecord{} temporary compiled to a rep stos that cost a third of the decode time.
+    static_assert(std::is_trivially_destructible_v<SynRecord>);
+    ::new (static_cast<void*>(&m_out)) SynRecord;
     SynRecord& r = m_out;
     Fingerprint& fp = r.fp;
     r.ts_ns = m_pkt.ts_ns;
