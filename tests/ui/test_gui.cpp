@@ -20,7 +20,9 @@
 #include "detect/detect.h"
 #include "match/classifier.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QFile>
 #include <QItemSelectionModel>
 #include <QJsonDocument>
@@ -29,6 +31,9 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QMimeData>
+#include <QPushButton>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -99,6 +104,7 @@ private Q_SLOTS:
     void captureFilterValidation();
     void mainWindowOpensCaptureAndExplainsRow();
     void mainWindowReportsUnreadableFile();
+    void mainWindowOpensDroppedFileAndRemembersSettings();
 
 private:
     std::shared_ptr<const Database> m_db;
@@ -280,6 +286,13 @@ void TestGui::captureFilterValidation()
     QVERIFY(CaptureDialog::validateFilter(u"tcp port 443"_s).isEmpty());
     const QString error = CaptureDialog::validateFilter(u"tcp port banana and"_s);
     QVERIFY(!error.isEmpty());
+
+    // The dialog refuses to start with a filter libpcap rejects.
+    CaptureDialog dialog(QString(), u"tcp port banana and"_s);
+    auto* buttons = dialog.findChild<QDialogButtonBox*>();
+    QVERIFY(buttons);
+    QVERIFY(!buttons->button(QDialogButtonBox::Ok)->isEnabled());
+    QCOMPARE(dialog.filter(), u"tcp port banana and"_s);
 }
 
 void TestGui::mainWindowOpensCaptureAndExplainsRow()
@@ -343,6 +356,18 @@ void TestGui::mainWindowOpensCaptureAndExplainsRow()
     QCOMPARE(quint64(binned) + window.histogramModel()->unmatched(), quint64(syns.size()));
     QVERIFY(window.hostModel()->rowCount() > 0);
 
+    // The Hosts tab attaches its table when shown, busiest host first.
+    auto* tabs = window.findChild<QTabWidget*>();
+    auto* hostView = window.findChild<QTableView*>(u"hostTable"_s);
+    QVERIFY(tabs && hostView);
+    tabs->setCurrentWidget(hostView);
+    QCOMPARE(hostView->model()->rowCount(), window.hostModel()->rowCount());
+    for (int r = 1; r < hostView->model()->rowCount(); ++r)
+        QVERIFY(hostView->model()->index(r - 1, HostModel::Connections).data(HostModel::SortRole).toULongLong()
+                >= hostView->model()->index(r, HostModel::Connections).data(HostModel::SortRole).toULongLong());
+    tabs->setCurrentIndex(0);
+    QCOMPARE(hostView->model()->rowCount(), 0);   // detached while hidden
+
     // Display filter (debounced): only SYN+ACK rows remain.
     int synAcks = 0;
     for (const CorpusSyn& s : syns)
@@ -392,6 +417,36 @@ void TestGui::mainWindowReportsUnreadableFile()
     QVERIFY(failed.wait(10000));
     QVERIFY(failed.front().front().toString().contains(u"/nonexistent/capture.pcap"_s));
     QCOMPARE(window.connectionModel()->rowCount(), 0);
+}
+
+void TestGui::mainWindowOpensDroppedFileAndRemembersSettings()
+{
+    QSettings().clear();
+    {
+        MainWindow window;
+        QVERIFY(window.setProfileName(u"classic"_s));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QSignalSpy loaded(&window, &MainWindow::fileLoaded);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(m_capture)});
+        // As a real drag does: the enter event picks the target, the drop goes to it.
+        QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &drop);
+        QVERIFY(drop.isAccepted());
+        QVERIFY(loaded.wait(20000));
+        QVERIFY(window.connectionModel()->rowCount() > 0);
+        window.displayFilterEdit()->setText(u"port 443"_s);
+        window.close();
+    }
+    MainWindow again;
+    QCOMPARE(again.profile().name(), Profile::classic().name());
+    QCOMPARE(again.recentFiles().value(0), QFileInfo(m_capture).absoluteFilePath());
+    QCOMPARE(again.displayFilterEdit()->text(), u"port 443"_s);
+    QCOMPARE(again.filterModel()->filterText(), u"port 443"_s);
 }
 
 QTEST_MAIN(TestGui)

@@ -124,29 +124,58 @@ MainWindow::MainWindow(QWidget* parent)
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_splitter, tr("&Connections"));
 
+    // The host table can hold a row per source address; keeping it sorted on every batch would
+    // cost more than the capture itself. It is attached only while its tab is shown and re-sorted
+    // at most once a second.
     auto* hostProxy = new QSortFilterProxyModel(this);
-    hostProxy->setSourceModel(m_hosts);
     hostProxy->setSortRole(HostModel::SortRole);
+    hostProxy->setDynamicSortFilter(false);
     auto* hostView = new QTableView;
     hostView->setObjectName(QStringLiteral("hostTable"));
     hostView->setModel(hostProxy);
     hostView->setSortingEnabled(true);
-    hostView->sortByColumn(HostModel::Connections, Qt::DescendingOrder);
     hostView->setSelectionBehavior(QAbstractItemView::SelectRows);
     hostView->setAlternatingRowColors(true);
     hostView->setShowGrid(false);
     hostView->verticalHeader()->hide();
     hostView->verticalHeader()->setDefaultSectionSize(m_table->verticalHeader()->defaultSectionSize());
     hostView->horizontalHeader()->setStretchLastSection(true);
-    hostView->setColumnWidth(HostModel::Address, 30 * charWidth);
-    hostView->setColumnWidth(HostModel::FirstSeen, 32 * charWidth);
-    hostView->setColumnWidth(HostModel::LastSeen, 32 * charWidth);
+    hostView->horizontalHeader()->setSortIndicator(HostModel::Connections, Qt::DescendingOrder);
     // Double-clicking a host filters the connection table to it.
     connect(hostView, &QTableView::doubleClicked, this, [this, hostProxy](const QModelIndex& index) {
         m_filterEdit->setText(hostProxy->index(index.row(), HostModel::Address).data().toString());
         m_tabs->setCurrentIndex(0);
     });
-    m_tabs->addTab(hostView, tr("&Hosts"));
+    const int hostTab = m_tabs->addTab(hostView, tr("&Hosts"));
+    m_hostSortTimer.setInterval(1000);
+    connect(&m_hostSortTimer, &QTimer::timeout, this, [this, hostProxy] {
+        if (m_hostsDirty)
+            hostProxy->sort(hostProxy->sortColumn(), hostProxy->sortOrder());
+        m_hostsDirty = false;
+    });
+    connect(m_hosts, &QAbstractItemModel::rowsInserted, this, [this] { m_hostsDirty = true; });
+    connect(m_hosts, &QAbstractItemModel::dataChanged, this, [this] { m_hostsDirty = true; });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this, hostTab, hostProxy, hostView, charWidth](int index) {
+        if (index == hostTab) {
+            const int column = hostView->horizontalHeader()->sortIndicatorSection();
+            const Qt::SortOrder order = hostView->horizontalHeader()->sortIndicatorOrder();
+            hostProxy->setSourceModel(m_hosts);
+            // Attaching resets the header: bring back the user's widths, or sensible ones.
+            if (!hostView->horizontalHeader()->restoreState(m_hostHeaderState)) {
+                hostView->setColumnWidth(HostModel::Address, 30 * charWidth);
+                hostView->setColumnWidth(HostModel::FirstSeen, 32 * charWidth);
+                hostView->setColumnWidth(HostModel::LastSeen, 32 * charWidth);
+            }
+            hostView->horizontalHeader()->setSortIndicator(column, order);
+            hostProxy->sort(column, order);
+            m_hostsDirty = false;
+            m_hostSortTimer.start();
+        } else if (hostProxy->sourceModel()) {
+            m_hostSortTimer.stop();
+            m_hostHeaderState = hostView->horizontalHeader()->saveState();
+            hostProxy->setSourceModel(nullptr);
+        }
+    });
 
     m_overview = new OverviewCharts(m_timeline, m_histogram);
     m_tabs->addTab(m_overview, tr("O&verview"));

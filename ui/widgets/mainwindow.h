@@ -137,6 +137,9 @@ private:
     QTimer m_filterTimer;
     QTimer m_scrollTimer;
     bool m_scrollPending = false;
+    QTimer m_hostSortTimer;
+    bool m_hostsDirty = false;
+    QByteArray m_hostHeaderState;
 
     QAction* m_openAction = nullptr;
     QAction* m_exportAction = nullptr;
