@@ -71,6 +71,9 @@ void ScoreChart::setAverages(const std::vector<ClassAverage>& averages, double m
     }
     if (m_best >= 0)
         m_averaged->selectBar(m_count - 1 - m_best);
+    chart()->setTitle(m_best >= 0 ? tr("Score by OS class: best averaged class <b>%1</b> (red)")
+                                        .arg(averages[size_t(m_best)].os_class.toHtmlEscaped())
+                                  : tr("Score by OS class"));
 
     m_categoryAxis->clear();
     m_categoryAxis->append(labels);
