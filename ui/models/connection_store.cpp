@@ -102,12 +102,6 @@ const ConnectionRow& ConnectionStore::row(size_t i) const
     return m_rowChunks[j / kRowsPerChunk][j % kRowsPerChunk];
 }
 
-ConnectionRow& ConnectionStore::rowAt(size_t i)
-{
-    const size_t j = m_head + i;
-    return m_rowChunks[j / kRowsPerChunk][j % kRowsPerChunk];
-}
-
 std::span<const uint8_t> ConnectionStore::headerBytes(size_t i) const
 {
     const ConnectionRow& r = row(i);
@@ -184,9 +178,11 @@ void ConnectionStore::append(const RowBatch& batch)
         r.header_offset = arenaAppend(bytes, r.header_length);
         r.options_id = r.options_id < optionMap.size() ? optionMap[r.options_id] : 0;
         const size_t j = m_head + m_size;
-        if (j / kRowsPerChunk >= m_rowChunks.size())
-            m_rowChunks.push_back(std::make_unique<ConnectionRow[]>(kRowsPerChunk));
-        m_rowChunks[j / kRowsPerChunk][j % kRowsPerChunk] = r;
+        if (j / kRowsPerChunk >= m_rowChunks.size()) {
+            m_rowChunks.emplace_back();
+            m_rowChunks.back().reserve(kRowsPerChunk);
+        }
+        m_rowChunks.back().push_back(r);
         ++m_size;
     }
 }
@@ -221,7 +217,7 @@ uint64_t ConnectionStore::arenaAppend(const uint8_t* data, size_t n)
     if (within + n > kArenaChunk)
         m_arenaEnd += kArenaChunk - within;
     while (m_arenaEnd / kArenaChunk >= m_arenaFirstChunk + m_arenaChunks.size())
-        m_arenaChunks.push_back(std::make_unique<uint8_t[]>(kArenaChunk));
+        m_arenaChunks.push_back(std::make_unique_for_overwrite<uint8_t[]>(kArenaChunk));
     const uint64_t offset = m_arenaEnd;
     uint8_t* dst = m_arenaChunks[size_t(offset / kArenaChunk - m_arenaFirstChunk)].get()
         + offset % kArenaChunk;

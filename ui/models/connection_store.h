@@ -163,11 +163,12 @@ private:
     static constexpr size_t kRowsPerChunk = 4096;
     static constexpr size_t kArenaChunk = size_t(1) << 20;
 
-    ConnectionRow& rowAt(size_t i);
     uint64_t arenaAppend(const uint8_t* data, size_t n);
     const uint8_t* arenaAt(uint64_t offset) const;
 
-    std::deque<std::unique_ptr<ConnectionRow[]>> m_rowChunks;
+    // Chunks of kRowsPerChunk rows, filled by push_back (no construction ahead of use); only the
+    // last one grows, so references to rows stay valid.
+    std::deque<std::vector<ConnectionRow>> m_rowChunks;
     size_t m_head = 0;           // index of the first live row in m_rowChunks.front()
     size_t m_size = 0;
     size_t m_rowCap;

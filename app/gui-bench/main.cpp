@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// synscope-gui-bench: replays a capture file through CaptureWorker into ConnectionModel and its
+// filter proxy inside a real QApplication (offscreen unless a platform is set), as fast as the
+// file can be read, and reports ingest rate, the longest GUI-thread stall (lateness of a 10 ms
+// timer) and memory per row (store bytes / rows, and resident-set growth / rows).
+#include "capture/capture_worker.h"
+#include "models/aggregate_models.h"
+#include "models/connection_filter_model.h"
+#include "models/connection_model.h"
+#include "models/host_model.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTimer>
+
+#include <cstdio>
+#include <ctime>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+using namespace synscope;
+
+namespace {
+
+// Resident set size in bytes, from /proc/self/statm.
+qint64 residentBytes()
+{
+    QFile f(u"/proc/self/statm"_s);
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> fields = f.readAll().split(' ');
+    if (fields.size() < 2)
+        return -1;
+    return fields[1].toLongLong() * qint64(sysconf(_SC_PAGESIZE));
+}
+
+qint64 threadCpuUs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"synscope-gui-bench"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Replay a capture through the GUI's worker, model and proxy."_s);
+    parser.addHelpOption();
+    parser.addPositionalArgument(u"capture"_s, u"pcap or pcapng file"_s);
+    const QCommandLineOption dbOpt(u"database"_s, u"database file (default: built in)"_s, u"path"_s);
+    const QCommandLineOption profileOpt(u"profile"_s, u"scoring profile (default: synscope)"_s, u"name"_s);
+    const QCommandLineOption capOpt(u"row-cap"_s, u"store row cap (default 1000000)"_s, u"rows"_s);
+    const QCommandLineOption sortOpt(u"sort"_s, u"keep the proxy sorted by time, newest first"_s);
+    const QCommandLineOption filterOpt(u"filter"_s, u"display filter on the proxy"_s, u"text"_s);
+    const QCommandLineOption aggOpt(u"aggregates"_s, u"also feed the host, timeline and histogram models"_s);
+    parser.addOptions({dbOpt, profileOpt, capOpt, sortOpt, filterOpt, aggOpt});
+    parser.process(app);
+    if (parser.positionalArguments().size() != 1) {
+        std::fprintf(stderr, "%s\n", qPrintable(parser.helpText()));
+        return 1;
+    }
+
+    CaptureConfig config;
+    if (parser.isSet(dbOpt)) {
+        QString error;
+        auto db = Database::load(parser.value(dbOpt), &error);
+        if (!db) {
+            std::fprintf(stderr, "%s\n", qPrintable(error));
+            return 1;
+        }
+        config.database = std::make_shared<const Database>(std::move(*db));
+    } else {
+        config.database = std::make_shared<const Database>(Database::builtin());
+    }
+    if (parser.isSet(profileOpt)) {
+        config.profile = Profile::byName(parser.value(profileOpt));
+        if (!config.profile) {
+            std::fprintf(stderr, "unknown profile '%s'\n", qPrintable(parser.value(profileOpt)));
+            return 1;
+        }
+    }
+
+    ConnectionModel model;
+    if (parser.isSet(capOpt)) {
+        bool ok = false;
+        const qulonglong cap = parser.value(capOpt).toULongLong(&ok);
+        if (!ok || cap == 0) {
+            std::fprintf(stderr, "bad --row-cap '%s'\n", qPrintable(parser.value(capOpt)));
+            return 1;
+        }
+        model.setRowCap(cap);
+    }
+    ConnectionFilterModel proxy;
+    proxy.setSourceModel(&model);
+    if (parser.isSet(sortOpt))
+        proxy.sort(ConnectionModel::Time, Qt::DescendingOrder);
+    if (parser.isSet(filterOpt)) {
+        proxy.setFilterText(parser.value(filterOpt));
+        if (!proxy.filterError().isEmpty()) {
+            std::fprintf(stderr, "%s\n", qPrintable(proxy.filterError()));
+            return 1;
+        }
+    }
+    HostModel hosts;
+    OsTimelineModel timeline;
+    ScoreHistogramModel histogram;
+
+    CaptureWorker worker;
+    // GUI-thread time per batch, to tell model cost apart from scheduling delays in the stall.
+    // Both wall and thread CPU time: on a loaded machine the wall time includes preemption.
+    qint64 worstAppendUs = 0;
+    qint64 worstAppendCpuUs = 0;
+    quint64 batchCount = 0;
+    QObject::connect(&worker, &CaptureWorker::batchReady, &model, [&](const RowBatchPtr& batch) {
+        QElapsedTimer t;
+        t.start();
+        const qint64 cpu0 = threadCpuUs();
+        model.appendBatch(batch);
+        worstAppendCpuUs = std::max(worstAppendCpuUs, threadCpuUs() - cpu0);
+        worstAppendUs = std::max(worstAppendUs, t.nsecsElapsed() / 1000);
+        ++batchCount;
+    });
+    if (parser.isSet(aggOpt)) {
+        QObject::connect(&worker, &CaptureWorker::batchReady, &hosts, &HostModel::addBatch);
+        QObject::connect(&worker, &CaptureWorker::batchReady, &timeline, &OsTimelineModel::addBatch);
+        QObject::connect(&worker, &CaptureWorker::batchReady, &histogram, &ScoreHistogramModel::addBatch);
+    }
+
+    // The stall probe: a 10 ms timer whose lateness is the time the GUI thread was busy.
+    QElapsedTimer clock;
+    qint64 lastTick = 0;
+    qint64 worstStallMs = 0;
+    QTimer probe;
+    probe.setTimerType(Qt::PreciseTimer);
+    probe.setInterval(10);
+    QObject::connect(&probe, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        worstStallMs = std::max(worstStallMs, now - lastTick - 10);
+        lastTick = now;
+    });
+
+    CaptureStats lastStats;
+    QObject::connect(&worker, &CaptureWorker::statsChanged, [&](const CaptureStats& s) { lastStats = s; });
+    int exitCode = 0;
+    qint64 rssBefore = 0;
+    QObject::connect(&worker, &CaptureWorker::finished, [&](quint64, const QString& error) {
+        const double seconds = double(clock.elapsed()) / 1000.0;
+        probe.stop();
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "%s\n", qPrintable(error));
+            exitCode = 2;
+        }
+        const ConnectionStore& store = model.store();
+        const double appended = double(store.size() + store.evictedCount());
+        const qint64 rssDelta = residentBytes() - rssBefore;
+        std::printf("packets read          %llu\n", static_cast<unsigned long long>(lastStats.packets));
+        std::printf("rows ingested         %.0f (in the store: %zu, evicted: %llu, proxy rows: %d)\n",
+                    appended, store.size(), static_cast<unsigned long long>(store.evictedCount()),
+                    proxy.rowCount());
+        std::printf("decode drops          %llu\n", static_cast<unsigned long long>(lastStats.decodeDroppedTotal));
+        std::printf("wall time             %.3f s\n", seconds);
+        std::printf("ingest rate           %.0f rows/s\n", seconds > 0 ? appended / seconds : 0.0);
+        std::printf("longest GUI stall     %lld ms (10 ms timer lateness)\n", static_cast<long long>(worstStallMs));
+        std::printf("batches               %llu, longest model+proxy append %.1f ms (%.1f ms CPU)\n",
+                    static_cast<unsigned long long>(batchCount), double(worstAppendUs) / 1000.0,
+                    double(worstAppendCpuUs) / 1000.0);
+        if (store.size() > 0) {
+            std::printf("store bytes per row   %.1f\n", double(store.memoryBytes()) / double(store.size()));
+            std::printf("RSS delta per row     %.1f\n", double(rssDelta) / double(store.size()));
+        }
+        app.exit(exitCode);
+    });
+
+    QTimer::singleShot(0, [&] {
+        rssBefore = residentBytes();
+        clock.start();
+        probe.start();
+        worker.startFile(parser.positionalArguments().constFirst(), config);
+    });
+    return app.exec();
+}
