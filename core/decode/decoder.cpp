@@ -458,11 +458,12 @@ Outcome Walker::ipv6(uint32_t off, uint32_t end)
     for (int n = 0;; ++n) {
         if (n >= kMaxDepth)
             return drop(DropReason::TooDeep);
-        if (next == 0 || next == 43 || next == 60) {   // hop-by-hop, routing, destination options
+        if (next == 0 || next == 43 || next == 60 || next == 51) {
+            // hop-by-hop, routing, destination options (8-byte units); AH (4-byte units, minus 2)
             if (p + 2 > limit)
                 return drop(p + 2 > m_ip.declared_end ? DropReason::BadIpLength
                                                       : DropReason::TruncatedIpv6Ext);
-            const uint32_t len = (m_b[p + 1] + 1u) * 8;
+            const uint32_t len = next == 51 ? (m_b[p + 1] + 2u) * 4 : (m_b[p + 1] + 1u) * 8;
             if (p + len > limit)
                 return drop(p + len > m_ip.declared_end ? DropReason::BadIpLength
                                                         : DropReason::TruncatedIpv6Ext);

@@ -319,6 +319,8 @@ private slots:
         V6 ah6;
         ah6.next = 51;
         QTest::newRow("IPv6 AH") << 101 << ipv6(Bytes{6, 4, 0, 0} + Bytes(20, 0) + basicSyn(), ah6) << 6 << 0 << 0;
+        QTest::newRow("IPv6 AH, destination options") << 101 << ipv6(Bytes{60, 4, 0, 0} + Bytes(20, 0) + ext6(6) + basicSyn(), ah6) << 6 << 0 << 0;
+        QTest::newRow("IPv6 AH tunnel") << 1 << eth(0x86dd, ipv6(Bytes{41, 4, 0, 0} + Bytes(20, 0) + v6, ah6)) << 6 << 78 << int(EncapIpInIp);
     }
 
     void linkTypes()
