@@ -421,12 +421,15 @@ PacketSource::Status FileSource::nextPcapng(RawPacket& out)
     }
 }
 
-// libpcap handle: live interfaces and pcap streams on a descriptor. Live handles are non-blocking
-// and waited on with poll(): libpcap's own timeout does not make pcap_next_ex() return on Linux
-// when no packet arrives at all, and the eventfd lets breakLoop() wake the wait at once.
+// libpcap handle: live interfaces and pcap streams on a descriptor. Both wait with poll() on the
+// handle's descriptor and an eventfd: libpcap's own timeout does not make pcap_next_ex() return on
+// Linux when no packet arrives at all, a blocking read on a pipe ignores pcap_breakloop(), and the
+// eventfd lets breakLoop() wake the wait at once. Live handles are non-blocking; a stream is read
+// unbuffered, so poll() never misses data already sitting in a stdio buffer.
 class PcapSource final : public PacketSource {
 public:
-    PcapSource(pcap_t* p, int timeoutMs) : m_pcap(p), m_timeoutMs(timeoutMs) {}
+    enum class Kind { Live, Stream };
+    PcapSource(pcap_t* p, Kind kind, int timeoutMs) : m_pcap(p), m_kind(kind), m_timeoutMs(timeoutMs) {}
     ~PcapSource() override
     {
         pcap_close(m_pcap);
@@ -434,20 +437,16 @@ public:
             ::close(m_wakeFd);
     }
 
-    // Live only: switch to non-blocking reads with our own wait.
-    bool makePollable(std::string* error)
+    bool makePollable(int fd, std::string* error)
     {
         char errbuf[PCAP_ERRBUF_SIZE] = {};
-        m_selectFd = pcap_get_selectable_fd(m_pcap);
+        m_selectFd = fd;
         m_wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (m_selectFd < 0 || m_wakeFd < 0 || pcap_setnonblock(m_pcap, 1, errbuf) != 0) {
-            if (error)
-                *error = std::string("cannot wait for packets on this interface: ")
-                    + (errbuf[0] ? errbuf : std::strerror(errno));
-            return false;
-        }
-        m_live = true;
-        return true;
+        const bool ok = m_selectFd >= 0 && m_wakeFd >= 0
+            && (m_kind == Kind::Stream || pcap_setnonblock(m_pcap, 1, errbuf) == 0);
+        if (!ok && error)
+            *error = std::string("cannot wait for packets: ") + (errbuf[0] ? errbuf : std::strerror(errno));
+        return ok;
     }
 
     Status next(RawPacket& out) override
@@ -457,6 +456,12 @@ public:
                 return Status::Error;
             if (m_break.load(std::memory_order_relaxed))
                 return Status::End;
+            if (m_kind == Kind::Stream) {
+                // Wait before reading: a blocking read could not be interrupted.
+                const Status waited = wait();
+                if (waited != Status::Packet)
+                    return waited;
+            }
             pcap_pkthdr* hdr = nullptr;
             const u_char* data = nullptr;
             const int rc = pcap_next_ex(m_pcap, &hdr, &data);
@@ -470,24 +475,18 @@ public:
                 ++m_count;
                 return Status::Packet;
             }
-            if (rc == PCAP_ERROR_BREAK)
+            if (rc == PCAP_ERROR_BREAK)   // end of stream, or breakLoop()
                 return Status::End;
             if (rc < 0) {
                 m_failed = true;
-                m_error = std::string(m_live ? "capture failed: " : "pcap stream: ") + pcap_geterr(m_pcap);
+                m_error = std::string(m_kind == Kind::Live ? "capture failed: " : "pcap stream: ")
+                    + pcap_geterr(m_pcap);
                 return Status::Error;
             }
-            if (!m_live)
-                continue;
-            pollfd fds[2] = {{m_selectFd, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
-            const int n = poll(fds, 2, m_timeoutMs);
-            if (n < 0 && errno != EINTR) {
-                m_failed = true;
-                m_error = std::string("capture failed: ") + std::strerror(errno);
-                return Status::Error;
-            }
-            if (n == 0)
-                return Status::Timeout;
+            // Live, nothing buffered: wait for the interface.
+            const Status waited = wait();
+            if (waited != Status::Packet)
+                return waited;
         }
     }
     std::string errorString() const override { return m_error; }
@@ -503,7 +502,7 @@ public:
     bool stats(uint64_t* received, uint64_t* dropped, uint64_t* ifDropped) const override
     {
         pcap_stat st{};
-        if (!m_live || pcap_stats(m_pcap, &st) != 0)
+        if (m_kind != Kind::Live || pcap_stats(m_pcap, &st) != 0)
             return false;
         if (received) *received = st.ps_recv;
         if (dropped) *dropped = st.ps_drop;
@@ -519,9 +518,27 @@ public:
     }
 
 private:
+    // Packet: data (or end of stream) can be read now; Timeout, End (woken by breakLoop()), Error.
+    Status wait()
+    {
+        pollfd fds[2] = {{m_selectFd, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
+        const int n = poll(fds, 2, m_timeoutMs);
+        if (n < 0 && errno != EINTR) {
+            m_failed = true;
+            m_error = std::string(m_kind == Kind::Live ? "capture failed: " : "pcap stream: ")
+                + std::strerror(errno);
+            return Status::Error;
+        }
+        if (n == 0)
+            return Status::Timeout;
+        if (fds[1].revents & POLLIN)
+            return Status::End;
+        return Status::Packet;
+    }
+
     pcap_t* m_pcap;
+    Kind m_kind;
     int m_timeoutMs;
-    bool m_live = false;
     bool m_nano = false;
     bool m_failed = false;
     int m_linkType = -1;
@@ -659,14 +676,14 @@ std::unique_ptr<PacketSource> PacketSource::openLive(const LiveOptions& options,
             return setError(why);
         }
     }
-    auto src = std::make_unique<PcapSource>(p, options.timeout_ms);
+    auto src = std::make_unique<PcapSource>(p, PcapSource::Kind::Live, options.timeout_ms);
     src->init();
-    if (!src->makePollable(error))
+    if (!src->makePollable(pcap_get_selectable_fd(p), error))
         return nullptr;
     return src;
 }
 
-std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error)
+std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error, int timeoutMs)
 {
     FILE* f = fdopen(fd, "rb");
     if (!f) {
@@ -675,6 +692,7 @@ std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error)
         ::close(fd);
         return nullptr;
     }
+    setvbuf(f, nullptr, _IONBF, 0);
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!p) {
@@ -683,8 +701,10 @@ std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error)
         fclose(f);
         return nullptr;
     }
-    auto src = std::make_unique<PcapSource>(p, 0);
+    auto src = std::make_unique<PcapSource>(p, PcapSource::Kind::Stream, timeoutMs);
     src->init();
+    if (!src->makePollable(fd, error))
+        return nullptr;
     return src;
 }
 

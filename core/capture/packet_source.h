@@ -56,11 +56,12 @@ public:
     // A live interface through libpcap, filter applied. Permission, unknown interface and bad
     // filter failures are explained in the error.
     static std::unique_ptr<PacketSource> openLive(const LiveOptions& options, std::string* error);
-    // A pcap stream read from fd (a pipe); the source takes ownership of fd.
-    static std::unique_ptr<PacketSource> openFd(int fd, std::string* error);
+    // A pcap stream read from fd (a pipe); the source takes ownership of fd. next() returns
+    // Timeout after timeoutMs without data, and breakLoop() interrupts a wait.
+    static std::unique_ptr<PacketSource> openFd(int fd, std::string* error, int timeoutMs = 250);
 
     enum class Status { Packet, Timeout, End, Error };
-    // Packet: out is filled. Timeout: live only, nothing arrived within timeout_ms. End: end of
+    // Packet: out is filled. Timeout: live or fd, nothing arrived within the timeout. End: end of
     // file/stream or breakLoop(). Error: errorString() says why; packets read before stay valid
     // results, and later calls keep returning Error.
     virtual Status next(RawPacket& out) = 0;

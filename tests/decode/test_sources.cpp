@@ -354,7 +354,9 @@ private slots:
         SynRecord rec;
         int n = 0;
         PacketSource::Status st;
-        while ((st = src->next(p)) == PacketSource::Status::Packet) {
+        while ((st = src->next(p)) == PacketSource::Status::Packet || st == PacketSource::Status::Timeout) {
+            if (st == PacketSource::Status::Timeout)
+                continue;
             QVERIFY(decoder.decode(p, rec));
             QCOMPARE(rec.src_port, 1000 + n);
             QCOMPARE(rec.ts_ns, (1700000000LL + n) * 1000000000 + 250000);
@@ -369,6 +371,32 @@ private slots:
         QCOMPARE(src->linkType(), 1);
         uint64_t a, b, c;
         QVERIFY(!src->stats(&a, &b, &c));   // statistics are for live captures only
+
+        // A helper that wrote its header and then went quiet: next() times out, and breakLoop()
+        // from another thread ends the wait at once although the pipe stays open.
+        QCOMPARE(pipe(fds), 0);
+        {
+            pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
+            FILE* w = fdopen(fds[1], "wb");
+            pcap_dumper_t* dumper = pcap_dump_fopen(dead, w);
+            pcap_dump_flush(dumper);
+            auto quiet = PacketSource::openFd(fds[0], &error, 50);
+            QVERIFY2(quiet, error.c_str());
+            QCOMPARE(quiet->next(p), PacketSource::Status::Timeout);
+            const auto started = std::chrono::steady_clock::now();
+            std::thread stopper([&] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                quiet->breakLoop();
+            });
+            PacketSource::Status qs = PacketSource::Status::Timeout;
+            while (qs == PacketSource::Status::Timeout)
+                qs = quiet->next(p);
+            stopper.join();
+            QCOMPARE(qs, PacketSource::Status::End);
+            QVERIFY(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+            pcap_dump_close(dumper);
+            pcap_close(dead);
+        }
 
         // Something that is not a pcap stream.
         QCOMPARE(pipe(fds), 0);
