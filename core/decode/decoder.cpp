@@ -158,14 +158,20 @@ Outcome Walker::run()
         return ipv4(off, end);
     }
     case LtIeee80211: return wlan(0, end);
-    case LtIeee80211Radiotap:
-        if (end < 4)
+    case LtIeee80211Radiotap: {
+        if (end < 8)
             return drop(DropReason::TruncatedLink);
-        return wlan(le16(m_b + 2), end);
+        const uint32_t len = le16(m_b + 2);   // includes the 8-byte fixed part
+        if (len < 8)
+            return drop(DropReason::TruncatedLink);
+        return wlan(len, end);
+    }
     case LtPpi: {
         if (end < 8)
             return drop(DropReason::TruncatedLink);
         const uint32_t len = le16(m_b + 2);
+        if (len < 8)
+            return drop(DropReason::TruncatedLink);
         const uint32_t inner = le32(m_b + 4);
         if (inner == LtIeee80211)
             return wlan(len, end);

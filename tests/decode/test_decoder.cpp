@@ -544,6 +544,8 @@ private slots:
         QTest::newRow("MPLS without bottom") << 1 << eth(0x8847, Bytes{0, 0x10, 0x00, 64}) << int(DropReason::TruncatedLink);
         QTest::newRow("short SLL") << 113 << Bytes(15, 0) << int(DropReason::TruncatedLink);
         QTest::newRow("short NULL") << 0 << Bytes{2, 0} << int(DropReason::TruncatedLink);
+        QTest::newRow("radiotap length below its header") << 127 << Bytes{0, 0, 4, 0, 0, 0, 0, 0} + Bytes(40, 0) << int(DropReason::TruncatedLink);
+        QTest::newRow("802.11 header cut") << 105 << Bytes{0x88, 0x01, 0, 0} << int(DropReason::TruncatedLink);
         QTest::newRow("empty raw") << 101 << Bytes{} << int(DropReason::TruncatedIp);
         QTest::newRow("raw version 5") << 101 << Bytes{0x55, 0, 0, 20} << int(DropReason::BadIpVersion);
         QTest::newRow("ethertype v4, version 6") << 1 << eth(0x0800, ipv6(syn)) << int(DropReason::BadIpVersion);
