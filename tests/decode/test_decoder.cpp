@@ -275,6 +275,9 @@ private slots:
         QTest::newRow("ARCNET RFC 1201") << 129 << Bytes{1, 2, 0, 0, 212, 0, 0, 1} + v4 << 4 << 8 << 0;
         const Bytes dot11 = Bytes{0x88, 0x01} + Bytes(22, 0) + Bytes{0, 0} + snap + be16(0x0800);
         QTest::newRow("radiotap 802.11 QoS data") << 127 << Bytes{0, 0, 8, 0, 0, 0, 0, 0} + dot11 + v4 << 4 << 42 << int(EncapLlcSnap);
+        const Bytes dot11Wds = Bytes{0x08, 0x03} + Bytes(28, 0) + snap + be16(0x86dd);   // plain data, 4 addresses
+        QTest::newRow("802.11 WDS data") << 105 << dot11Wds + v6 << 6 << 38 << int(EncapLlcSnap);
+        QTest::newRow("PPI 802.11") << 192 << Bytes{0, 0, 8, 0, 105, 0, 0, 0} + dot11 + v4 << 4 << 42 << int(EncapLlcSnap);
 
         V4 o;
         o.proto = 47;
