@@ -224,15 +224,18 @@ std::optional<Database> parseSynScope(const QJsonObject& root, const QString& or
                     u"%1 is not a multiple of 4 bytes"_s.arg(fp.tcp_header_length));
             return std::nullopt;
         }
-        // The window is a number, or "mss*K" (p0f style: K times whatever the MSS is).
+        // The window is a number, "mss*K" (p0f style: K times whatever the MSS is) or "mss*max"
+        // (the largest multiple of the MSS that fits in 65535).
         if (fr.has(u"tcp_window_size"_s)) {
             const QJsonValue w = f.value(u"tcp_window_size"_s);
-            if (w.isString() && w.toString().startsWith(u"mss*"_s)) {
+            if (w.isString() && w.toString() == u"mss*max"_s) {
+                e.window_mss_max = true;
+            } else if (w.isString() && w.toString().startsWith(u"mss*"_s)) {
                 bool numOk = false;
                 const int k = w.toString().mid(4).toInt(&numOk);
                 if (!numOk || k <= 0 || k > 65535) {
                     fr.fail(u"tcp_window_size"_s, u"bad multiple \"%1\" (expected mss*K, K from 1 "
-                                                  u"to 65535)"_s.arg(w.toString()));
+                                                  u"to 65535, or mss*max)"_s.arg(w.toString()));
                     return std::nullopt;
                 }
                 e.window_mss_multiple = k;
@@ -529,6 +532,8 @@ QByteArray Database::toJson() const
         if (e.known & KnownWindow) {
             if (e.window_mss_multiple > 0)
                 f.insert(u"tcp_window_size"_s, u"mss*%1"_s.arg(e.window_mss_multiple));
+            else if (e.window_mss_max)
+                f.insert(u"tcp_window_size"_s, u"mss*max"_s);
             else
                 f.insert(u"tcp_window_size"_s, fp.tcp_window_size);
         }

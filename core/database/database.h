@@ -29,7 +29,7 @@ enum KnownField : uint32_t {
     KnownTtl = 1u << 1,          // fp.ip_ttl
     KnownDf = 1u << 2,
     KnownMf = 1u << 3,
-    KnownWindow = 1u << 4,       // fp.tcp_window_size (or window_mss_multiple)
+    KnownWindow = 1u << 4,       // fp.tcp_window_size (or window_mss_multiple / window_mss_max)
     KnownFlags = 1u << 5,        // fp.tcp_flags (ECE/CWR included)
     KnownHeaderLength = 1u << 6,
     KnownOptions = 1u << 7,      // option layout and the MSS / wscale values written in it
@@ -49,6 +49,10 @@ struct DbEntry {
     uint32_t known = KnownAll;   // KnownField bits
     // p0f "mss*k": the window is k times the MSS, whatever the MSS; 0 when the window is literal.
     int window_mss_multiple = 0;
+    // "mss*max": the window is the largest multiple of the MSS that fits in 65535, whatever the MSS
+    // (Linux, Windows). A literal window that happens to be that multiple is read the same way by
+    // the synscope profile, so this is only needed for entries without a literal window.
+    bool window_mss_max = false;
 };
 
 class Database {

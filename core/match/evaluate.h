@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Leave-one-out evaluation of a profile on a labelled database: each entry is classified against
-// all the others. This is how the synscope profile's weights were chosen (docs/SCORING.md).
+// Evaluations of a profile on labelled data (docs/SCORING.md): leave-one-out on one database (each
+// entry classified against all the others; how the synscope weights were chosen), and the MSS
+// shift (labelled observations re-derived behind other MTUs, classified against a database).
 #pragma once
 
 #include "database/database.h"
 #include "match/profile.h"
+
+#include <vector>
 
 namespace synscope {
 
@@ -18,5 +21,35 @@ struct LeaveOneOutResult {
 };
 
 LeaveOneOutResult leaveOneOut(const Database& db, const Profile& profile, int minClassSize = 8);
+
+// The MSS values of the MSS-shift evaluation, for IPv4 (link MTU minus 40): Ethernet, PPPoE, and
+// common VPN / tunnel / mobile MTUs. IPv6 observations get 20 less (the same MTUs).
+std::vector<int> mssShiftValues();
+
+// The observation re-derived behind another MTU: MSS set to `mss` and, when the stack's rule is
+// "largest multiple of the MSS" (isLargestWindowMultiple), the window recomputed by that rule with
+// the same unit (MSS, or MSS minus the timestamp option). Everything else is kept.
+Fingerprint withMss(const Fingerprint& fp, int mss);
+
+struct MssShiftResult {
+    struct PerMss { int mss = 0; int evaluated = 0; int hits = 0; };
+    int observations = 0;        // observations evaluated (each at every MSS value)
+    int skipped_no_mss = 0;      // no MSS option: nothing to shift
+    int skipped_no_class = 0;    // no class, or a class the target database does not have
+    int window_rescaled = 0;     // observations whose window follows the MSS (largest multiple)
+    int evaluated = 0;           // observations x MSS values
+    int hits = 0;                // class of the best entry (first tie in database order) is right
+    // Observations taken from the target database itself (same id): how often their own entry is
+    // among the best (ties included), i.e. the stack is still recognized behind the other MTU.
+    int own_evaluated = 0;
+    int own_hits = 0;
+    std::vector<PerMss> per_mss; // in the order of mssShiftValues(), IPv4 MSS
+    double accuracy() const { return evaluated ? double(hits) / evaluated : 0.0; }
+};
+
+// Classifies every labelled observation, re-derived at each of mssShiftValues(), against `target`
+// and counts how often the best entry has the observation's class.
+MssShiftResult mssShift(const Database& target, const std::vector<DbEntry>& observations,
+                        const Profile& profile);
 
 } // namespace synscope

@@ -50,6 +50,10 @@ QString yesNo(bool b)
 
 QString windowText(const Profile::Features& f)
 {
+    if (f.window_max && f.window > 0)
+        return u"%1 (largest multiple of the MSS)"_s.arg(f.window);
+    if (f.window_max)
+        return u"largest multiple of the MSS"_s;
     if (f.window_multiple > 0 && f.mss > 0)
         return u"%1 (%2\u00d7MSS)"_s.arg(f.window).arg(f.window_multiple);
     if (f.window_multiple > 0)
@@ -88,7 +92,25 @@ void appendInt(std::string& key, int v)
     key += '|';
 }
 
+// Below this p0f does not look for window multiples either: tiny MSS values divide too much.
+constexpr int kMinWindowUnit = 100;
+
 } // namespace
+
+int largestWindowMultiple(int unit)
+{
+    return unit > 0 ? 65535 / unit * unit : 0;
+}
+
+bool isLargestWindowMultiple(int window, int mss, bool timestamp)
+{
+    if (window <= 0 || mss < kMinWindowUnit)
+        return false;
+    if (window == largestWindowMultiple(mss))
+        return true;
+    const int payload = mss - kTimestampOptionBytes;
+    return timestamp && payload >= kMinWindowUnit && window == largestWindowMultiple(payload);
+}
 
 QString scoredFieldName(ScoredField f)
 {
@@ -97,7 +119,7 @@ QString scoredFieldName(ScoredField f)
     case ScoredField::Df: return u"ip_df"_s;
     case ScoredField::Mf: return u"ip_mf"_s;
     case ScoredField::Window: return u"tcp_window_size"_s;
-    case ScoredField::WindowMss: return u"window (or k\u00d7MSS)"_s;
+    case ScoredField::WindowMss: return u"window (or k\u00d7MSS, largest multiple)"_s;
     case ScoredField::Flags: return u"tcp_flags"_s;
     case ScoredField::HeaderLength: return u"tcp_header_length"_s;
     case ScoredField::Mss: return u"tcp_mss"_s;
@@ -179,6 +201,7 @@ Profile::Features Profile::features(const Fingerprint& fp)
     f.window = fp.tcp_window_size;
     if (fp.tcp_mss > 0 && fp.tcp_window_size > 0 && fp.tcp_window_size % fp.tcp_mss == 0)
         f.window_multiple = fp.tcp_window_size / fp.tcp_mss;
+    f.window_max = isLargestWindowMultiple(fp.tcp_window_size, fp.tcp_mss, fp.tcp_has_timestamp);
     f.flags = fp.tcp_flags;
     f.header_length = fp.tcp_header_length;
     f.mss = fp.tcp_mss;
@@ -199,6 +222,11 @@ Profile::Features Profile::features(const DbEntry& entry)
     if (entry.window_mss_multiple > 0) {
         f.window_multiple = entry.window_mss_multiple;
         f.window = entry.fp.tcp_mss > 0 ? entry.window_mss_multiple * entry.fp.tcp_mss : 0;
+    } else if (entry.window_mss_max) {
+        // Only the rule is known: no literal window, no fixed multiple.
+        f.window_max = true;
+        f.window = 0;
+        f.window_multiple = 0;
     }
     if (!(entry.known & KnownIpVersion) && (entry.known & KnownDf))
         f.ip_version = 4;   // DF only exists in IPv4
@@ -215,6 +243,8 @@ double Profile::rawPoints(ScoredField field, double weight, const Features& o,
     case ScoredField::Window: return o.window == e.window ? weight : 0;
     case ScoredField::WindowMss:
         if (e.window_multiple > 0 && o.window_multiple == e.window_multiple)
+            return weight;
+        if (e.window_max && o.window_max)
             return weight;
         return e.window > 0 && o.window == e.window ? weight : 0;
     case ScoredField::Flags: return o.flags == e.flags ? weight : 0;
@@ -313,6 +343,7 @@ std::string Profile::observationKey(const Features& o) const
         case ScoredField::WindowMss:
             appendInt(key, o.window);
             appendInt(key, o.window_multiple);
+            appendInt(key, o.window_max);
             break;
         case ScoredField::Flags: appendInt(key, o.flags); break;
         case ScoredField::HeaderLength: appendInt(key, o.header_length); break;

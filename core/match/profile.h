@@ -27,7 +27,7 @@ enum class ScoredField {
     Df,               // IPv4 don't-fragment
     Mf,               // more-fragments
     Window,           // raw window size
-    WindowMss,        // window equal, or window == k*MSS with the same k on both sides
+    WindowMss,        // window equal, or k*MSS with the same k, or both the largest multiple
     Flags,            // all TCP flag bits
     HeaderLength,     // TCP header bytes
     Mss,              // MSS value (absent == absent)
@@ -41,6 +41,18 @@ enum class ScoredField {
     Quirks,           // p0f quirks other than df/ecn, compared as a set
 };
 QString scoredFieldName(ScoredField f);
+
+// Size of the TCP timestamp option with its two NOPs: Linux sizes a SYN+ACK's window in segments of
+// MSS minus this when timestamps are on (p0f's "MSS - 12").
+constexpr int kTimestampOptionBytes = 12;
+
+// The largest multiple of `unit` that fits in the 16-bit window: 64240 for 1460, 64860 for 1380.
+// Linux and Windows send this as their initial window. 0 when unit <= 0.
+int largestWindowMultiple(int unit);
+
+// True when the window is the largest multiple of the MSS, or (timestamp option present) of the MSS
+// minus kTimestampOptionBytes: the window follows the MSS wherever the MTU puts it.
+bool isLargestWindowMultiple(int window, int mss, bool timestamp);
 
 struct FieldWeight {
     ScoredField field;
@@ -58,6 +70,7 @@ public:
         bool df = false, mf = false;
         int window = 0;
         int window_multiple = 0;   // k when window == k*MSS, else 0
+        bool window_max = false;   // window == largestWindowMultiple(MSS), see below
         int flags = 0;
         int header_length = 0;
         int mss = -1;

@@ -83,6 +83,32 @@ private slots:
         QVERIFY(error.contains(u"no/such/dir"_s));
     }
 
+    // "mss*max": the window is the largest multiple of the MSS, whatever the MSS; kept on save.
+    void windowLargestMultiple()
+    {
+        const QByteArray json = R"({ "format": "synscope-db", "version": 1, "name": "w",
+          "entries": [ { "id": "w", "os": { "name": "Windows" },
+            "fingerprint": { "ip_ttl": 128, "tcp_window_size": "mss*max",
+                             "tcp_options": "M1460,N,W8,N,N,S," } } ] })";
+        QString error;
+        const std::optional<Database> db = Database::parse(json, u"w.json"_s, &error);
+        QVERIFY2(db, qPrintable(error));
+        const DbEntry& e = db->entries.at(0);
+        QVERIFY(e.window_mss_max);
+        QCOMPARE(e.window_mss_multiple, 0);
+        QVERIFY(e.known & KnownWindow);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"w.json"_s);
+        QVERIFY2(db->save(path, &error), qPrintable(error));
+        QFile saved(path);
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QVERIFY(saved.readAll().contains("\"mss*max\""));
+        const std::optional<Database> again = Database::load(path, &error);
+        QVERIFY2(again, qPrintable(error));
+        QVERIFY(again->entries.at(0).window_mss_max);
+        QCOMPARE(again->entries.at(0).known, e.known);
+    }
+
     void zardaxtOptionLetters()
     {
         const QByteArray list = R"([{ "ip_df": 1, "ip_mf": 0, "tcp_window_size": 8192, "tcp_flags": 2,
@@ -158,6 +184,10 @@ private slots:
             << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": [
                    {"id": "a", "fingerprint": {"quirks": "df,nonsense"}}]})")
             << QStringList{u"entry 0"_s, u"quirks"_s};
+        QTest::newRow("bad window rule")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": [
+                   {"id": "a", "fingerprint": {"tcp_window_size": "mss*largest"}}]})")
+            << QStringList{u"entry 0"_s, u"tcp_window_size"_s, u"mss*largest"_s, u"mss*max"_s};
         QTest::newRow("missing fingerprint")
             << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": [{"id": "a"}]})")
             << QStringList{u"entry 0"_s, u"fingerprint"_s};

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QTest>
 
+#include <array>
 #include <cmath>
 #include <numeric>
 
@@ -298,6 +299,142 @@ private slots:
         QCOMPARE(synscope.evaluated, classic.evaluated);
         QVERIFY(synscope.hits_best > classic.hits_best);
         QVERIFY(synscope.hits_average >= classic.hits_average);
+    }
+
+    void largestMultipleRule_data()
+    {
+        QTest::addColumn<int>("window");
+        QTest::addColumn<int>("mss");
+        QTest::addColumn<bool>("timestamp");
+        QTest::addColumn<bool>("largest");
+        QTest::newRow("Ethernet") << 64240 << 1460 << false << true;
+        QTest::newRow("PPPoE") << 65340 << 1452 << false << true;
+        QTest::newRow("VPN 1420") << 64860 << 1380 << false << true;
+        QTest::newRow("IPv6 Ethernet") << 64800 << 1440 << true << true;
+        QTest::newRow("clamped MSS, window kept") << 64240 << 1452 << false << false;
+        QTest::newRow("20 x MSS") << 29200 << 1460 << true << false;
+        QTest::newRow("65535") << 65535 << 1460 << true << false;
+        // Linux SYN+ACK with timestamps: segments of MSS - 12.
+        QTest::newRow("MSS-12 with timestamps") << 65160 << 1460 << true << true;
+        QTest::newRow("MSS-12 without timestamps") << 65160 << 1460 << false << false;
+        QTest::newRow("tiny MSS") << 65535 << 5 << false << false;
+        QTest::newRow("no MSS") << 65535 << -1 << false << false;
+    }
+    void largestMultipleRule()
+    {
+        QFETCH(int, window);
+        QFETCH(int, mss);
+        QFETCH(bool, timestamp);
+        QTEST(isLargestWindowMultiple(window, mss, timestamp), "largest");
+    }
+
+    // Linux and Windows send the largest multiple of the MSS: an entry recorded at MSS 1460 with
+    // 64240 must keep the window points for the same stack behind a smaller MTU.
+    void windowFollowsMss_data()
+    {
+        QTest::addColumn<int>("window");
+        QTest::addColumn<QString>("options");
+        QTest::addColumn<bool>("literalPoints");   // entry: 64240 at MSS 1460
+        QTest::addColumn<bool>("rulePoints");      // entry: "mss*max"
+        QTest::newRow("same MTU") << 64240 << u"M1460,N,W8,N,N,S,"_s << true << true;
+        QTest::newRow("MTU 1420, own stack") << 64860 << u"M1380,N,W8,N,N,S,"_s << true << true;
+        QTest::newRow("PPPoE, own stack") << 65340 << u"M1452,N,W8,N,N,S,"_s << true << true;
+        // A router rewrote the MSS, the window is still the literal one.
+        QTest::newRow("MSS clamped") << 64240 << u"M1380,N,W8,N,N,S,"_s << true << false;
+        QTest::newRow("other fixed multiple") << 45 * 1380 << u"M1380,N,W8,N,N,S,"_s << false
+                                              << false;
+        QTest::newRow("65535") << 65535 << u"M1380,N,W8,N,N,S,"_s << false << false;
+    }
+    void windowFollowsMss()
+    {
+        QFETCH(int, window);
+        QFETCH(QString, options);
+        QFETCH(bool, literalPoints);
+        QFETCH(bool, rulePoints);
+        const Profile& p = Profile::synscope();
+        const char* entryOptions = "M1460,N,W8,N,N,S,";
+        const DbEntry literal = makeEntry(makeFp(128, true, 64240, entryOptions), u"Windows"_s);
+        DbEntry rule = makeEntry(makeFp(128, true, 0, entryOptions), u"Windows"_s);
+        rule.window_mss_max = true;
+        const Fingerprint fp = makeFp(128, true, window, options.toLatin1().constData());
+        auto windowScored = [&](const DbEntry& e) {
+            const std::vector<FieldScore> ex = p.explain(fp, e);
+            const auto w = std::find_if(ex.begin(), ex.end(), [](const FieldScore& f) {
+                return f.field.startsWith(u"window"_s);
+            });
+            if (w == ex.end() || w->weight <= 0)
+                qFatal("no scored window row");
+            return w->points == w->weight;
+        };
+        QCOMPARE(windowScored(literal), literalPoints);
+        QCOMPARE(windowScored(rule), rulePoints);
+        for (const DbEntry* e : std::array<const DbEntry*, 2>{&literal, &rule})
+            QVERIFY(std::abs(explainSum(p, fp, *e) - p.score(fp, *e)) < 1e-9);
+        // The classic profile compares the raw window: only the unchanged one scores.
+        const std::vector<FieldScore> classic = Profile::classic().explain(fp, literal);
+        const auto w = std::find_if(classic.begin(), classic.end(), [](const FieldScore& f) {
+            return f.field == u"tcp_window_size"_s;
+        });
+        QVERIFY(w != classic.end());
+        QCOMPARE(w->points > 0, window == 64240);
+    }
+
+    void withMssFollowsTheStacksRule()
+    {
+        const Fingerprint linux = makeFp(64, true, 64240, "M1460,S,T,N,W7,");
+        const Fingerprint shifted = withMss(linux, 1380);
+        QCOMPARE(shifted.tcp_mss, 1380);
+        QCOMPARE(int(shifted.tcp_window_size), 64860);
+        QCOMPARE(QString::fromStdString(shifted.tcpOptions()), u"M1380,S,T,N,W7,"_s);
+        Fingerprint synAck = makeFp(64, true, 65160, "M1460,S,T,N,W7,");   // MSS-12 unit
+        synAck.tcp_flags = TcpSyn | TcpAck;
+        QCOMPARE(int(withMss(synAck, 1452).tcp_window_size), largestWindowMultiple(1440));
+        const Fingerprint apple = makeFp(64, true, 65535, "M1460,N,W6,N,N,T,S,E,E,");
+        QCOMPARE(int(withMss(apple, 1380).tcp_window_size), 65535);
+        const Fingerprint old = makeFp(64, true, 29200, "M1460,S,T,N,W7,");
+        QCOMPARE(int(withMss(old, 1380).tcp_window_size), 29200);
+    }
+
+    // Real stacks behind other MTUs against the default database (docs/SCORING.md): synscope must
+    // beat classic here and not lose on leave-one-out.
+    void mssShiftSynscopeBeatsClassic()
+    {
+        const std::optional<Database> combined = loadCombined();
+        if (!combined)
+            QSKIP("shared corpus absent: SYNSCOPE_SHARED_DIR/data/zardaxt-2021/combined.json");
+        const Database defaults = Database::builtin();
+        QVERIFY2(!defaults.entries.empty(), qPrintable(defaults.description));
+        std::vector<DbEntry> observations = defaults.entries;
+        observations.insert(observations.end(), combined->entries.begin(),
+                            combined->entries.end());
+        const MssShiftResult classic = mssShift(defaults, observations, Profile::classic());
+        const MssShiftResult synscope = mssShift(defaults, observations, Profile::synscope());
+        for (const MssShiftResult* r : {&classic, &synscope}) {
+            QCOMPARE(r->observations + r->skipped_no_mss + r->skipped_no_class,
+                     int(observations.size()));
+            QCOMPARE(r->evaluated, r->observations * int(mssShiftValues().size()));
+        }
+        qInfo("MSS shift: %d observations (%d with a largest-multiple window), %d without MSS, "
+              "%d without a class in the database; %d classifications",
+              synscope.observations, synscope.window_rescaled, synscope.skipped_no_mss,
+              synscope.skipped_no_class, synscope.evaluated);
+        for (size_t k = 0; k < synscope.per_mss.size(); ++k)
+            qInfo("  MSS %d: classic %d/%d, synscope %d/%d", synscope.per_mss[k].mss,
+                  classic.per_mss[k].hits, classic.per_mss[k].evaluated, synscope.per_mss[k].hits,
+                  synscope.per_mss[k].evaluated);
+        qInfo("MSS shift, best entry: classic %d/%d (%.1f%%), synscope %d/%d (%.1f%%)",
+              classic.hits, classic.evaluated, 100 * classic.accuracy(), synscope.hits,
+              synscope.evaluated, 100 * synscope.accuracy());
+        qInfo("MSS shift, own entry among the best: classic %d/%d, synscope %d/%d",
+              classic.own_hits, classic.own_evaluated, synscope.own_hits, synscope.own_evaluated);
+        QVERIFY(synscope.window_rescaled > 0);
+        QCOMPARE(synscope.own_evaluated, int(defaults.entries.size() * mssShiftValues().size()));
+        QVERIFY(synscope.hits > classic.hits);
+        QVERIFY(synscope.own_hits > classic.own_hits);
+
+        const LeaveOneOutResult looClassic = leaveOneOut(*combined, Profile::classic());
+        const LeaveOneOutResult looSynscope = leaveOneOut(*combined, Profile::synscope());
+        QVERIFY(looSynscope.hits_best >= looClassic.hits_best);
     }
 };
 
