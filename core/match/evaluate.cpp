@@ -104,6 +104,8 @@ MssShiftResult mssShift(const Database& target, const std::vector<DbEntry>& obse
             ++r.per_mss[k].evaluated;
             r.hits += hit;
             r.per_mss[k].hits += hit;
+            r.other_kind += !c.best.empty() &&
+                            target.entries[c.best.front()].fp.isSynAck() != o.fp.isSynAck();
             if (own >= 0) {
                 ++r.own_evaluated;
                 r.own_hits += std::find(c.best.begin(), c.best.end(), own) != c.best.end();

@@ -39,6 +39,7 @@ struct MssShiftResult {
     int window_rescaled = 0;     // observations whose window follows the MSS (largest multiple)
     int evaluated = 0;           // observations x MSS values
     int hits = 0;                // class of the best entry (first tie in database order) is right
+    int other_kind = 0;          // best entry is a SYN+ACK for a SYN or the other way round
     // Observations taken from the target database itself (same id): how often their own entry is
     // among the best (ties included), i.e. the stack is still recognized behind the other MTU.
     int own_evaluated = 0;

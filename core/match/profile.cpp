@@ -34,6 +34,7 @@ uint32_t requiredKnown(ScoredField f)
     case ScoredField::Sack: return KnownOptions;
     case ScoredField::Ecn: return KnownFlags;
     case ScoredField::Quirks: return KnownQuirks;
+    case ScoredField::Kind: return KnownFlags;
     }
     return 0;
 }
@@ -82,6 +83,7 @@ QString valueText(ScoredField field, const Profile::Features& f)
     case ScoredField::Sack: return yesNo(f.sack);
     case ScoredField::Ecn: return yesNo(f.ecn);
     case ScoredField::Quirks: return QString::fromStdString(quirksString(f.quirks));
+    case ScoredField::Kind: return f.syn_ack ? u"SYN+ACK"_s : u"SYN"_s;
     }
     return QString();
 }
@@ -131,6 +133,7 @@ QString scoredFieldName(ScoredField f)
     case ScoredField::Sack: return u"SACK permitted"_s;
     case ScoredField::Ecn: return u"ECN"_s;
     case ScoredField::Quirks: return u"quirks"_s;
+    case ScoredField::Kind: return u"packet kind"_s;
     }
     return QString();
 }
@@ -172,7 +175,8 @@ const Profile& Profile::synscope()
                             {ScoredField::Sack, 0.5},
                             {ScoredField::Ecn, 0.5},
                             {ScoredField::Quirks, 1.0},
-                            {ScoredField::Mss, 0.25}},
+                            {ScoredField::Mss, 0.25},
+                            {ScoredField::Kind, 1.0}},
                            10.0, true);
     return p;
 }
@@ -203,6 +207,7 @@ Profile::Features Profile::features(const Fingerprint& fp)
         f.window_multiple = fp.tcp_window_size / fp.tcp_mss;
     f.window_max = isLargestWindowMultiple(fp.tcp_window_size, fp.tcp_mss, fp.tcp_has_timestamp);
     f.flags = fp.tcp_flags;
+    f.syn_ack = fp.isSynAck();
     f.header_length = fp.tcp_header_length;
     f.mss = fp.tcp_mss;
     f.wscale = fp.tcp_window_scaling;
@@ -261,6 +266,7 @@ double Profile::rawPoints(ScoredField field, double weight, const Features& o,
     case ScoredField::Sack: return o.sack == e.sack ? weight : 0;
     case ScoredField::Ecn: return o.ecn == e.ecn ? weight : 0;
     case ScoredField::Quirks: return o.quirks == e.quirks ? weight : 0;
+    case ScoredField::Kind: return o.syn_ack == e.syn_ack ? weight : 0;
     }
     return 0;
 }
@@ -356,6 +362,7 @@ std::string Profile::observationKey(const Features& o) const
         case ScoredField::Sack: appendInt(key, o.sack); break;
         case ScoredField::Ecn: appendInt(key, o.ecn); break;
         case ScoredField::Quirks: appendInt(key, static_cast<int>(o.quirks)); break;
+        case ScoredField::Kind: appendInt(key, o.syn_ack); break;
         }
     }
     return key;

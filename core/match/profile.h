@@ -39,6 +39,7 @@ enum class ScoredField {
     Sack,             // SACK-permitted present
     Ecn,              // ECN setup (ECE+CWR on a SYN, ECE on a SYN+ACK) or ECN bits in IP
     Quirks,           // p0f quirks other than df/ecn, compared as a set
+    Kind,             // SYN or SYN+ACK (client and server answer with different windows)
 };
 QString scoredFieldName(ScoredField f);
 
@@ -75,6 +76,7 @@ public:
         int header_length = 0;
         int mss = -1;
         int wscale = -1;
+        bool syn_ack = false;
         bool timestamp = false, sack = false, ecn = false;
         uint32_t quirks = 0;       // without df/ecn
         std::string notation;      // "M1460,S,T,N,W7,"

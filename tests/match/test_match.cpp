@@ -379,6 +379,21 @@ private slots:
         QCOMPARE(w->points > 0, window == 64240);
     }
 
+    // The default database holds SYN and SYN+ACK entries of one stack: a SYN must prefer the SYN.
+    void packetKindIsScored()
+    {
+        const Fingerprint syn = makeFp(64, true, 64240, "M1460,S,T,N,W7,");
+        Fingerprint synAck = makeFp(64, true, 65160, "M1460,S,T,N,W7,");
+        synAck.tcp_flags = TcpSyn | TcpAck;
+        Database db;
+        db.entries.push_back(makeEntry(synAck, u"Linux"_s));
+        db.entries.push_back(makeEntry(syn, u"Linux"_s));
+        Classifier classifier(db, Profile::synscope());
+        QCOMPARE(classifier.classify(withMss(syn, 1380)).best, std::vector<int>{1});
+        QCOMPARE(classifier.classify(withMss(synAck, 1380)).best, std::vector<int>{0});
+        QVERIFY(Profile::synscope().score(syn, db.entries[0]) < Profile::synscope().maxScore());
+    }
+
     void withMssFollowsTheStacksRule()
     {
         const Fingerprint linux = makeFp(64, true, 64240, "M1460,S,T,N,W7,");
@@ -427,6 +442,8 @@ private slots:
               synscope.evaluated, 100 * synscope.accuracy());
         qInfo("MSS shift, own entry among the best: classic %d/%d, synscope %d/%d",
               classic.own_hits, classic.own_evaluated, synscope.own_hits, synscope.own_evaluated);
+        qInfo("MSS shift, best entry of the other packet kind: classic %d, synscope %d",
+              classic.other_kind, synscope.other_kind);
         QVERIFY(synscope.window_rescaled > 0);
         QCOMPARE(synscope.own_evaluated, int(defaults.entries.size() * mssShiftValues().size()));
         QVERIFY(synscope.hits > classic.hits);
