@@ -39,7 +39,17 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <cstring>
 
 using namespace synscope;
 using namespace Qt::StringLiterals;
@@ -105,6 +115,8 @@ private Q_SLOTS:
     void mainWindowOpensCaptureAndExplainsRow();
     void mainWindowReportsUnreadableFile();
     void mainWindowOpensDroppedFileAndRemembersSettings();
+    // Last: moves the test process into a network namespace of its own.
+    void mainWindowCapturesLiveAsRoot();
 
 private:
     std::shared_ptr<const Database> m_db;
@@ -447,6 +459,69 @@ void TestGui::mainWindowOpensDroppedFileAndRemembersSettings()
     QCOMPARE(again.recentFiles().value(0), QFileInfo(m_capture).absoluteFilePath());
     QCOMPARE(again.displayFilterEdit()->text(), u"port 443"_s);
     QCOMPARE(again.filterModel()->filterText(), u"port 443"_s);
+}
+
+void TestGui::mainWindowCapturesLiveAsRoot()
+{
+    if (geteuid() != 0)
+        QSKIP("live capture without the helper needs root");
+    // A private network namespace: its loopback carries only this test's connections.
+    if (unshare(CLONE_NEWNET) != 0)
+        QSKIP("cannot create a network namespace (unshare CLONE_NEWNET failed)");
+    {
+        const int s = socket(AF_INET, SOCK_DGRAM, 0);
+        QVERIFY(s >= 0);
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+        QVERIFY(ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
+        ifr.ifr_flags |= IFF_UP;
+        QVERIFY(ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
+        close(s);
+    }
+    const int listener = socket(AF_INET, SOCK_STREAM, 0);
+    QVERIFY(listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QVERIFY(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    QVERIFY(listen(listener, 16) == 0);
+    socklen_t len = sizeof addr;
+    QVERIFY(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const int port = ntohs(addr.sin_port);
+
+    MainWindow window;
+    LiveOptions options;
+    options.interface = "lo";
+    options.filter = defaultLiveFilter();
+    window.startLiveCapture(options);
+    QVERIFY(window.isCapturing());
+
+    // Connect until the capture, which starts asynchronously, has seen a handshake. The pause
+    // lets the live source time out, which is when the worker hands over a quiet link's rows.
+    for (int attempt = 0; attempt < 10 && window.connectionModel()->rowCount() < 2; ++attempt) {
+        const int c = socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(c >= 0);
+        QVERIFY(::connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        const int accepted = accept(listener, nullptr, nullptr);
+        QVERIFY(accepted >= 0);
+        close(accepted);
+        close(c);
+        QTest::qWait(800);
+    }
+    QVERIFY(window.connectionModel()->rowCount() >= 2);
+    const QString filter = u"port %1 synack"_s.arg(port);
+    window.displayFilterEdit()->setText(filter);
+    QTRY_COMPARE_WITH_TIMEOUT(window.filterModel()->filterText(), filter, 2000);
+    QVERIFY(window.filterModel()->rowCount() >= 1);
+    window.selectRow(0);
+    QVERIFY(window.detailPane()->hasRecord());
+    QCOMPARE(window.detailPane()->record().kind, PacketKind::SynAck);
+    QCOMPARE(int(window.detailPane()->record().src_port), port);
+    QCOMPARE(window.detailPane()->record().fp.ip_ttl, uint8_t(64));
+
+    window.stopCapture();
+    QVERIFY(!window.isCapturing());
+    close(listener);
 }
 
 QTEST_MAIN(TestGui)

@@ -251,7 +251,7 @@ void MainWindow::createActions()
     m_startAction = new QAction(themedIcon("media-record", QStyle::SP_MediaPlay), tr("&Start Capture…"), this);
     m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     m_startAction->setToolTip(tr("Choose an interface and start a live capture (Ctrl+K)"));
-    connect(m_startAction, &QAction::triggered, this, &MainWindow::startLiveCapture);
+    connect(m_startAction, &QAction::triggered, this, &MainWindow::captureDialog);
 
     m_stopAction = new QAction(themedIcon("media-playback-stop", QStyle::SP_MediaStop), tr("S&top Capture"), this);
     m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
@@ -519,7 +519,7 @@ void MainWindow::openFileDialog()
         openCaptureFile(path);
 }
 
-void MainWindow::startLiveCapture()
+void MainWindow::captureDialog()
 {
     CaptureDialog dialog(QString::fromStdString(m_live.interface), QString::fromStdString(m_live.filter), this);
     if (dialog.exec() != QDialog::Accepted)
@@ -528,10 +528,10 @@ void MainWindow::startLiveCapture()
     options.interface = dialog.interfaceName().toStdString();
     options.filter = dialog.filter().toStdString();
     options.promiscuous = dialog.promiscuous();
-    startLive(options);
+    startLiveCapture(options);
 }
 
-void MainWindow::startLive(const LiveOptions& options)
+void MainWindow::startLiveCapture(const LiveOptions& options)
 {
     stopCapture();
     clearData();
@@ -574,7 +574,7 @@ void MainWindow::restartCapture()
     if (m_source == Source::File)
         openCaptureFile(m_filePath);
     else if (m_source == Source::Live)
-        startLive(m_live);
+        startLiveCapture(m_live);
 }
 
 void MainWindow::onFinished(quint64 generation, const QString& error)

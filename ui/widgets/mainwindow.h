@@ -50,6 +50,9 @@ public:
     // "classic" or "synscope"; false for an unknown name.
     bool setProfileName(const QString& name);
     void openCaptureFile(const QString& path);
+    // Live capture: directly when running as root, otherwise through the capture helper.
+    void startLiveCapture(const LiveOptions& options);
+    void stopCapture();
     // Selects a row of the (filtered, sorted) table and shows it in the detail pane.
     void selectRow(int row);
     // Writes the visible rows (or only the selected ones) as CSV or JSON lines, chosen by the
@@ -93,9 +96,7 @@ private:
 
     CaptureConfig captureConfig() const;
     void rescan();
-    void startLiveCapture();
-    void startLive(const LiveOptions& options);
-    void stopCapture();
+    void captureDialog();
     void restartCapture();
     void openFileDialog();
     void exportDialog(bool selectedOnly);
