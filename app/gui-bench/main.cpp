@@ -16,6 +16,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <limits>
 #include <ctime>
 #include <unistd.h>
 
@@ -62,7 +63,9 @@ int main(int argc, char** argv)
     const QCommandLineOption sortOpt(u"sort"_s, u"keep the proxy sorted by time, newest first"_s);
     const QCommandLineOption filterOpt(u"filter"_s, u"display filter on the proxy"_s, u"text"_s);
     const QCommandLineOption aggOpt(u"aggregates"_s, u"also feed the host, timeline and histogram models"_s);
-    parser.addOptions({dbOpt, profileOpt, capOpt, sortOpt, filterOpt, aggOpt});
+    const QCommandLineOption rowsOpt(u"batch-rows"_s, u"rows per batch (default 4096)"_s, u"rows"_s);
+    const QCommandLineOption inFlightOpt(u"in-flight"_s, u"batches in flight to the GUI (default 2)"_s, u"n"_s);
+    parser.addOptions({dbOpt, profileOpt, capOpt, sortOpt, filterOpt, aggOpt, rowsOpt, inFlightOpt});
     parser.process(app);
     if (parser.positionalArguments().size() != 1) {
         std::fprintf(stderr, "%s\n", qPrintable(parser.helpText()));
@@ -85,6 +88,19 @@ int main(int argc, char** argv)
         config.profile = Profile::byName(parser.value(profileOpt));
         if (!config.profile) {
             std::fprintf(stderr, "unknown profile '%s'\n", qPrintable(parser.value(profileOpt)));
+            return 1;
+        }
+    }
+
+    for (const auto& [opt, target] : {std::pair{&rowsOpt, &config.batchRows},
+                                      std::pair{&inFlightOpt, &config.maxBatchesInFlight}}) {
+        if (!parser.isSet(*opt))
+            continue;
+        bool ok = false;
+        *target = parser.value(*opt).toInt(&ok);
+        if (!ok || *target <= 0) {
+            std::fprintf(stderr, "bad --%s '%s'\n", qPrintable(opt->names().constFirst()),
+                         qPrintable(parser.value(*opt)));
             return 1;
         }
     }
@@ -115,24 +131,43 @@ int main(int argc, char** argv)
     ScoreHistogramModel histogram;
 
     CaptureWorker worker;
-    // GUI-thread time per batch, to tell model cost apart from scheduling delays in the stall.
-    // Both wall and thread CPU time: on a loaded machine the wall time includes preemption.
-    qint64 worstAppendUs = 0;
-    qint64 worstAppendCpuUs = 0;
-    quint64 batchCount = 0;
-    QObject::connect(&worker, &CaptureWorker::batchReady, &model, [&](const RowBatchPtr& batch) {
+    // Wall and thread CPU time per consumer and batch: on a loaded machine the wall time includes
+    // preemption by other processes, the CPU time is this program's own work.
+    struct Cost {
+        const char* name;
+        qint64 worstWallUs = 0;
+        qint64 worstCpuUs = 0;
+    };
+    Cost modelCost{"model+proxy"}, hostCost{"hosts"}, timelineCost{"timeline"}, histogramCost{"histogram"};
+    auto timed = [](Cost& cost, auto&& work) {
         QElapsedTimer t;
         t.start();
         const qint64 cpu0 = threadCpuUs();
-        model.appendBatch(batch);
-        worstAppendCpuUs = std::max(worstAppendCpuUs, threadCpuUs() - cpu0);
-        worstAppendUs = std::max(worstAppendUs, t.nsecsElapsed() / 1000);
+        work();
+        cost.worstCpuUs = std::max(cost.worstCpuUs, threadCpuUs() - cpu0);
+        cost.worstWallUs = std::max(cost.worstWallUs, t.nsecsElapsed() / 1000);
+    };
+    const bool aggregates = parser.isSet(aggOpt);
+    quint64 batchCount = 0;
+    QObject::connect(&worker, &CaptureWorker::batchReady, &model, [&](const RowBatchPtr& batch) {
         ++batchCount;
+        timed(modelCost, [&] { model.appendBatch(batch); });
+        if (aggregates) {
+            timed(hostCost, [&] { hosts.addBatch(batch); });
+            timed(timelineCost, [&] { timeline.addBatch(batch); });
+            timed(histogramCost, [&] { histogram.addBatch(batch); });
+        }
     });
-    if (parser.isSet(aggOpt)) {
-        QObject::connect(&worker, &CaptureWorker::batchReady, &hosts, &HostModel::addBatch);
-        QObject::connect(&worker, &CaptureWorker::batchReady, &timeline, &OsTimelineModel::addBatch);
-        QObject::connect(&worker, &CaptureWorker::batchReady, &histogram, &ScoreHistogramModel::addBatch);
+    // The aggregates publish every 250 ms; the bench drives that itself so it can time it.
+    QTimer publish;
+    publish.setInterval(250);
+    if (aggregates) {
+        timeline.setUpdateInterval(std::numeric_limits<int>::max());
+        histogram.setUpdateInterval(std::numeric_limits<int>::max());
+        QObject::connect(&publish, &QTimer::timeout, [&] {
+            timed(timelineCost, [&] { timeline.flush(); });
+            timed(histogramCost, [&] { histogram.flush(); });
+        });
     }
 
     // The stall probe: a 10 ms timer whose lateness is the time the GUI thread was busy.
@@ -170,9 +205,12 @@ int main(int argc, char** argv)
         std::printf("wall time             %.3f s\n", seconds);
         std::printf("ingest rate           %.0f rows/s\n", seconds > 0 ? appended / seconds : 0.0);
         std::printf("longest GUI stall     %lld ms (10 ms timer lateness)\n", static_cast<long long>(worstStallMs));
-        std::printf("batches               %llu, longest model+proxy append %.1f ms (%.1f ms CPU)\n",
-                    static_cast<unsigned long long>(batchCount), double(worstAppendUs) / 1000.0,
-                    double(worstAppendCpuUs) / 1000.0);
+        std::printf("batches               %llu\n", static_cast<unsigned long long>(batchCount));
+        for (const Cost* c : {&modelCost, &hostCost, &timelineCost, &histogramCost}) {
+            if (c->worstWallUs > 0)
+                std::printf("  longest %-12s %.1f ms (%.1f ms CPU) per batch\n", c->name,
+                            double(c->worstWallUs) / 1000.0, double(c->worstCpuUs) / 1000.0);
+        }
         if (store.size() > 0) {
             std::printf("store bytes per row   %.1f\n", double(store.memoryBytes()) / double(store.size()));
             std::printf("RSS delta per row     %.1f\n", double(rssDelta) / double(store.size()));
@@ -184,6 +222,8 @@ int main(int argc, char** argv)
         rssBefore = residentBytes();
         clock.start();
         probe.start();
+        if (aggregates)
+            publish.start();
         worker.startFile(parser.positionalArguments().constFirst(), config);
     });
     return app.exec();

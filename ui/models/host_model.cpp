@@ -38,6 +38,19 @@ size_t HostModel::KeyHash::operator()(const Key& k) const
     return std::hash<std::string_view>{}(bytes) ^ k.ipVersion;
 }
 
+void HostModel::Host::addFingerprint(uint64_t fp)
+{
+    // Called after ++connections: the first connection sets the inline hash.
+    if (connections == 1) {
+        firstFingerprint = fp;
+        return;
+    }
+    if (fp == firstFingerprint
+        || std::find(moreFingerprints.begin(), moreFingerprints.end(), fp) != moreFingerprints.end())
+        return;
+    moreFingerprints.push_back(fp);
+}
+
 HostModel::HostModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 int HostModel::rowCount(const QModelIndex& parent) const
@@ -61,7 +74,7 @@ QVariant HostModel::data(const QModelIndex& index, int role) const
         case FirstSeen: return timeText(h.firstNs);
         case LastSeen: return timeText(h.lastNs);
         case Connections: return qulonglong(h.connections);
-        case Fingerprints: return qulonglong(h.fingerprints.size());
+        case Fingerprints: return qulonglong(h.fingerprintCount());
         case OsGuess: return m_classes.name(h.guessClass);
         }
     } else if (role == SortRole) {
@@ -74,7 +87,7 @@ QVariant HostModel::data(const QModelIndex& index, int role) const
         case FirstSeen: return qint64(h.firstNs);
         case LastSeen: return qint64(h.lastNs);
         case Connections: return qulonglong(h.connections);
-        case Fingerprints: return qulonglong(h.fingerprints.size());
+        case Fingerprints: return qulonglong(h.fingerprintCount());
         case OsGuess: return m_classes.name(h.guessClass);
         }
     } else if (role == Qt::TextAlignmentRole
@@ -106,7 +119,8 @@ void HostModel::addBatch(const RowBatchPtr& batch)
     if (batch->database != m_database) {
         beginResetModel();
         m_hosts.clear();
-        m_index.clear();
+        for (auto& shard : m_index)
+            shard.clear();
         m_database = batch->database;
         m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
         endResetModel();
@@ -118,7 +132,8 @@ void HostModel::addBatch(const RowBatchPtr& batch)
     std::vector<Host> added;
     for (const ConnectionRow& r : batch->rows) {
         const Key key{r.src, r.ip_version};
-        auto [it, inserted] = m_index.try_emplace(key, before + int(added.size()));
+        auto& shard = m_index[(KeyHash{}(key) >> 24) % kShards];
+        auto [it, inserted] = shard.try_emplace(key, before + int(added.size()));
         Host* h;
         if (inserted) {
             added.emplace_back();
@@ -139,10 +154,8 @@ void HostModel::addBatch(const RowBatchPtr& batch)
         ++h->connections;
         h->guessClass = r.guessClass();
         static const std::string kNone;
-        const uint64_t fp = fingerprintHash(
-            r, r.options_id < batch->options.size() ? batch->options[r.options_id] : kNone);
-        if (std::find(h->fingerprints.begin(), h->fingerprints.end(), fp) == h->fingerprints.end())
-            h->fingerprints.push_back(fp);
+        h->addFingerprint(fingerprintHash(
+            r, r.options_id < batch->options.size() ? batch->options[r.options_id] : kNone));
     }
     if (lastChanged >= 0)
         Q_EMIT dataChanged(index(firstChanged, 0), index(lastChanged, NUM_COLUMNS - 1));
@@ -157,7 +170,8 @@ void HostModel::clear()
 {
     beginResetModel();
     m_hosts.clear();
-    m_index.clear();
+    for (auto& shard : m_index)
+        shard.clear();
     endResetModel();
 }
 

@@ -8,6 +8,8 @@
 
 #include <QAbstractTableModel>
 
+#include <array>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -38,7 +40,11 @@ private:
         int64_t firstNs = 0;
         int64_t lastNs = 0;
         uint64_t connections = 0;
-        std::vector<uint64_t> fingerprints;   // distinct fingerprint hashes
+        // Distinct fingerprint hashes: most hosts have one, kept inline without an allocation.
+        uint64_t firstFingerprint = 0;
+        std::vector<uint64_t> moreFingerprints;
+        size_t fingerprintCount() const { return connections == 0 ? 0 : 1 + moreFingerprints.size(); }
+        void addFingerprint(uint64_t fp);
     };
     struct Key {
         IpAddress address;
@@ -49,8 +55,11 @@ private:
         size_t operator()(const Key& k) const;
     };
 
-    std::vector<Host> m_hosts;
-    std::unordered_map<Key, int, KeyHash> m_index;
+    std::deque<Host> m_hosts;   // a deque: growing never moves the hosts already there
+    // Sharded so that a rehash (a full pass over its nodes) touches 1/kShards of the hosts: one
+    // big map stalls the GUI thread for 100+ ms when it grows past a million addresses.
+    static constexpr size_t kShards = 256;
+    std::array<std::unordered_map<Key, int, KeyHash>, kShards> m_index;
     std::shared_ptr<const Database> m_database;
     OsClassIndex m_classes;
 };
