@@ -263,6 +263,19 @@ private Q_SLOTS:
         generic.setSortRole(ConnectionModel::SortRole);
         generic.sort(column, Qt::AscendingOrder);
         QCOMPARE(::column(generic, ConnectionModel::Time), times);
+
+        // Bulk insertion: sorting paused while rows arrive, applied once on resume.
+        ConnectionModel bulkModel;
+        ConnectionFilterModel bulk;
+        bulk.setSourceModel(&bulkModel);
+        QAbstractItemModelTester bulkTester(&bulk, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        bulk.sort(column, Qt::AscendingOrder);
+        bulk.setBulkInsert(true);
+        for (const auto& b : batches(2))
+            bulkModel.appendBatch(b);
+        QCOMPARE(bulk.rowCount(), 5);
+        bulk.setBulkInsert(false);
+        QCOMPARE(::column(bulk, ConnectionModel::Time), times);
     }
 
     void hostModelGolden()
