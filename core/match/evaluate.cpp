@@ -97,7 +97,8 @@ MssShiftResult mssShift(const Database& target, const std::vector<DbEntry>& obse
         const int own = targetIndex.value(o.id, -1);
         const int ipOffset = o.fp.ip_version == 6 ? 20 : 0;
         for (size_t k = 0; k < values.size(); ++k) {
-            const Classification c = classifier.classifyUncached(withMss(o.fp, values[k] - ipOffset));
+            const Fingerprint shifted = withMss(o.fp, values[k] - ipOffset);
+            const Classification c = classifier.classifyUncached(shifted);
             const bool hit = !c.best.empty() &&
                              target.entries[c.best.front()].label.os_class == o.label.os_class;
             ++r.evaluated;

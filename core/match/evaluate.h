@@ -28,7 +28,8 @@ std::vector<int> mssShiftValues();
 
 // The observation re-derived behind another MTU: MSS set to `mss` and, when the stack's rule is
 // "largest multiple of the MSS" (isLargestWindowMultiple), the window recomputed by that rule with
-// the same unit (MSS, or MSS minus the timestamp option). Everything else is kept.
+// the same unit (MSS, or MSS minus the timestamp option). Everything else is kept. Meant for a
+// fingerprint with an MSS option (the notation shows tcp_mss only where the option is).
 Fingerprint withMss(const Fingerprint& fp, int mss);
 
 struct MssShiftResult {
