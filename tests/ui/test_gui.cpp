@@ -20,7 +20,9 @@
 #include "detect/detect.h"
 #include "match/classifier.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFile>
@@ -349,6 +351,18 @@ void TestGui::mainWindowOpensCaptureAndExplainsRow()
     // The table's score column agrees with the pane.
     QCOMPARE(window.filterModel()->index(row, ConnectionModel::Score).data(ConnectionModel::ScoreRole).toDouble(),
              double(float(expected.best_score)));
+
+    // Ctrl+C on the table copies the selected row, tab-separated as displayed.
+    QAction* copy = nullptr;
+    for (QAction* a : window.connectionView()->actions())
+        if (a->shortcut() == QKeySequence(QKeySequence::Copy))
+            copy = a;
+    QVERIFY(copy);
+    copy->trigger();
+    const QString copied = QGuiApplication::clipboard()->text();
+    QCOMPARE(copied.count(QLatin1Char('\n')), 1);
+    QCOMPARE(copied.split(QLatin1Char('\t')).value(ConnectionModel::Options),
+             window.filterModel()->index(row, ConnectionModel::Options).data().toString());
 
     // Bar set values == the classification's averages.
     const QList<qreal> bars = pane->scoreChart()->values();

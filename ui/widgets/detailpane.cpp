@@ -202,7 +202,6 @@ bool DetailPane::showConnection(const SynRecord& stored, const QByteArray& heade
     decoded.ts_ns = stored.ts_ns;
     decoded.link_type = stored.link_type;
     decoded.encapsulation = stored.encapsulation;
-    decoded.ip_offset = stored.ip_offset;
     m_record = decoded;
     m_bytes = headerBytes;
     m_hasRecord = true;

@@ -36,7 +36,8 @@ public:
     void setMatcher(std::shared_ptr<const Database> db, const Profile& profile);
 
     // Shows one connection. `headerBytes` start at the innermost IP header (what the connection
-    // store keeps); `stored` supplies frame number, time and addresses of the original packet.
+    // store keeps); `stored` supplies what they cannot: the original frame number, time, link
+    // type and encapsulation.
     // Returns false (and shows why) when the bytes do not decode as a SYN or SYN+ACK.
     bool showConnection(const SynRecord& stored, const QByteArray& headerBytes);
     void clear();

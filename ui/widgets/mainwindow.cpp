@@ -17,6 +17,7 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -208,6 +209,14 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { onCurrentRowChanged(current); });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
+
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &MainWindow::tableContextMenu);
+    auto* copy = new QAction(tr("&Copy Rows"), m_table);
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetShortcut);
+    connect(copy, &QAction::triggered, this, &MainWindow::copySelectedRows);
+    m_table->addAction(copy);
 
     // Auto-scroll at most every 100 ms, never per row.
     m_scrollTimer.setInterval(kAutoScrollMs);
@@ -773,6 +782,42 @@ void MainWindow::updateTitle()
     else if (m_source == Source::Live)
         what = tr("Capturing on %1").arg(QString::fromStdString(m_live.interface));
     setWindowTitle(what.isEmpty() ? tr("SynScope") : tr("%1 — SynScope").arg(what));
+}
+
+void MainWindow::copySelectedRows()
+{
+    QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end());
+    QStringList lines;
+    for (const QModelIndex& row : std::as_const(rows)) {
+        QStringList cells;
+        for (int c = 0; c < m_proxy->columnCount(); ++c)
+            cells << m_proxy->index(row.row(), c).data().toString();
+        lines << cells.join(QLatin1Char('\t'));
+    }
+    if (!lines.isEmpty())
+        QGuiApplication::clipboard()->setText(lines.join(QLatin1Char('\n')) + QLatin1Char('\n'));
+}
+
+void MainWindow::tableContextMenu(const QPoint& pos)
+{
+    const QModelIndex index = m_table->indexAt(pos);
+    if (!index.isValid())
+        return;
+    QMenu menu(this);
+    auto addFilter = [&](const QString& label, const QString& clause) {
+        menu.addAction(label, this, [this, clause] { m_filterEdit->setText(clause); });
+    };
+    const QString src = index.data(ConnectionModel::SourceAddressRole).toString();
+    const QString dst = index.data(ConnectionModel::DestinationAddressRole).toString();
+    addFilter(tr("Filter on Source %1").arg(src), src);
+    addFilter(tr("Filter on Destination %1").arg(dst), dst);
+    const int port = index.data(ConnectionModel::DestinationPortRole).toInt();
+    addFilter(tr("Filter on Port %1").arg(port), QStringLiteral("port %1").arg(port));
+    menu.addSeparator();
+    menu.addActions(m_table->actions());
+    menu.addAction(m_exportSelectedAction);
+    menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 
 void MainWindow::showError(const QString& title, const QString& message)

@@ -111,6 +111,8 @@ private:
     void applyDisplayFilter();
     void showError(const QString& title, const QString& message);
     void clearData();
+    void copySelectedRows();
+    void tableContextMenu(const QPoint& pos);
 
     std::shared_ptr<const Database> m_db;
     QString m_dbPath;
