@@ -2,10 +2,12 @@
 //
 // Files are read by our own pcap/pcapng reader rather than pcap_open_offline: libpcap 1.10 refuses
 // a pcapng whose interfaces differ in link type or snaplen (and reports one link type per handle),
-// while capture files in the wild mix Ethernet, cooked and raw interfaces. The reader maps the file
-// and hands out pointers into it, so a packet costs a few bounds checks and no copy (about 1.5x
-// libpcap's read rate). Every length is checked against the bytes left before it is used. Live
-// interfaces and pcap streams on a pipe go through libpcap.
+// while capture files in the wild mix Ethernet, cooked and raw interfaces. The reader streams the
+// file through a window buffer and hands out pointers into it, so a packet costs a few bounds checks
+// and no copy, memory stays constant whatever the file size, and a file that shrinks while it is
+// read ends with an error instead of a SIGBUS (as a memory map would). Every length is checked
+// against the bytes in the window before it is used. Live interfaces and pcap streams on a pipe go
+// through libpcap.
 #include "packet_source.h"
 
 #include <pcap/pcap.h>
@@ -15,7 +17,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,8 +41,8 @@ class FileSource final : public PacketSource {
 public:
     ~FileSource() override
     {
-        if (m_map)
-            munmap(const_cast<uint8_t*>(m_data), m_size);
+        if (m_fd >= 0)
+            ::close(m_fd);
     }
 
     bool open(const std::string& path, std::string* error);
@@ -62,6 +63,9 @@ private:
     Status nextPcap(RawPacket& out);
     Status nextPcapng(RawPacket& out);
     bool readSectionHeader(uint64_t at, uint32_t blockLen);
+    // Makes at least `need` unread bytes available at m_data + m_pos unless the file ends first
+    // (then fewer are, and callers report the cut). May move the window: re-read pointers after.
+    void fill(uint64_t need);
     bool readInterface(const uint8_t* body, uint32_t bodyLen);
     int64_t pcapngTime(const Interface& itf, uint64_t ts) const;
 
@@ -79,11 +83,14 @@ private:
     }
 
     std::string m_path;
-    std::vector<uint8_t> m_buffer;   // when the file cannot be mapped (pipes, special files)
-    const uint8_t* m_data = nullptr;
-    uint64_t m_size = 0;
-    bool m_map = false;
-    uint64_t m_pos = 0;
+    int m_fd = -1;
+    std::vector<uint8_t> m_buffer;   // the window: file bytes [m_base, m_base + m_size)
+    const uint8_t* m_data = nullptr; // m_buffer.data()
+    uint64_t m_size = 0;             // valid bytes in the window
+    uint64_t m_pos = 0;              // read position within the window
+    uint64_t m_base = 0;             // file offset of the window's first byte
+    bool m_eof = false;
+    std::string m_readError;
     bool m_pcapng = false;
     bool m_swap = false;
     bool m_nano = false;
@@ -124,34 +131,10 @@ bool FileSource::open(const std::string& path, std::string* error)
         ::close(fd);
         return setError("it is a directory");
     }
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p != MAP_FAILED) {
-            m_data = static_cast<const uint8_t*>(p);
-            m_size = static_cast<uint64_t>(st.st_size);
-            m_map = true;
-            madvise(p, m_size, MADV_SEQUENTIAL);
-        }
-    }
-    if (!m_map) {
-        uint8_t chunk[65536];
-        for (;;) {
-            const ssize_t n = ::read(fd, chunk, sizeof chunk);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                const std::string why = std::strerror(errno);
-                ::close(fd);
-                return setError(why);
-            }
-            if (n == 0)
-                break;
-            m_buffer.insert(m_buffer.end(), chunk, chunk + n);
-        }
-        m_data = m_buffer.data();
-        m_size = m_buffer.size();
-    }
-    ::close(fd);
+    m_fd = fd;
+    fill(28);
+    if (!m_readError.empty())
+        return setError(m_readError);
 
     if (m_size < 4)
         return setError("too short to be a pcap or pcapng file (" + std::to_string(m_size) + " bytes)");
@@ -170,6 +153,8 @@ bool FileSource::open(const std::string& path, std::string* error)
         else
             return setError("pcapng section header has an invalid byte-order magic");
         const uint32_t len = r32(m_data + 4);
+        if (len <= kMaxRecord)
+            fill(len);
         if (!readSectionHeader(0, len)) {
             if (error)
                 *error = "cannot read capture file " + quoted(path) + ": " + m_error;
@@ -202,6 +187,34 @@ bool FileSource::open(const std::string& path, std::string* error)
     m_firstLinkType = m_linkType;
     m_pos = 24;
     return true;
+}
+
+void FileSource::fill(uint64_t need)
+{
+    if (m_size - m_pos >= need || m_eof)
+        return;
+    // Slide the unread tail to the front, then read in large chunks until `need` bytes are there.
+    constexpr uint64_t kChunk = 1u << 20;
+    const uint64_t unread = m_size - m_pos;
+    if (m_buffer.size() < need + kChunk)
+        m_buffer.resize(need + kChunk);
+    std::memmove(m_buffer.data(), m_buffer.data() + m_pos, unread);
+    m_base += m_pos;
+    m_pos = 0;
+    m_size = unread;
+    while (m_size < need && !m_eof) {
+        const ssize_t n = ::read(m_fd, m_buffer.data() + m_size, m_buffer.size() - m_size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            m_readError = std::strerror(errno);
+        if (n <= 0) {
+            m_eof = true;
+            break;
+        }
+        m_size += static_cast<uint64_t>(n);
+    }
+    m_data = m_buffer.data();
 }
 
 // Validates a section header block at `at` and resets the interface table.
@@ -305,6 +318,9 @@ PacketSource::Status FileSource::next(RawPacket& out)
 
 PacketSource::Status FileSource::nextPcap(RawPacket& out)
 {
+    fill(16);
+    if (!m_readError.empty())
+        return fail(m_readError);
     if (m_pos == m_size)
         return Status::End;
     const uint64_t packet = m_count + 1;
@@ -312,9 +328,13 @@ PacketSource::Status FileSource::nextPcap(RawPacket& out)
         return fail("packet " + std::to_string(packet) + ": record header cut short ("
                     + std::to_string(m_size - m_pos) + " of 16 bytes)");
     const uint8_t* h = m_data + m_pos;
+    const uint32_t caplen = r32(h + 8);
+    if (caplen <= kMaxRecord) {
+        fill(16 + uint64_t(caplen));
+        h = m_data + m_pos;
+    }
     const uint32_t sec = r32(h);
     const uint32_t frac = r32(h + 4);
-    const uint32_t caplen = r32(h + 8);
     const uint32_t wirelen = r32(h + 12);
     if (caplen > kMaxRecord || (caplen > m_snaplen && caplen > 262144))
         return fail("packet " + std::to_string(packet) + ": corrupt record header (captured length "
@@ -335,10 +355,13 @@ PacketSource::Status FileSource::nextPcap(RawPacket& out)
 PacketSource::Status FileSource::nextPcapng(RawPacket& out)
 {
     for (;;) {
+        fill(28);
+        if (!m_readError.empty())
+            return fail(m_readError);
         if (m_pos == m_size)
             return Status::End;
         const uint64_t packet = m_count + 1;
-        const auto where = [&] { return "block at offset " + std::to_string(m_pos) + " (before packet "
+        const auto where = [&] { return "block at offset " + std::to_string(m_base + m_pos) + " (before packet "
                                         + std::to_string(packet) + ")"; };
         if (m_size - m_pos < 12)
             return fail(where() + ": cut short");
@@ -353,12 +376,19 @@ PacketSource::Status FileSource::nextPcapng(RawPacket& out)
             if (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a)
                 return fail(where() + ": invalid byte-order magic");
             m_swap = bom == 0x4d3c2b1a;
-            if (!readSectionHeader(m_pos, r32(b + 4)))
+            const uint32_t shbLen = r32(b + 4);
+            if (shbLen <= kMaxRecord)
+                fill(shbLen);
+            if (!readSectionHeader(m_pos, shbLen))
                 return fail(where() + ": " + m_error);
             continue;
         }
         type = r32(b);
         const uint32_t len = r32(b + 4);
+        if (len <= kMaxRecord) {
+            fill(len);
+            b = m_data + m_pos;
+        }
         if (len < 12 || len % 4 || len > m_size - m_pos)
             return fail(where() + ": invalid block length " + std::to_string(len));
         if (r32(b + len - 4) != len)
