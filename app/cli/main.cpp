@@ -192,8 +192,9 @@ int main(int argc, char** argv)
                                         u"n"_s, u"3"_s);
     const QCommandLineOption minClassOpt(
         u"min-class-size"_s,
-        u"Entries a class needs before its average score is shown (default 8, as the seed)."_s,
-        u"n"_s, u"8"_s);
+        u"Entries a class needs before its average score is shown (default: the database's own "
+        "setting; 8, the seed's rule, for databases that do not set it)."_s,
+        u"n"_s);
     const QCommandLineOption decodeOnlyOpt(u"decode-only"_s,
                                            u"Decode without classifying (timing the decoder)."_s);
     const QCommandLineOption listOpt(u"list-interfaces"_s, u"List capture interfaces and exit."_s);
@@ -245,8 +246,8 @@ int main(int argc, char** argv)
         fail(u"--guesses needs a positive number"_s);
         return 2;
     }
-    const int minClassSize = parser.value(minClassOpt).toInt(&ok);
-    if (!ok || minClassSize < 1) {
+    const int minClassSize = parser.isSet(minClassOpt) ? parser.value(minClassOpt).toInt(&ok) : 0;
+    if (parser.isSet(minClassOpt) && (!ok || minClassSize < 1)) {
         fail(u"--min-class-size needs a positive number"_s);
         return 2;
     }

@@ -148,6 +148,16 @@ std::optional<Database> parseSynScope(const QJsonObject& root, const QString& or
     Database db;
     db.name = root.value(u"name"_s).toString(file);
     db.description = root.value(u"description"_s).toString();
+    if (root.contains(u"min_class_size"_s)) {
+        const QJsonValue v = root.value(u"min_class_size"_s);
+        if (!v.isDouble() || v.toDouble() < 1 || v.toDouble() != double(v.toInt())) {
+            if (error)
+                *error = u"%1: \"min_class_size\" must be a positive whole number, got %2"_s.arg(
+                    origin, FieldReader::describe(v));
+            return std::nullopt;
+        }
+        db.min_class_size = v.toInt();
+    }
     const QJsonArray entries = root.value(u"entries"_s).toArray();
     db.entries.reserve(entries.size());
     for (qsizetype i = 0; i < entries.size(); ++i) {
@@ -562,7 +572,8 @@ QByteArray Database::toJson() const
         list.append(obj);
     }
     QJsonObject root{{u"format"_s, u"synscope-db"_s}, {u"version"_s, 1}, {u"name"_s, name},
-                     {u"description"_s, description}, {u"entries"_s, list}};
+                     {u"description"_s, description}, {u"min_class_size"_s, min_class_size},
+                     {u"entries"_s, list}};
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

@@ -59,6 +59,9 @@ class Database {
 public:
     QString name;
     QString description;
+    // Entries a class needs before its average score counts. 8 is the seed's rule for a database
+    // of crowd-sourced samples; a curated one with one entry per stack default sets 1.
+    int min_class_size = 8;
     std::vector<DbEntry> entries;
 
     // Reads a SynScope JSON database, a zardaxt 2021 JSON list, a p0f.fp file or a Satori tcp.xml

@@ -19,7 +19,7 @@ QString Classification::bestAveragedClass() const
 }
 
 Classifier::Classifier(const Database& db, const Profile& profile, int topN, int minClassSize)
-    : m_db(db), m_profile(profile), m_topN(std::max(0, topN)), m_minClassSize(minClassSize)
+    : m_db(db), m_profile(profile), m_topN(std::max(0, topN)), m_minClassSize(minClassSize > 0 ? minClassSize : db.min_class_size)
 {
     std::unordered_map<std::string, int> groupByKey;
     m_groupOf.reserve(db.entries.size());

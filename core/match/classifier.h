@@ -39,7 +39,8 @@ struct Classification {
 
 class Classifier {
 public:
-    Classifier(const Database& db, const Profile& profile, int topN = 5, int minClassSize = 8);
+    // minClassSize 0: the database's own min_class_size.
+    Classifier(const Database& db, const Profile& profile, int topN = 5, int minClassSize = 0);
 
     // The reference stays valid until the next classify() call.
     const Classification& classify(const Fingerprint& fp);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Database loading (SynScope JSON, zardaxt 2021), saving, and the messages bad input gets.
 #include "database/database.h"
+#include "match/classifier.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -79,6 +80,7 @@ private slots:
             QCOMPARE(b.label.os_class, a.label.os_class);
             QCOMPARE(b.label.provenance, a.label.provenance);
         }
+        QCOMPARE(again->min_class_size, db->min_class_size);
         QVERIFY(!db->save(dir.filePath(u"no/such/dir/x.json"_s), &error));
         QVERIFY(error.contains(u"no/such/dir"_s));
     }
@@ -168,6 +170,12 @@ private slots:
         QTest::newRow("wrong version")
             << QByteArray(R"({"format": "synscope-db", "version": 7, "entries": []})")
             << QStringList{u"version"_s};
+        QTest::newRow("min_class_size zero")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "min_class_size": 0, "entries": []})")
+            << QStringList{u"min_class_size"_s};
+        QTest::newRow("min_class_size fraction")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "min_class_size": 2.5, "entries": []})")
+            << QStringList{u"min_class_size"_s};
         QTest::newRow("entries not a list")
             << QByteArray(R"({"format": "synscope-db", "version": 1, "entries": 3})")
             << QStringList{u"entries"_s};
@@ -298,6 +306,30 @@ private slots:
         QVERIFY(error.startsWith(u"third-party"_s));
         for (const QString& m : mentions)
             QVERIFY2(error.contains(m), qPrintable(error));
+    }
+
+    // A database may set its own minimum class size; the classifier takes it unless told otherwise.
+    void minClassSizeFromDatabase()
+    {
+        QString error;
+        std::optional<Database> db = Database::parse(kSynScopeDb, u"mem.json"_s, &error);
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(db->min_class_size, 8);   // the seed's rule when the file does not say
+        Fingerprint fp;
+        QVERIFY(fp.setTcpOptions("M1460,S,T,N,W7,"));
+        const auto classesAveraged = [&](int minClassSize) {
+            Classifier c(*db, Profile::synscope(), 5, minClassSize);
+            int n = 0;
+            for (const ClassAverage& a : c.classify(fp).averages)
+                n += a.averaged;
+            return n;
+        };
+        QCOMPARE(classesAveraged(0), 0);
+        db->min_class_size = 1;
+        QVERIFY(classesAveraged(0) > 0);
+        QCOMPARE(classesAveraged(1), classesAveraged(0));
+        QCOMPARE(classesAveraged(100), 0);
+        QCOMPARE(Database::builtin().min_class_size, 1);
     }
 
     void builtinLoads()
