@@ -25,7 +25,10 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFile>
+#include <QImage>
+#include <QProcess>
 #include <QItemSelectionModel>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -117,6 +120,7 @@ private Q_SLOTS:
     void mainWindowOpensCaptureAndExplainsRow();
     void mainWindowReportsUnreadableFile();
     void mainWindowOpensDroppedFileAndRemembersSettings();
+    void executableArguments();
     // Last: moves the test process into a network namespace of its own.
     void mainWindowCapturesLiveAsRoot();
 
@@ -473,6 +477,37 @@ void TestGui::mainWindowOpensDroppedFileAndRemembersSettings()
     QCOMPARE(again.recentFiles().value(0), QFileInfo(m_capture).absoluteFilePath());
     QCOMPARE(again.displayFilterEdit()->text(), u"port 443"_s);
     QCOMPARE(again.filterModel()->filterText(), u"port 443"_s);
+}
+
+void TestGui::executableArguments()
+{
+    const QString exe = QStringLiteral(SYNSCOPE_BINARY_DIR) + u"/app/gui/synscope"_s;
+    QVERIFY2(QFile::exists(exe), qPrintable(exe));
+    auto run = [&](const QStringList& args, QString* err) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+        env.insert(u"XDG_CONFIG_HOME"_s, QDir::tempPath() + u"/synscope-test-gui-config"_s);
+        p.setProcessEnvironment(env);
+        p.start(exe, args);
+        if (!p.waitForFinished(30000))
+            return -1;
+        *err = QString::fromLocal8Bit(p.readAllStandardError());
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    };
+    QString err;
+    QCOMPARE(run({u"--profile"_s, u"bogus"_s, m_capture}, &err), 2);
+    QVERIFY2(err.contains(u"bogus"_s), qPrintable(err));
+    QCOMPARE(run({u"--db"_s, u"/nonexistent/db.json"_s, m_capture}, &err), 2);
+    QVERIFY2(err.contains(u"/nonexistent/db.json"_s), qPrintable(err));
+    QCOMPARE(run({m_capture, m_capture}, &err), 2);
+
+    QTemporaryDir dir;
+    const QString png = dir.filePath(u"shot.png"_s);
+    QCOMPARE(run({u"--profile"_s, u"classic"_s, u"--screenshot"_s, png, u"--select-row"_s, u"1"_s, m_capture}, &err), 0);
+    const QImage image(png);
+    QVERIFY2(!image.isNull(), qPrintable(err));
+    QCOMPARE(image.size(), QSize(1600, 1000));
 }
 
 void TestGui::mainWindowCapturesLiveAsRoot()
