@@ -63,9 +63,10 @@ int main(int argc, char** argv)
     const QCommandLineOption sortOpt(u"sort"_s, u"keep the proxy sorted by time, newest first"_s);
     const QCommandLineOption filterOpt(u"filter"_s, u"display filter on the proxy"_s, u"text"_s);
     const QCommandLineOption aggOpt(u"aggregates"_s, u"also feed the host, timeline and histogram models"_s);
+    const QCommandLineOption resortOpt(u"time-sorts"_s, u"after ingest, time sorting the proxy by each column"_s);
     const QCommandLineOption rowsOpt(u"batch-rows"_s, u"rows per batch (default 4096)"_s, u"rows"_s);
     const QCommandLineOption inFlightOpt(u"in-flight"_s, u"batches in flight to the GUI (default 2)"_s, u"n"_s);
-    parser.addOptions({dbOpt, profileOpt, capOpt, sortOpt, filterOpt, aggOpt, rowsOpt, inFlightOpt});
+    parser.addOptions({dbOpt, profileOpt, capOpt, sortOpt, filterOpt, aggOpt, rowsOpt, inFlightOpt, resortOpt});
     parser.process(app);
     if (parser.positionalArguments().size() != 1) {
         std::fprintf(stderr, "%s\n", qPrintable(parser.helpText()));
@@ -214,6 +215,25 @@ int main(int argc, char** argv)
         if (store.size() > 0) {
             std::printf("store bytes per row   %.1f\n", double(store.memoryBytes()) / double(store.size()));
             std::printf("RSS delta per row     %.1f\n", double(rssDelta) / double(store.size()));
+        }
+        if (parser.isSet(resortOpt)) {
+            for (int col = 0; col < ConnectionModel::NUM_COLUMNS; ++col) {
+                QElapsedTimer t;
+                t.start();
+                proxy.sort(col, Qt::AscendingOrder);
+                std::printf("sort by %-12s %lld ms\n",
+                            qPrintable(model.headerData(col, Qt::Horizontal).toString()),
+                            static_cast<long long>(t.elapsed()));
+            }
+            QElapsedTimer t;
+            t.start();
+            proxy.setFilterText(u"linux"_s);
+            std::printf("text filter 'linux'  %lld ms (%d rows)\n", static_cast<long long>(t.elapsed()),
+                        proxy.rowCount());
+            t.restart();
+            proxy.setFilterText(u"port 443"_s);
+            std::printf("filter 'port 443'    %lld ms (%d rows)\n", static_cast<long long>(t.elapsed()),
+                        proxy.rowCount());
         }
         app.exit(exitCode);
     });

@@ -241,6 +241,10 @@ private Q_SLOTS:
                                << QStringList{u"1.600000"_qs, u"0.000000"_qs, u"0.250000"_qs, u"1.500000"_qs, u"3.200000"_qs};
         QTest::newRow("source") << int(ConnectionModel::Source)
                                 << QStringList{u"0.000000"_qs, u"3.200000"_qs, u"0.250000"_qs, u"1.600000"_qs, u"1.500000"_qs};
+        QTest::newRow("options") << int(ConnectionModel::Options)
+                                 << QStringList{u"1.500000"_qs, u"0.250000"_qs, u"0.000000"_qs, u"1.600000"_qs, u"3.200000"_qs};
+        QTest::newRow("os guess") << int(ConnectionModel::OsGuess)
+                                  << QStringList{u"0.000000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"0.250000"_qs, u"1.500000"_qs};
         QTest::newRow("link") << int(ConnectionModel::LinkMtu)
                               << QStringList{u"0.000000"_qs, u"0.250000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"1.500000"_qs};
     }

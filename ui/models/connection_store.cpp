@@ -129,6 +129,21 @@ bool ConnectionStore::record(size_t i, SynRecord* out) const
     return true;
 }
 
+uint32_t ConnectionStore::optionsRank(uint32_t id) const
+{
+    if (m_optionRank.size() != m_options.size()) {
+        std::vector<uint32_t> order(m_options.size());
+        for (uint32_t k = 0; k < order.size(); ++k)
+            order[k] = k;
+        std::sort(order.begin(), order.end(),
+                  [this](uint32_t a, uint32_t b) { return m_options[a] < m_options[b]; });
+        m_optionRank.assign(order.size(), 0);
+        for (uint32_t r = 0; r < order.size(); ++r)
+            m_optionRank[order[r]] = r;
+    }
+    return id < m_optionRank.size() ? m_optionRank[id] : 0;
+}
+
 ConnectionStore::AppendPlan ConnectionStore::plan(const RowBatch& batch) const
 {
     AppendPlan p;
@@ -246,6 +261,7 @@ void ConnectionStore::clear()
     m_arenaEnd = 0;
     m_options.clear();
     m_optionIds.clear();
+    m_optionRank.clear();
 }
 
 size_t ConnectionStore::memoryBytes() const

@@ -126,6 +126,9 @@ public:
     // Interned option notation of a row's options_id.
     const QString& optionsText(uint32_t id) const { return m_options[id]; }
     size_t optionsCount() const { return m_options.size(); }
+    // Position of an options id in text order (equal texts never occur): sorting on it equals
+    // sorting on the text, without a string comparison.
+    uint32_t optionsRank(uint32_t id) const;
     const Database* database() const { return m_database.get(); }
     std::shared_ptr<const Database> sharedDatabase() const { return m_database; }
     const Profile* profile() const { return m_profile; }
@@ -181,6 +184,7 @@ private:
 
     std::vector<QString> m_options;
     QHash<QString, uint32_t> m_optionIds;
+    mutable std::vector<uint32_t> m_optionRank;   // rebuilt on demand after new options arrive
     std::shared_ptr<const Database> m_database;
     const Profile* m_profile = nullptr;
     OsClassIndex m_classes;
