@@ -42,6 +42,8 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 #include <QTest>
 
 #include <arpa/inet.h>
@@ -277,6 +279,15 @@ void TestGui::detailPaneExplainsCorpusSyn()
     QCOMPARE(pane.hexView()->highlight(), (std::vector<ByteRange>{{ttlOffset, 1}}));
     QCOMPARE(pane.hexView()->bytes(), syn.headers);
 
+    // So does selecting a decoded field: the window field sits at TCP offset 14.
+    QTreeWidgetItem* windowItem = nullptr;
+    for (QTreeWidgetItemIterator it(pane.fieldTree()); *it; ++it)
+        if ((*it)->toolTip(0) == u"tcp_window_size"_s)
+            windowItem = *it;
+    QVERIFY(windowItem);
+    pane.fieldTree()->setCurrentItem(windowItem);
+    QCOMPARE(pane.hexView()->highlight(), (std::vector<ByteRange>{{tcpHeaderOffset(syn.headers) + 14, 2}}));
+
     // Switching the profile re-classifies what is shown.
     pane.setMatcher(m_db, Profile::classic());
     Classifier classic(*m_db, Profile::classic());
@@ -376,6 +387,10 @@ void TestGui::mainWindowOpensCaptureAndExplainsRow()
 
     // Overview: the stacked classes account for every connection; the histogram holds them all.
     window.overview()->refresh();
+    QCOMPARE(window.overview()->timelineClasses().size(), window.overview()->timelineTotals().size());
+    QVERIFY(!window.overview()->timelineClasses().isEmpty());
+    for (const QString& cls : window.overview()->timelineClasses())
+        QVERIFY(!cls.isEmpty());
     quint64 stacked = 0;
     for (quint64 n : window.overview()->timelineTotals())
         stacked += n;

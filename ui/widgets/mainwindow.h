@@ -64,7 +64,6 @@ public:
     ConnectionModel* connectionModel() const { return m_model; }
     ConnectionFilterModel* filterModel() const { return m_proxy; }
     HostModel* hostModel() const { return m_hosts; }
-    OsTimelineModel* timelineModel() const { return m_timeline; }
     ScoreHistogramModel* histogramModel() const { return m_histogram; }
     OverviewCharts* overview() const { return m_overview; }
     QTableView* connectionView() const { return m_table; }

@@ -201,7 +201,5 @@ void OverviewCharts::rebuildHistogram()
 QStringList OverviewCharts::timelineClasses() const { return m_classes; }
 QList<quint64> OverviewCharts::timelineTotals() const { return m_totals; }
 QList<qreal> OverviewCharts::histogramValues() const { return m_bins; }
-QChart* OverviewCharts::timelineChart() const { return m_timelineView->chart(); }
-QChart* OverviewCharts::histogramChart() const { return m_histogramView->chart(); }
 
 } // namespace synscope

@@ -9,7 +9,6 @@
 
 QT_BEGIN_NAMESPACE
 class QAbstractItemModel;
-class QChart;
 class QChartView;
 QT_END_NAMESPACE
 
@@ -34,8 +33,6 @@ public:
     QStringList timelineClasses() const;
     QList<quint64> timelineTotals() const;
     QList<qreal> histogramValues() const;
-    QChart* timelineChart() const;
-    QChart* histogramChart() const;
 
 protected:
     void showEvent(QShowEvent* event) override;
