@@ -140,6 +140,8 @@ DetailPane::DetailPane(QWidget* parent)
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
     split->setStretchFactor(2, 2);
+    split->setSizes({350, 450, 400});   // proportions: the score table needs the most room
+    m_split = split;
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -455,6 +457,10 @@ void DetailPane::highlightField(const QString& field)
 {
     m_hex->setHighlight(field.isEmpty() ? std::vector<ByteRange>{} : fieldByteRanges(field, m_bytes));
 }
+
+QByteArray DetailPane::saveLayout() const { return m_split->saveState(); }
+
+bool DetailPane::restoreLayout(const QByteArray& state) { return m_split->restoreState(state); }
 
 QString DetailPane::summaryText() const { return m_summary->text(); }
 QString DetailPane::pathText() const { return m_path->text(); }

@@ -16,6 +16,7 @@
 QT_BEGIN_NAMESPACE
 class QComboBox;
 class QLabel;
+class QSplitter;
 class QTableWidget;
 class QTreeWidget;
 QT_END_NAMESPACE
@@ -56,6 +57,10 @@ public:
     QTreeWidget* fieldTree() const { return m_fieldTree; }
     HexView* hexView() const { return m_hex; }
     ScoreChart* scoreChart() const { return m_chart; }
+    // The column layout (fields and bytes | scores | path and chart), for QSettings.
+    QByteArray saveLayout() const;
+    bool restoreLayout(const QByteArray& state);
+
     QString summaryText() const;
     QString pathText() const;
     QString entryText() const;
@@ -90,6 +95,7 @@ private:
     QLabel* m_path;
     HexView* m_hex;
     ScoreChart* m_chart;
+    QSplitter* m_split;
 };
 
 } // namespace synscope

@@ -402,6 +402,7 @@ void MainWindow::readSettings()
     if (!m_splitter->restoreState(s.value(QStringLiteral("window/splitter")).toByteArray()))
         m_splitter->setSizes({300, 450});
     m_table->horizontalHeader()->restoreState(s.value(QStringLiteral("table/header")).toByteArray());
+    m_detail->restoreLayout(s.value(QStringLiteral("window/detailSplitter")).toByteArray());
     m_autoScrollAction->setChecked(s.value(QStringLiteral("table/autoScroll"), true).toBool());
     m_relativeTimeAction->setChecked(s.value(QStringLiteral("table/relativeTime"), true).toBool());
     m_recentFiles = s.value(QStringLiteral("files/recent")).toStringList();
@@ -425,6 +426,7 @@ void MainWindow::writeSettings() const
     s.setValue(QStringLiteral("window/state"), saveState());
     s.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
     s.setValue(QStringLiteral("table/header"), m_table->horizontalHeader()->saveState());
+    s.setValue(QStringLiteral("window/detailSplitter"), m_detail->saveLayout());
     s.setValue(QStringLiteral("table/autoScroll"), m_autoScrollAction->isChecked());
     s.setValue(QStringLiteral("table/relativeTime"), m_relativeTimeAction->isChecked());
     s.setValue(QStringLiteral("table/displayFilter"), m_filterEdit->text());

@@ -49,11 +49,12 @@ void ScoreChart::setAverages(const std::vector<ClassAverage>& averages, double m
     m_averaged->remove(0, m_averaged->count());
     m_small->remove(0, m_small->count());
     m_averaged->deselectAllBars();
-    m_count = static_cast<int>(averages.size());
+    m_count = std::min(static_cast<int>(averages.size()), MaxBars);
+    m_hidden = static_cast<int>(averages.size()) - m_count;
     m_best = -1;
     m_belowMinimum.clear();
-    for (const ClassAverage& a : averages)
-        m_belowMinimum << !a.averaged;
+    for (int i = 0; i < m_count; ++i)
+        m_belowMinimum << !averages[size_t(i)].averaged;
 
     // Horizontal bars are drawn bottom-up: append in reverse so the list reads top-down.
     QStringList labels;
@@ -71,9 +72,12 @@ void ScoreChart::setAverages(const std::vector<ClassAverage>& averages, double m
     }
     if (m_best >= 0)
         m_averaged->selectBar(m_count - 1 - m_best);
-    chart()->setTitle(m_best >= 0 ? tr("Score by OS class: best averaged class <b>%1</b> (red)")
-                                        .arg(averages[size_t(m_best)].os_class.toHtmlEscaped())
-                                  : tr("Score by OS class"));
+    QString title = m_best >= 0 ? tr("Score by OS class: best averaged class <b>%1</b> (red)")
+                                      .arg(averages[size_t(m_best)].os_class.toHtmlEscaped())
+                                : tr("Score by OS class");
+    if (m_hidden > 0)
+        title += tr("<br>first %1 of %2 classes").arg(m_count).arg(averages.size());
+    chart()->setTitle(title);
 
     m_categoryAxis->clear();
     m_categoryAxis->append(labels);

@@ -23,7 +23,11 @@ class ScoreChart : public QChartView
 public:
     explicit ScoreChart(QWidget* parent = nullptr);
 
-    // Shows `averages` in the given order on a 0..maxScore axis; an empty list clears the chart.
+    // Databases like Satori's hold hundreds of classes: only the first MaxBars are drawn.
+    static constexpr int MaxBars = 12;
+
+    // Shows the first MaxBars of `averages`, in the given order, on a 0..maxScore axis; an empty
+    // list clears the chart.
     void setAverages(const std::vector<ClassAverage>& averages, double maxScore);
 
     // What is drawn, for tests: category labels top to bottom, the bar length of each category,
@@ -32,6 +36,8 @@ public:
     QList<qreal> values() const;
     QList<bool> belowMinimum() const;
     int bestIndex() const { return m_best; }
+    // Classes left out because of MaxBars.
+    int hiddenCount() const { return m_hidden; }
 
 private:
     QHorizontalStackedBarSeries* m_series;
@@ -42,6 +48,7 @@ private:
     QList<bool> m_belowMinimum;
     int m_count = 0;
     int m_best = -1;
+    int m_hidden = 0;
 };
 
 } // namespace synscope
