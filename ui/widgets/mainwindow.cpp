@@ -210,6 +210,20 @@ MainWindow::MainWindow(QWidget* parent)
             [this](const QModelIndex& current) { onCurrentRowChanged(current); });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
 
+    // Right-click on the header shows or hides columns (kept with the header state).
+    m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table->horizontalHeader(), &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        QHeaderView* header = m_table->horizontalHeader();
+        QMenu menu(this);
+        for (int c = 0; c < m_proxy->columnCount(); ++c) {
+            QAction* a = menu.addAction(m_proxy->headerData(c, Qt::Horizontal).toString());
+            a->setCheckable(true);
+            a->setChecked(!header->isSectionHidden(c));
+            a->setEnabled(header->hiddenSectionCount() < m_proxy->columnCount() - 1 || header->isSectionHidden(c));
+            connect(a, &QAction::toggled, header, [header, c](bool on) { header->setSectionHidden(c, !on); });
+        }
+        menu.exec(header->mapToGlobal(pos));
+    });
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_table, &QWidget::customContextMenuRequested, this, &MainWindow::tableContextMenu);
     auto* copy = new QAction(tr("&Copy Rows"), m_table);
