@@ -187,6 +187,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_worker, &CaptureWorker::batchReady, m_timeline, &OsTimelineModel::addBatch);
     connect(m_worker, &CaptureWorker::batchReady, m_histogram, &ScoreHistogramModel::addBatch);
     connect(m_helper, &HelperProcess::dropsChanged, m_worker, &CaptureWorker::setCaptureDrops);
+    connect(m_helper, &HelperProcess::started, this, [this](int, const QString& interface) {
+        statusBar()->showMessage(tr("Capture helper is capturing on %1").arg(interface), 5000);
+    });
+    connect(m_helper, &HelperProcess::finished, this, &MainWindow::updateActions);
     connect(m_helper, &HelperProcess::errorOccurred, this, [this](HelperProcess::ErrorKind kind, const QString& message) {
         m_worker->stop();
         updateActions();
