@@ -209,6 +209,51 @@ private Q_SLOTS:
         QCOMPARE(framesOf(batchesOf(batches)), expected);
     }
 
+    void stopWhileTheStreamIsQuiet()
+    {
+        // The helper is alive but silent: stop() must not wait for data that never comes.
+        int fds[2];
+        QCOMPARE(::pipe(fds), 0);
+        const QByteArray header = testcapture::pcapHeader();
+        QCOMPARE(::write(fds[1], header.constData(), size_t(header.size())), ssize_t(header.size()));
+        CaptureWorker worker;
+        QSignalSpy finished(&worker, &CaptureWorker::finished);
+        worker.startFd(fds[0], config());
+        QTest::qWait(100);
+        QVERIFY(worker.isRunning());
+        QElapsedTimer t;
+        t.start();
+        worker.stop();
+        QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+        QVERIFY(!worker.isRunning());
+        QTest::qWait(50);
+        QCOMPARE(finished.size(), 0);   // a stopped run's end is stale: not reported
+        ::close(fds[1]);
+    }
+
+    void finishDeliversTheTail()
+    {
+        // Two packets on a pipe that stays open: finish() ends the run with both rows delivered.
+        int fds[2];
+        QCOMPARE(::pipe(fds), 0);
+        const auto packets = testcapture::smallCapture();
+        const QByteArray bytes = testcapture::pcapHeader() + testcapture::pcapRecord(packets[0])
+            + testcapture::pcapRecord(packets[1]);
+        QCOMPARE(::write(fds[1], bytes.constData(), size_t(bytes.size())), ssize_t(bytes.size()));
+        CaptureWorker worker;
+        QSignalSpy batches(&worker, &CaptureWorker::batchReady);
+        QSignalSpy finished(&worker, &CaptureWorker::finished);
+        CaptureConfig c = config();
+        c.batchIntervalMs = 60000;   // only the end of the run flushes
+        c.batchRows = 1000;
+        worker.startFd(fds[0], c);
+        QTest::qWait(100);
+        worker.finish();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 5000);
+        QCOMPARE(framesOf(batchesOf(batches)), (std::vector<uint32_t>{1, 2}));
+        ::close(fds[1]);
+    }
+
     void destructorStopsARunningCapture()
     {
         std::vector<testcapture::Packet> many(50000);

@@ -60,6 +60,7 @@ void CaptureWorker::start(Opener opener, const CaptureConfig& config, int stream
     stop();
     const quint64 gen = ++m_generation;
     m_abort = false;
+    m_finish = false;
     m_helperReceived = 0;
     m_helperDropped = 0;
     m_helperIfDropped = 0;
@@ -84,6 +85,14 @@ void CaptureWorker::stop()
     m_thread->wait();
     delete m_thread;
     m_thread = nullptr;
+}
+
+void CaptureWorker::finish()
+{
+    m_finish = true;
+    std::lock_guard lock(m_sourceMutex);
+    if (m_source)
+        m_source->breakLoop();
 }
 
 bool CaptureWorker::isRunning() const
@@ -208,7 +217,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
 
     QString error;
     uint32_t sinceClock = 0;
-    while (!m_abort.load(std::memory_order_relaxed)) {
+    while (!m_abort.load(std::memory_order_relaxed) && !m_finish.load(std::memory_order_relaxed)) {
         // A stream read blocks without a timeout: hand over pending rows before it might wait.
         if (streamFd >= 0 && !batch->rows.empty()) {
             pollfd pfd{streamFd, POLLIN, 0};

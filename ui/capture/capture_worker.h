@@ -66,8 +66,12 @@ public:
     void startFd(int fd, const CaptureConfig& config = {});
     // Direct live capture (root or capture capabilities on this executable).
     void startLive(const LiveOptions& options, const CaptureConfig& config = {});
-    // Stops the loop, joins the thread; pending batches of this run are dropped.
+    // Stops the loop, joins the thread; pending batches of this run are dropped and finished() is
+    // not emitted for it.
     void stop();
+    // Ends the run as if its source had ended, without waiting: the rows read so far, the final
+    // stats and finished() are still delivered (e.g. "stop capturing" on a live interface).
+    void finish();
 
     bool isRunning() const;
     quint64 generation() const { return m_generation; }
@@ -79,7 +83,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     void batchReady(const synscope::RowBatchPtr& batch);
     void statsChanged(const synscope::CaptureStats& stats);
-    // The run ended: error is empty at the end of a file / stream or after stop().
+    // The run ended by itself or through finish(): error is empty at the end of a file / stream.
+    // Not emitted for a run ended by stop() or replaced by a new start.
     void finished(quint64 generation, const QString& error);
 
     // Thread -> GUI thread (queued to this object); the public signals above are emitted by the
@@ -100,6 +105,7 @@ private:
     QThread* m_thread = nullptr;
     std::atomic<quint64> m_generation{0};
     std::atomic<bool> m_abort{false};
+    std::atomic<bool> m_finish{false};
     std::atomic<int> m_inFlight{0};
     std::atomic<quint64> m_helperReceived{0};
     std::atomic<quint64> m_helperDropped{0};
