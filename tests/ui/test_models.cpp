@@ -375,6 +375,22 @@ private Q_SLOTS:
         QCOMPARE(merged.bucketSeconds(), 2.0);
         QCOMPARE(dump(merged), (QStringList{u"0 | 2 | 1 | 1 | 0"_qs, u"2 | 1 | 0 | 0 | 0"_qs}));
 
+        // Far-apart and out-of-order times widen the buckets instead of multiplying them.
+        auto skewed = std::make_shared<RowBatch>(*batches().front());
+        skewed->rows.back().ts_ns = 0;   // a 1970 packet after 2023 ones
+        OsTimelineModel wide;
+        QAbstractItemModelTester t3(&wide, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        wide.setMaxBuckets(100);
+        wide.addBatch(skewed);
+        wide.flush();
+        QVERIFY(wide.rowCount() <= 100);
+        QVERIFY(wide.bucketSeconds() >= 1.7e9 / 100);
+        quint64 counted = 0;
+        for (int r = 0; r < wide.rowCount(); ++r)
+            for (int c = 1; c < wide.columnCount(); ++c)
+                counted += wide.index(r, c).data().toULongLong();
+        QCOMPARE(counted, quint64(skewed->rows.size()));
+
         // The timer publishes on its own.
         OsTimelineModel timed;
         timed.setUpdateInterval(10);

@@ -73,28 +73,36 @@ void OsTimelineModel::addBatch(const RowBatchPtr& batch)
         m_timer.start();
 }
 
+void OsTimelineModel::mergePairs()
+{
+    std::vector<std::vector<quint64>> merged((m_buckets.size() + 1) / 2,
+                                             std::vector<quint64>(size_t(m_classes.size()) + 1));
+    for (size_t i = 0; i < m_buckets.size(); ++i)
+        for (size_t c = 0; c < m_buckets[i].size(); ++c)
+            merged[i / 2][c] += m_buckets[i][c];
+    m_buckets = std::move(merged);
+    m_bucketSeconds *= 2;
+}
+
 void OsTimelineModel::addToBuckets(int64_t ts, uint16_t cls)
 {
-    if (m_originNs < 0 || ts < m_originNs) {
-        // An earlier packet (files are not always in time order) moves the origin: shift buckets.
-        if (m_originNs >= 0) {
-            const auto shift = size_t(std::ceil(double(m_originNs - ts) / 1e9 / m_bucketSeconds));
-            m_buckets.insert(m_buckets.begin(), shift, std::vector<quint64>(size_t(m_classes.size()) + 1));
-            m_originNs -= int64_t(double(shift) * m_bucketSeconds * 1e9);
-        } else {
-            m_originNs = ts;
-        }
+    const auto bucketsFor = [this](int64_t span) {
+        return size_t(std::ceil(double(span) / 1e9 / m_bucketSeconds));
+    };
+    if (m_originNs < 0)
+        m_originNs = ts;
+    if (ts < m_originNs) {
+        // An earlier packet (files are not always in time order) moves the origin back: widen the
+        // buckets first if the new span would not fit, then prepend empty ones.
+        while (bucketsFor(m_originNs - ts) + m_buckets.size() > size_t(m_maxBuckets))
+            mergePairs();
+        const size_t shift = bucketsFor(m_originNs - ts);
+        m_buckets.insert(m_buckets.begin(), shift, std::vector<quint64>(size_t(m_classes.size()) + 1));
+        m_originNs -= int64_t(double(shift) * m_bucketSeconds * 1e9);
     }
     size_t b = size_t(double(ts - m_originNs) / 1e9 / m_bucketSeconds);
     while (b >= size_t(m_maxBuckets)) {
-        // Merge pairs: twice the width, half the buckets.
-        std::vector<std::vector<quint64>> merged((m_buckets.size() + 1) / 2,
-                                                 std::vector<quint64>(size_t(m_classes.size()) + 1));
-        for (size_t i = 0; i < m_buckets.size(); ++i)
-            for (size_t c = 0; c < m_buckets[i].size(); ++c)
-                merged[i / 2][c] += m_buckets[i][c];
-        m_buckets = std::move(merged);
-        m_bucketSeconds *= 2;
+        mergePairs();
         b = size_t(double(ts - m_originNs) / 1e9 / m_bucketSeconds);
     }
     if (b >= m_buckets.size())

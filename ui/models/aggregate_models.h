@@ -43,6 +43,7 @@ public Q_SLOTS:
 
 private:
     void addToBuckets(int64_t ts, uint16_t cls);
+    void mergePairs();   // twice the width, half the buckets
 
     QTimer m_timer;
     std::shared_ptr<const Database> m_database;
