@@ -65,7 +65,7 @@ int main(int argc, char** argv)
     const QCommandLineOption aggOpt(u"aggregates"_s, u"also feed the host, timeline and histogram models"_s);
     const QCommandLineOption resortOpt(u"time-sorts"_s, u"after ingest, time sorting the proxy by each column"_s);
     const QCommandLineOption rowsOpt(u"batch-rows"_s, u"rows per batch (default 4096)"_s, u"rows"_s);
-    const QCommandLineOption inFlightOpt(u"in-flight"_s, u"batches in flight to the GUI (default 2)"_s, u"n"_s);
+    const QCommandLineOption inFlightOpt(u"in-flight"_s, u"batches in flight to the GUI (default 1)"_s, u"n"_s);
     parser.addOptions({dbOpt, profileOpt, capOpt, sortOpt, filterOpt, aggOpt, rowsOpt, inFlightOpt, resortOpt});
     parser.process(app);
     if (parser.positionalArguments().size() != 1) {

@@ -31,7 +31,7 @@ struct CaptureConfig {
     int minClassSize = 8;                        // Classifier's minimum class size for averages
     int batchRows = 4096;                        // a batch is sent when it holds this many rows ...
     int batchIntervalMs = 50;                    // ... or this long after the previous one
-    int maxBatchesInFlight = 2;                  // the reader waits while the GUI is this far behind;
+    int maxBatchesInFlight = 1;                  // the reader waits while the GUI is this far behind;
                                                  // queued batches run back to back in one event-loop turn
     int statsIntervalMs = 250;
 };
