@@ -107,6 +107,17 @@ private Q_SLOTS:
         QVERIFY(p.readAllStandardError().contains("bad snaplen"));
     }
 
+    void lookup()
+    {
+        qputenv("SYNSCOPE_CAPTURE_HELPER", kHelper.toLocal8Bit());
+        QCOMPARE(HelperProcess::findHelper(), QFileInfo(kHelper).absoluteFilePath());
+        qputenv("SYNSCOPE_CAPTURE_HELPER", "/nonexistent/synscope-capture");
+        QCOMPARE(HelperProcess::findHelper(), QString());
+        qunsetenv("SYNSCOPE_CAPTURE_HELPER");
+        QCOMPARE(HelperProcess::grantCommand(u"/opt/x/synscope-capture"_qs),
+                 u"sudo setcap cap_net_raw,cap_net_admin=eip /opt/x/synscope-capture"_qs);
+    }
+
     void helperNotFound()
     {
         HelperProcess helper;

@@ -48,9 +48,9 @@ QString HelperProcess::findHelper()
         return isExecutable(env) ? QFileInfo(env).absoluteFilePath() : QString();
     if (QCoreApplication::instance()) {
         const QDir dir(QCoreApplication::applicationDirPath());
+        // Installed side by side, or the build tree (app/gui and app/capture-helper).
         for (const QString& candidate : {dir.filePath(kHelperName),
-                                         dir.filePath(u"../capture-helper/"_s + kHelperName),
-                                         dir.filePath(u"../app/capture-helper/"_s + kHelperName)}) {
+                                         dir.filePath(u"../capture-helper/"_s + kHelperName)}) {
             if (isExecutable(candidate))
                 return QFileInfo(candidate).canonicalFilePath();
         }

@@ -29,8 +29,8 @@ public:
     explicit HelperProcess(QObject* parent = nullptr);
     ~HelperProcess() override;
 
-    // $SYNSCOPE_CAPTURE_HELPER, then next to the running executable, then the build tree's
-    // app/capture-helper beside it, then PATH. Empty when none is found.
+    // $SYNSCOPE_CAPTURE_HELPER (when set, only that), else next to the running executable, then
+    // ../capture-helper/ (the build tree), then PATH. Empty when none is found.
     static QString findHelper();
     // The exact command that grants the helper capture rights.
     static QString grantCommand(const QString& helperPath);
