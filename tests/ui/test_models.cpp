@@ -157,6 +157,19 @@ private Q_SLOTS:
             QCOMPARE(stored.fp.tcp_timestamp, direct.fp.tcp_timestamp);
         }
         QVERIFY(!store.record(5, nullptr));
+
+        // An inconsistent batch (bytes beyond its buffer, unknown option id) is kept and counted,
+        // never read out of bounds.
+        auto bad = std::make_shared<RowBatch>(*batches().front());
+        bad->rows.front().header_offset = bad->headers.size();
+        bad->rows.front().options_id = 999;
+        ConnectionModel badModel;
+        badModel.appendBatch(bad);
+        QCOMPARE(badModel.store().missingHeaderCount(), 1u);
+        SynRecord rec;
+        QVERIFY(!badModel.record(0, &rec));
+        QCOMPARE(badModel.index(0, ConnectionModel::Options).data().toString(), QString());
+        QVERIFY(badModel.record(1, &rec));
     }
 
     void evictionAtTheRowCap()

@@ -191,7 +191,8 @@ void ConnectionStore::append(const RowBatch& batch)
             ++m_missingHeaders;
         }
         r.header_offset = arenaAppend(bytes, r.header_length);
-        r.options_id = r.options_id < optionMap.size() ? optionMap[r.options_id] : 0;
+        r.options_id = r.options_id < optionMap.size() ? optionMap[r.options_id]
+                                                       : std::numeric_limits<uint32_t>::max();
         const size_t j = m_head + m_size;
         if (j / kRowsPerChunk >= m_rowChunks.size()) {
             m_rowChunks.emplace_back();

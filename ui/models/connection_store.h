@@ -45,7 +45,7 @@ struct ConnectionRow {
     uint64_t header_offset = 0;   // in a RowBatch: offset into RowBatch::headers; in the store: arena offset
     int32_t best_entry = -1;      // Database::entries index of the first best match; -1 for none
     float best_score = 0;
-    uint32_t options_id = 0;      // RowBatch::options / ConnectionStore::optionsText() index
+    uint32_t options_id = 0;      // RowBatch::options / ConnectionStore::optionsText() index (unknown: empty text)
     uint32_t frame = 0;           // 1-based packet number in the source (saturates at 2^32-1)
     uint16_t src_port = 0;
     uint16_t dst_port = 0;
@@ -123,8 +123,8 @@ public:
     // number, time, original link type and encapsulation. False when the bytes do not decode.
     bool record(size_t i, SynRecord* out) const;
 
-    // Interned option notation of a row's options_id.
-    const QString& optionsText(uint32_t id) const { return m_options[id]; }
+    // Interned option notation of a row's options_id (empty for an unknown id).
+    QString optionsText(uint32_t id) const { return id < m_options.size() ? m_options[id] : QString(); }
     size_t optionsCount() const { return m_options.size(); }
     // Position of an options id in text order (equal texts never occur): sorting on it equals
     // sorting on the text, without a string comparison.
