@@ -11,7 +11,6 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QJsonDocument>
 
 #include <atomic>
 #include <csignal>
@@ -51,12 +50,23 @@ struct RunTotals {
 };
 
 // Reads `source` to its end (or until `limit` SYNs), classifying when a classifier is given.
-RunTotals run(PacketSource& source, Decoder& decoder, Classifier* classifier, Output output,
-              uint64_t limit, int maxGuesses)
+RunTotals run(PacketSource& source, bool live, Decoder& decoder, Classifier* classifier,
+              Output output, uint64_t limit, int maxGuesses)
 {
     RunTotals totals;
     RawPacket pkt{};
     SynRecord rec;
+    std::string out;
+    std::unique_ptr<ReportWriter> writer;
+    if (classifier && output != Output::Quiet)
+        writer = std::make_unique<ReportWriter>(classifier->database(), maxGuesses);
+    // Live captures print each record as it comes; files are written in large chunks.
+    const size_t flushAt = live ? 1 : size_t(1) << 16;
+    const auto flush = [&out] {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        std::fflush(stdout);
+        out.clear();
+    };
     g_interruptible.store(&source);
     for (;;) {
         const PacketSource::Status st = source.next(pkt);
@@ -72,18 +82,18 @@ RunTotals run(PacketSource& source, Decoder& decoder, Classifier* classifier, Ou
         if (!decoder.decode(pkt, rec) || !classifier)
             continue;
         const Classification& c = classifier->classify(rec.fp);
-        if (output != Output::Quiet) {
-            const ClassifiedRecord r = classifiedRecord(rec, c, classifier->database());
+        if (writer) {
             if (output == Output::Json)
-                write(stdout, QString::fromUtf8(QJsonDocument(toJson(r, maxGuesses))
-                                                    .toJson(QJsonDocument::Compact))
-                                  + u'\n');
+                writer->appendJson(out, rec, c);
             else
-                write(stdout, toText(r, maxGuesses) + u'\n');
+                writer->appendText(out, rec, c);
+            if (out.size() >= flushAt)
+                flush();
         }
         if (limit && ++totals.printed >= limit)
             break;
     }
+    flush();
     g_interruptible.store(nullptr);
     return totals;
 }
@@ -135,7 +145,7 @@ int bench(const QString& path, const Database& db, const Profile& profile)
         Classifier classifier(db, profile);
         QElapsedTimer timer;
         timer.start();
-        const RunTotals t = run(*source, decoder, pass.classify ? &classifier : nullptr,
+        const RunTotals t = run(*source, false, decoder, pass.classify ? &classifier : nullptr,
                                 Output::Quiet, 0, 3);
         const double seconds = double(timer.nsecsElapsed()) / 1e9;
         if (t.readError)
@@ -308,7 +318,7 @@ int main(int argc, char** argv)
                                                   : Output::Text;
     Decoder decoder;
     Classifier classifier(db, *profile, 5, minClassSize);
-    const RunTotals totals = run(*source, decoder, parser.isSet(decodeOnlyOpt) ? nullptr : &classifier,
+    const RunTotals totals = run(*source, parser.isSet(ifaceOpt), decoder, parser.isSet(decodeOnlyOpt) ? nullptr : &classifier,
                                  output, limit, maxGuesses);
     std::fflush(stdout);
     // The summary goes to stderr with --json so stdout stays one JSON object per line.

@@ -2,6 +2,7 @@
 #include "classifier.h"
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 
 namespace synscope {
@@ -51,8 +52,10 @@ Classifier::Classifier(const Database& db, const Profile& profile, int topN, int
 
 Classification Classifier::classifyUncached(const Fingerprint& fp) const
 {
+    static std::atomic<uint64_t> lastId{0};
     const Profile::Features observed = Profile::features(fp);
     Classification c;
+    c.id = ++lastId;
     c.max_score = m_profile.maxScore();
     const size_t n = m_db.entries.size();
     if (n == 0)

@@ -25,6 +25,10 @@ struct ClassAverage {
 };
 
 struct Classification {
+    // Unique in the process for every classification a Classifier makes (cache misses and
+    // uncached calls alike), so consumers can cache what they derive from it; 0 when
+    // default-constructed.
+    uint64_t id = 0;
     double max_score = 0;          // the profile's perfect score
     double best_score = 0;
     std::vector<int> best;         // every entry with best_score, in database order

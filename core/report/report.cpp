@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report.h"
 
-#include <QDateTime>
-#include <QJsonArray>
-#include <QTimeZone>
+#include <QStringList>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
 
 namespace synscope {
 
@@ -11,24 +14,72 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-QString str(const std::string& s)
+constexpr size_t kMaxCachedClassifications = 100000;
+
+void appendInt(std::string& out, int64_t v)
 {
-    return QString::fromStdString(s);
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
 }
 
-QString formatScore(double v)
+// Shortest text that reads back as the same double ("10", "5.74", "7.333333333333333").
+void appendDouble(std::string& out, double v)
 {
-    return QString::number(v, 'g', 4);
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+void appendJsonString(std::string& out, std::string_view s)
+{
+    out += '"';
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out += ch;
+        }
+    }
+    out += '"';
+}
+
+void appendJsonString(std::string& out, const QString& s)
+{
+    appendJsonString(out, std::string_view(s.toUtf8().toStdString()));
+}
+
+void appendKey(std::string& out, const char* key)
+{
+    out += ",\"";
+    out += key;
+    out += "\":";
+}
+
+std::string utf8(const QString& s)
+{
+    return s.toUtf8().toStdString();
+}
+
+// "10.0.0.1:443" or "[2001:db8::1]:443".
+void appendEndpoint(std::string& out, const IpAddress& a, uint16_t port, uint8_t version)
+{
+    if (version == 6)
+        out += '[';
+    out += formatAddress(a, version);
+    if (version == 6)
+        out += ']';
+    out += ':';
+    appendInt(out, port);
 }
 
 } // namespace
-
-ClassifiedRecord classifiedRecord(const SynRecord& record, const Classification& classification,
-                                  const Database& database)
-{
-    return {record, classification, database, estimateHops(record.fp.ip_ttl),
-            estimateLink(record.fp.tcp_mss, record.fp.ip_version)};
-}
 
 QString entryLabel(const DbEntry& entry)
 {
@@ -64,136 +115,204 @@ QString linkTypeName(int linkType)
     }
 }
 
+namespace {
+
+// "YYYY-MM-DDTHH:MM:SS" of a second since the epoch, in UTC.
+void formatSecond(int64_t second, char (&buf)[24])
+{
+    const time_t t = static_cast<time_t>(second);
+    struct tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+int64_t floorDiv(int64_t a, int64_t b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+void appendMicros(std::string& out, int64_t tsNs)
+{
+    const int64_t us = (tsNs - floorDiv(tsNs, 1000000000) * 1000000000) / 1000;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(us));
+    out += buf;
+}
+
+} // namespace
+
 QString formatTimestamp(int64_t tsNs)
 {
-    const auto dt = QDateTime::fromMSecsSinceEpoch(tsNs / 1000000, QTimeZone::utc());
-    return dt.toString(u"yyyy-MM-ddTHH:mm:ss"_s)
-        + u".%1Z"_s.arg(qlonglong((tsNs % 1000000000 + 1000000000) % 1000000000 / 1000), 6, 10,
-                        QLatin1Char('0'));
+    char second[24];
+    formatSecond(floorDiv(tsNs, 1000000000), second);
+    std::string out = second;
+    appendMicros(out, tsNs);
+    out += 'Z';
+    return QString::fromLatin1(out);
 }
 
-QJsonObject toJson(const ClassifiedRecord& r, int maxGuesses)
+ReportWriter::ReportWriter(const Database& db, int maxGuesses)
+    : m_db(db), m_maxGuesses(maxGuesses)
 {
-    const SynRecord& rec = r.record;
-    const Fingerprint& fp = rec.fp;
-    QJsonObject o;
-    o[u"ts"_s] = double(rec.ts_ns) / 1e9;
-    o[u"frame"_s] = double(rec.frame);
-    o[u"src_ip"_s] = str(formatAddress(rec.src, fp.ip_version));
-    o[u"src_port"_s] = rec.src_port;
-    o[u"dst_ip"_s] = str(formatAddress(rec.dst, fp.ip_version));
-    o[u"dst_port"_s] = rec.dst_port;
-    o[u"kind"_s] = rec.kind == PacketKind::Syn ? u"syn"_s : u"syn-ack"_s;
-    o[u"ip_version"_s] = fp.ip_version;
-    o[u"ip_ttl"_s] = fp.ip_ttl;
-    o[u"ip_df"_s] = int(fp.ip_df);
-    o[u"ip_mf"_s] = int(fp.ip_mf);
-    o[u"ip_total_length"_s] = fp.ip_total_length;
-    o[u"ip_id"_s] = fp.ip_id;
-    o[u"tcp_window_size"_s] = fp.tcp_window_size;
-    o[u"tcp_flags"_s] = fp.tcp_flags;
-    o[u"tcp_ack"_s] = double(fp.tcp_ack);
-    o[u"tcp_header_length"_s] = fp.tcp_header_length;
-    o[u"tcp_urp"_s] = fp.tcp_urp;
-    o[u"tcp_options"_s] = str(fp.tcpOptions());
-    QJsonArray kinds;
-    for (int i = 0; i < fp.option_count; ++i)
-        kinds.append(fp.option_kinds[size_t(i)]);
-    o[u"tcp_option_kinds"_s] = kinds;
-    o[u"tcp_mss"_s] = fp.tcp_mss >= 0 ? QJsonValue(fp.tcp_mss) : QJsonValue();
-    o[u"tcp_window_scaling"_s] = fp.tcp_window_scaling >= 0 ? QJsonValue(fp.tcp_window_scaling)
-                                                            : QJsonValue();
-    o[u"tcp_timestamp"_s] = fp.tcp_has_timestamp ? QJsonValue(double(fp.tcp_timestamp)) : QJsonValue();
-    o[u"tcp_timestamp_echo_reply"_s] =
-        fp.tcp_has_timestamp ? QJsonValue(double(fp.tcp_timestamp_echo_reply)) : QJsonValue();
-    o[u"quirks"_s] = str(quirksString(fp.quirks));
-    o[u"initial_ttl"_s] = r.hops.initial_ttl;
-    o[u"hops"_s] = r.hops.hops;
-    o[u"mtu"_s] = r.link.mtu >= 0 ? QJsonValue(r.link.mtu) : QJsonValue();
-    o[u"link"_s] = r.link.link.isEmpty() ? QJsonValue() : QJsonValue(r.link.link);
-    o[u"tunnel"_s] = r.link.tunnel;
-    o[u"link_type"_s] = linkTypeName(rec.link_type);
-    o[u"encapsulation"_s] = str(encapsulationString(rec.encapsulation));
+}
 
-    const Classification& c = r.classification;
-    QJsonArray guesses;
+const std::string& ReportWriter::cached(std::unordered_map<uint64_t, std::string>& cache,
+                                        const Classification& c, bool json)
+{
+    if (c.id == 0) {
+        m_scratch = json ? classificationJson(c) : classificationText(c);
+        return m_scratch;
+    }
+    if (auto it = cache.find(c.id); it != cache.end())
+        return it->second;
+    if (cache.size() >= kMaxCachedClassifications)
+        cache.clear();
+    return cache.emplace(c.id, json ? classificationJson(c) : classificationText(c)).first->second;
+}
+
+std::string ReportWriter::classificationJson(const Classification& c) const
+{
+    std::string out = "\"best_guesses\":[";
+    int named = 0;
     for (int i : c.best) {
-        if (guesses.size() >= maxGuesses)
+        if (named == m_maxGuesses)
             break;
-        const DbEntry& e = r.database.entries[size_t(i)];
-        guesses.append(QJsonObject{{u"os"_s, entryLabel(e)},
-                                   {u"class"_s, e.label.os_class},
-                                   {u"entry"_s, e.id},
-                                   {u"score"_s, c.best_score},
-                                   {u"max"_s, c.max_score}});
+        const DbEntry& e = m_db.entries[size_t(i)];
+        if (named++)
+            out += ',';
+        out += "{\"os\":";
+        appendJsonString(out, entryLabel(e));
+        out += ",\"class\":";
+        appendJsonString(out, e.label.os_class);
+        out += ",\"entry\":";
+        appendJsonString(out, e.id);
+        out += ",\"score\":";
+        appendDouble(out, c.best_score);
+        out += ",\"max\":";
+        appendDouble(out, c.max_score);
+        out += '}';
     }
-    o[u"best_guesses"_s] = guesses;
-    o[u"ties"_s] = int(c.best.size());
-    QJsonObject averages;
-    // Classes below the classifier's minimum size are listed with their n but no average.
-    for (const ClassAverage& a : c.averages)
-        averages[a.os_class] = QJsonObject{
-            {u"avg"_s, a.averaged ? QJsonValue(std::round(a.average * 100) / 100) : QJsonValue()},
-            {u"n"_s, a.n}};
-    o[u"os_averages"_s] = averages;
-    const QString guess = osGuess(c, r.database);
-    o[u"os_guess"_s] = guess.isEmpty() ? QJsonValue() : QJsonValue(guess);
-    return o;
+    out += ']';
+    appendKey(out, "ties");
+    appendInt(out, int64_t(c.best.size()));
+    // Classes below the minimum size are listed with their n and a null average.
+    appendKey(out, "os_averages");
+    out += '{';
+    for (size_t k = 0; k < c.averages.size(); ++k) {
+        const ClassAverage& a = c.averages[k];
+        if (k)
+            out += ',';
+        appendJsonString(out, a.os_class);
+        out += ":{\"avg\":";
+        if (a.averaged)
+            appendDouble(out, std::round(a.average * 100) / 100);
+        else
+            out += "null";
+        out += ",\"n\":";
+        appendInt(out, a.n);
+        out += '}';
+    }
+    out += '}';
+    appendKey(out, "os_guess");
+    const QString guess = osGuess(c, m_db);
+    if (guess.isEmpty())
+        out += "null";
+    else
+        appendJsonString(out, guess);
+    return out;
 }
 
-QString toText(const ClassifiedRecord& r, int maxGuesses)
+void ReportWriter::appendJson(std::string& out, const SynRecord& rec, const Classification& c)
 {
-    const SynRecord& rec = r.record;
     const Fingerprint& fp = rec.fp;
-    const bool v6 = fp.ip_version == 6;
-    const auto endpoint = [v6](const IpAddress& a, uint16_t port) {
-        const QString addr = str(formatAddress(a, v6 ? 6 : 4));
-        return (v6 ? u'[' + addr + u']' : addr) + u':' + QString::number(port);
+    const HopEstimate hops = estimateHops(fp.ip_ttl);
+    const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
+
+    out += "{\"ts\":";
+    appendInt(out, floorDiv(rec.ts_ns, 1000000000));
+    appendMicros(out, rec.ts_ns);
+    const auto field = [&out](const char* key, int64_t v) {
+        appendKey(out, key);
+        appendInt(out, v);
     };
-    QString out;
-    out += u"#%1 %2  %3 -> %4  %5"_s.arg(rec.frame)
-               .arg(formatTimestamp(rec.ts_ns), endpoint(rec.src, rec.src_port),
-                    endpoint(rec.dst, rec.dst_port),
-                    rec.kind == PacketKind::Syn ? u"SYN"_s : u"SYN+ACK"_s);
-    if (rec.encapsulation)
-        out += u"  via "_s + str(encapsulationString(rec.encapsulation));
-    out += u'\n';
-
-    QString ipPart = u"IPv%1 ttl %2 (initial %3, %4 hop%5)"_s.arg(fp.ip_version)
-                         .arg(fp.ip_ttl)
-                         .arg(r.hops.initial_ttl)
-                         .arg(r.hops.hops)
-                         .arg(r.hops.hops == 1 ? QString() : u"s"_s);
-    if (!v6)
-        ipPart += (fp.ip_df ? u" DF"_s : u" no-DF"_s) + (fp.ip_mf ? u" MF"_s : QString());
-    out += u"  ip   %1\n"_s.arg(ipPart);
-    out += u"  tcp  win %1  flags 0x%2  hlen %3  options %4\n"_s.arg(fp.tcp_window_size)
-               .arg(fp.tcp_flags, 3, 16, QLatin1Char('0'))
-               .arg(fp.tcp_header_length)
-               .arg(fp.option_count ? str(fp.tcpOptions()) : u"(none)"_s);
-    if (fp.quirks)
-        out += u"  quirks %1\n"_s.arg(str(quirksString(fp.quirks)));
-    if (r.link.mtu >= 0)
-        out += u"  link MSS %1 -> MTU %2: %3%4\n"_s.arg(fp.tcp_mss)
-                   .arg(r.link.mtu)
-                   .arg(r.link.link, r.link.tunnel ? u" (tunnel)"_s : QString());
-
-    const Classification& c = r.classification;
-    if (c.best.empty()) {
-        out += u"  guess (database is empty)\n"_s;
-        return out;
+    const auto optional = [&out](const char* key, bool present, int64_t v) {
+        appendKey(out, key);
+        if (present)
+            appendInt(out, v);
+        else
+            out += "null";
+    };
+    field("frame", int64_t(rec.frame));
+    appendKey(out, "src_ip");
+    appendJsonString(out, formatAddress(rec.src, fp.ip_version));
+    field("src_port", rec.src_port);
+    appendKey(out, "dst_ip");
+    appendJsonString(out, formatAddress(rec.dst, fp.ip_version));
+    field("dst_port", rec.dst_port);
+    appendKey(out, "kind");
+    out += rec.kind == PacketKind::Syn ? "\"syn\"" : "\"syn-ack\"";
+    field("ip_version", fp.ip_version);
+    field("ip_ttl", fp.ip_ttl);
+    field("ip_df", fp.ip_df);
+    field("ip_mf", fp.ip_mf);
+    field("ip_total_length", fp.ip_total_length);
+    field("ip_id", fp.ip_id);
+    field("tcp_window_size", fp.tcp_window_size);
+    field("tcp_flags", fp.tcp_flags);
+    field("tcp_ack", fp.tcp_ack);
+    field("tcp_header_length", fp.tcp_header_length);
+    field("tcp_urp", fp.tcp_urp);
+    appendKey(out, "tcp_options");
+    appendJsonString(out, fp.tcpOptions());
+    appendKey(out, "tcp_option_kinds");
+    out += '[';
+    for (int i = 0; i < fp.option_count; ++i) {
+        if (i)
+            out += ',';
+        appendInt(out, fp.option_kinds[size_t(i)]);
     }
+    out += ']';
+    optional("tcp_mss", fp.tcp_mss >= 0, fp.tcp_mss);
+    optional("tcp_window_scaling", fp.tcp_window_scaling >= 0, fp.tcp_window_scaling);
+    optional("tcp_timestamp", fp.tcp_has_timestamp, fp.tcp_timestamp);
+    optional("tcp_timestamp_echo_reply", fp.tcp_has_timestamp, fp.tcp_timestamp_echo_reply);
+    appendKey(out, "quirks");
+    appendJsonString(out, quirksString(fp.quirks));
+    field("initial_ttl", hops.initial_ttl);
+    field("hops", hops.hops);
+    optional("mtu", link.mtu >= 0, link.mtu);
+    appendKey(out, "link");
+    if (link.link.isEmpty())
+        out += "null";
+    else
+        appendJsonString(out, link.link);
+    appendKey(out, "tunnel");
+    out += link.tunnel ? "true" : "false";
+    appendKey(out, "link_type");
+    appendJsonString(out, linkTypeName(rec.link_type));
+    appendKey(out, "encapsulation");
+    appendJsonString(out, encapsulationString(rec.encapsulation));
+    out += ',';
+    out += cached(m_jsonCache, c, true);
+    out += "}\n";
+}
+
+std::string ReportWriter::classificationText(const Classification& c) const
+{
+    if (c.best.empty())
+        return "  guess (database is empty)\n";
     QStringList names;
     for (int i : c.best) {
-        if (names.size() >= maxGuesses)
+        if (names.size() >= m_maxGuesses)
             break;
-        names << entryLabel(r.database.entries[size_t(i)]);
+        names << entryLabel(m_db.entries[size_t(i)]);
     }
-    QString more;
-    if (c.best.size() > size_t(maxGuesses))
-        more = u" (+%1 more ties)"_s.arg(c.best.size() - size_t(maxGuesses));
-    out += u"  best %1/%2: %3%4\n"_s.arg(formatScore(c.best_score), formatScore(c.max_score),
-                                         names.join(u", "_s), more);
+    std::string out = "  best ";
+    out += utf8(QString::number(c.best_score, 'g', 4)) + '/' + utf8(QString::number(c.max_score, 'g', 4));
+    out += ": " + utf8(names.join(u", "_s));
+    if (c.best.size() > size_t(m_maxGuesses))
+        out += " (+" + std::to_string(c.best.size() - size_t(m_maxGuesses)) + " more ties)";
+    out += '\n';
     QStringList avgs, few;
     for (const ClassAverage& a : c.averages) {
         if (a.averaged)
@@ -202,13 +321,85 @@ QString toText(const ClassifiedRecord& r, int maxGuesses)
             few << u"%1 n=%2"_s.arg(a.os_class).arg(a.n);
     }
     if (!avgs.isEmpty())
-        out += u"  avg  %1\n"_s.arg(avgs.join(u", "_s));
+        out += "  avg  " + utf8(avgs.join(u", "_s)) + '\n';
     if (!few.isEmpty())
-        out += u"       too few entries to average: %1\n"_s.arg(few.join(u", "_s));
-    const QString guess = osGuess(c, r.database);
+        out += "       too few entries to average: " + utf8(few.join(u", "_s)) + '\n';
+    const QString guess = osGuess(c, m_db);
     if (!guess.isEmpty())
-        out += u"  os   %1\n"_s.arg(guess);
+        out += "  os   " + utf8(guess) + '\n';
     return out;
+}
+
+void ReportWriter::appendText(std::string& out, const SynRecord& rec, const Classification& c)
+{
+    const Fingerprint& fp = rec.fp;
+    const HopEstimate hops = estimateHops(fp.ip_ttl);
+    const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
+
+    const int64_t second = floorDiv(rec.ts_ns, 1000000000);
+    if (second != m_lastSecond) {
+        formatSecond(second, m_secondText);
+        m_lastSecond = second;
+    }
+    out += '#';
+    appendInt(out, int64_t(rec.frame));
+    out += ' ';
+    out += m_secondText;
+    appendMicros(out, rec.ts_ns);
+    out += "Z  ";
+    appendEndpoint(out, rec.src, rec.src_port, fp.ip_version);
+    out += " -> ";
+    appendEndpoint(out, rec.dst, rec.dst_port, fp.ip_version);
+    out += rec.kind == PacketKind::Syn ? "  SYN" : "  SYN+ACK";
+    if (rec.encapsulation) {
+        out += "  via ";
+        out += encapsulationString(rec.encapsulation);
+    }
+
+    out += "\n  ip   IPv";
+    appendInt(out, fp.ip_version);
+    out += " ttl ";
+    appendInt(out, fp.ip_ttl);
+    out += " (initial ";
+    appendInt(out, hops.initial_ttl);
+    out += ", ";
+    appendInt(out, hops.hops);
+    out += hops.hops == 1 ? " hop)" : " hops)";
+    if (fp.ip_version == 4) {
+        out += fp.ip_df ? " DF" : " no-DF";
+        if (fp.ip_mf)
+            out += " MF";
+    }
+
+    char flags[8];
+    std::snprintf(flags, sizeof flags, "0x%03x", fp.tcp_flags);
+    out += "\n  tcp  win ";
+    appendInt(out, fp.tcp_window_size);
+    out += "  flags ";
+    out += flags;
+    out += "  hlen ";
+    appendInt(out, fp.tcp_header_length);
+    out += "  options ";
+    out += fp.option_count ? fp.tcpOptions() : std::string("(none)");
+    out += '\n';
+    if (fp.quirks) {
+        out += "  quirks ";
+        out += quirksString(fp.quirks);
+        out += '\n';
+    }
+    if (link.mtu >= 0) {
+        out += "  link MSS ";
+        appendInt(out, fp.tcp_mss);
+        out += " -> MTU ";
+        appendInt(out, link.mtu);
+        out += ": ";
+        out += utf8(link.link);
+        if (link.tunnel)
+            out += " (tunnel)";
+        out += '\n';
+    }
+    out += cached(m_textCache, c, false);
+    out += '\n';
 }
 
 } // namespace synscope

@@ -1,39 +1,57 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// One classified SYN as the outside world sees it: a JSON object (synscope-cli --json, GUI export)
-// and the human-readable block synscope-cli prints. Shared so the CLI and the GUI say the same.
+// One classified SYN as the outside world sees it: a JSON line (synscope-cli --json, the GUI's
+// export) and the human-readable block synscope-cli prints. Shared so the CLI and the GUI say the
+// same. Output is built in std::string with a per-classification cache: the lines that depend only
+// on the classification (best guesses, class averages) are rendered once per distinct fingerprint,
+// which keeps a million records a second within reach.
 #pragma once
 
 #include "detect/detect.h"
 #include "fingerprint/fingerprint.h"
 #include "match/classifier.h"
 
-#include <QJsonObject>
 #include <QString>
 
+#include <string>
+#include <unordered_map>
+
 namespace synscope {
-
-struct ClassifiedRecord {
-    const SynRecord& record;
-    const Classification& classification;
-    const Database& database;
-    HopEstimate hops;
-    LinkEstimate link;
-};
-
-ClassifiedRecord classifiedRecord(const SynRecord& record, const Classification& classification,
-                                  const Database& database);
 
 // "Linux 6.1" from an entry's label: OS name and version, or the id when unlabelled.
 QString entryLabel(const DbEntry& entry);
 // The OS guess: the class of the first best-scoring entry (database order), or empty.
 QString osGuess(const Classification& c, const Database& db);
 
-QJsonObject toJson(const ClassifiedRecord& r, int maxGuesses = 3);
-// The seed-style block: addresses, kind, fingerprint, best guesses with score out of the maximum,
-// per-class averages. Ends with a newline.
-QString toText(const ClassifiedRecord& r, int maxGuesses = 3);
-
 QString linkTypeName(int linkType);
+// ISO 8601 UTC with microseconds: "2026-11-22T07:20:47.949127Z".
 QString formatTimestamp(int64_t tsNs);
+
+class ReportWriter {
+public:
+    // maxGuesses: how many tied best entries are named.
+    ReportWriter(const Database& db, int maxGuesses = 3);
+
+    // One JSON object and a newline. Field names follow the seed (ip_ttl, tcp_window_size, ...)
+    // plus ts, frame, src_ip, src_port, dst_ip, dst_port, kind, initial_ttl, hops, mtu, link,
+    // tunnel, encapsulation, best_guesses, ties, os_averages, os_guess.
+    void appendJson(std::string& out, const SynRecord& record, const Classification& c);
+    // The seed-style block: addresses, kind, fingerprint, best guesses with score out of the
+    // maximum, per-class averages, then an empty line.
+    void appendText(std::string& out, const SynRecord& record, const Classification& c);
+
+private:
+    const std::string& cached(std::unordered_map<uint64_t, std::string>& cache,
+                              const Classification& c, bool json);
+    std::string classificationJson(const Classification& c) const;
+    std::string classificationText(const Classification& c) const;
+
+    const Database& m_db;
+    int m_maxGuesses;
+    std::unordered_map<uint64_t, std::string> m_jsonCache;
+    std::unordered_map<uint64_t, std::string> m_textCache;
+    std::string m_scratch;   // for classifications without an id (never cached)
+    int64_t m_lastSecond = INT64_MIN;
+    char m_secondText[24] = {};
+};
 
 } // namespace synscope

@@ -8,7 +8,6 @@
 #include <QAbstractItemModel>
 #include <QFileInfo>
 #include <QIODevice>
-#include <QJsonDocument>
 
 namespace synscope {
 
@@ -69,15 +68,17 @@ bool writeJsonLines(const ConnectionModel& model, const std::vector<size_t>& sto
         return storeRows.empty();
     }
     Classifier classifier(*db, profile);
+    ReportWriter writer(*db);
+    std::string line;
     for (size_t i : storeRows) {
         SynRecord rec;
         if (!store.record(i, &rec)) {
             ++*skipped;
             continue;
         }
-        const Classification& c = classifier.classify(rec.fp);
-        const QJsonObject o = toJson(classifiedRecord(rec, c, *db));
-        if (!writeLine(out, QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n', error))
+        line.clear();
+        writer.appendJson(line, rec, classifier.classify(rec.fp));
+        if (!writeLine(out, QByteArray::fromStdString(line), error))
             return false;
     }
     return true;
