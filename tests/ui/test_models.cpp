@@ -9,7 +9,6 @@
 #include "models/connection_filter_model.h"
 #include "models/connection_model.h"
 #include "models/host_model.h"
-#include "models/os_average_model.h"
 #include "test_models_capture.h"
 
 #include <QAbstractItemModelTester>
@@ -328,28 +327,6 @@ private Q_SLOTS:
         QVERIFY(!changed.isEmpty());
         QCOMPARE(hosts.index(0, HostModel::Connections).data().toInt(), 4);
         QCOMPARE(hosts.index(0, HostModel::Fingerprints).data().toInt(), 1);
-    }
-
-    void osAverageModel()
-    {
-        OsAverageModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        SynRecord rec;
-        ConnectionModel conns;
-        for (const auto& b : batches())
-            conns.appendBatch(b);
-        QVERIFY(conns.record(0, &rec));
-        model.setFingerprint(rec.fp, *m_db, Profile::classic(), 1);
-        // Linux SYN under the classic profile: a perfect 10 for Linux; one entry per class, so
-        // every class is averaged (minimum size 1) and its average is its best.
-        QCOMPARE(dump(model), (QStringList{u"Linux | 10 | 1 | true | 10"_qs,
-                                           u"Windows | 6 | 1 | true | 6"_qs,
-                                           u"macOS | 3.5 | 1 | true | 3.5"_qs}));
-        QCOMPARE(model.classification().best, std::vector<int>{0});
-        model.setFingerprint(rec.fp, *m_db, Profile::classic(), 2);
-        QCOMPARE(model.index(0, OsAverageModel::Averaged).data().toBool(), false);
-        model.clear();
-        QCOMPARE(model.rowCount(), 0);
     }
 
     void aggregates()

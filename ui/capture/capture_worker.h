@@ -28,7 +28,7 @@ namespace synscope {
 struct CaptureConfig {
     std::shared_ptr<const Database> database;    // null: Database::builtin()
     const Profile* profile = nullptr;            // null: Profile::synscope()
-    int minClassSize = 8;                        // Classifier's minimum class size for averages
+    int minClassSize = 0;                        // Classifier's minimum class size; 0: the database's
     int batchRows = 4096;                        // a batch is sent when it holds this many rows ...
     int batchIntervalMs = 50;                    // ... or this long after the previous one
     int maxBatchesInFlight = 1;                  // the reader waits while the GUI is this far behind;
