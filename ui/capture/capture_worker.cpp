@@ -231,6 +231,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
             error = QString::fromStdString(source->errorString());
             break;
         }
+        bool appended = false;
         if (st == PacketSource::Status::Packet && decoder.decode(pkt, rec)) {
             const Classification& cls = classifier.classify(rec.fp);
             std::string options = rec.fp.tcpOptions();
@@ -246,12 +247,14 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
                                       pkt.data + rec.ip_offset + rec.header_bytes);
             }
             batch->rows.push_back(row);
+            appended = true;
             if (batch->rows.size() >= batchRows)
                 flush();
         }
-        // Reading the clock costs little, but not nothing: look at it every 64 packets, and on
-        // every live timeout so a quiet link still delivers its last rows.
-        if (++sinceClock >= 64 || st == PacketSource::Status::Timeout) {
+        // Reading the clock costs little, but not nothing: look at it on every new row (a link
+        // with light, steady traffic must not wait for 64 packets), every 64 other packets, and
+        // on every live timeout so a quiet link still delivers its last rows.
+        if (appended || ++sinceClock >= 64 || st == PacketSource::Status::Timeout) {
             sinceClock = 0;
             const Clock::time_point now = Clock::now();
             if (msSince(lastFlush, now) >= config.batchIntervalMs)

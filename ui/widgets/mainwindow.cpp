@@ -195,7 +195,8 @@ MainWindow::MainWindow(QWidget* parent)
         m_worker->stop();
         updateActions();
         QString text = message;
-        if (kind == HelperProcess::ErrorKind::NotFound || kind == HelperProcess::ErrorKind::PermissionDenied) {
+        // HelperProcess's permission message already carries the grant command.
+        if (kind == HelperProcess::ErrorKind::NotFound) {
             const QString helper = m_helper->helperPath().isEmpty() ? HelperProcess::findHelper() : m_helper->helperPath();
             if (!helper.isEmpty())
                 text += tr("\n\nGrant capture rights once with:\n%1").arg(HelperProcess::grantCommand(helper));
@@ -581,10 +582,12 @@ void MainWindow::startLiveCapture(const LiveOptions& options)
 
 void MainWindow::stopCapture()
 {
-    // The helper first: on SIGTERM it reports final drops and closes the stream, which ends the run.
+    // Through the helper: on SIGTERM it reports final drops and closes the stream, which ends the
+    // run with its last rows. Direct capture: finish() keeps the rows read so far.
     if (m_helper->isRunning())
         m_helper->stop();
-    m_worker->stop();
+    else
+        m_worker->finish();
     updateActions();
 }
 
