@@ -486,9 +486,11 @@ void TestGui::mainWindowOpensDroppedFileAndRemembersSettings()
         QVERIFY(loaded.wait(20000));
         QVERIFY(window.connectionModel()->rowCount() > 0);
         window.displayFilterEdit()->setText(u"port 443"_s);
+        window.setRowCap(123456);
         window.close();
     }
     MainWindow again;
+    QCOMPARE(again.connectionModel()->store().rowCap(), size_t(123456));
     QCOMPARE(again.profile().name(), Profile::classic().name());
     QCOMPARE(again.recentFiles().value(0), QFileInfo(m_capture).absoluteFilePath());
     QCOMPARE(again.displayFilterEdit()->text(), u"port 443"_s);

@@ -22,6 +22,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -353,6 +354,15 @@ void MainWindow::createMenus()
     showDetail->setChecked(true);
     showDetail->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
     connect(showDetail, &QAction::toggled, m_detail, &QWidget::setVisible);
+    m_viewMenu->addAction(tr("Row &Limit..."), this, [this] {
+        bool ok = false;
+        const int cap = QInputDialog::getInt(
+            this, tr("Row Limit"),
+            tr("Connections kept in the table; beyond this the oldest rows are removed:"),
+            int(m_model->store().rowCap()), 1000, 50'000'000, 100'000, &ok);
+        if (ok)
+            setRowCap(size_t(cap));
+    });
     m_viewMenu->addSeparator();
 
     QMenu* analyze = menuBar()->addMenu(tr("&Analyze"));
@@ -423,6 +433,8 @@ void MainWindow::readSettings()
     m_table->horizontalHeader()->restoreState(s.value(QStringLiteral("table/header")).toByteArray());
     m_detail->restoreLayout(s.value(QStringLiteral("window/detailSplitter")).toByteArray());
     m_autoScrollAction->setChecked(s.value(QStringLiteral("table/autoScroll"), true).toBool());
+    setRowCap(s.value(QStringLiteral("table/rowCap"), qulonglong(ConnectionStore::kDefaultRowCap))
+                  .toULongLong());
     m_relativeTimeAction->setChecked(s.value(QStringLiteral("table/relativeTime"), true).toBool());
     m_recentFiles = s.value(QStringLiteral("files/recent")).toStringList();
     m_live.interface = s.value(QStringLiteral("capture/interface")).toString().toStdString();
@@ -447,6 +459,7 @@ void MainWindow::writeSettings() const
     s.setValue(QStringLiteral("table/header"), m_table->horizontalHeader()->saveState());
     s.setValue(QStringLiteral("window/detailSplitter"), m_detail->saveLayout());
     s.setValue(QStringLiteral("table/autoScroll"), m_autoScrollAction->isChecked());
+    s.setValue(QStringLiteral("table/rowCap"), qulonglong(m_model->store().rowCap()));
     s.setValue(QStringLiteral("table/relativeTime"), m_relativeTimeAction->isChecked());
     s.setValue(QStringLiteral("table/displayFilter"), m_filterEdit->text());
     s.setValue(QStringLiteral("files/recent"), m_recentFiles);
@@ -528,6 +541,12 @@ void MainWindow::rescan()
 }
 
 bool MainWindow::isCapturing() const { return m_worker->isRunning(); }
+
+void MainWindow::setRowCap(size_t cap)
+{
+    m_model->setRowCap(cap);
+    statusBar()->showMessage(tr("Row limit: %1 connections (applies as new rows arrive)").arg(cap), 5000);
+}
 
 void MainWindow::openCaptureFile(const QString& path)
 {
