@@ -16,6 +16,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
+#include <set>
+
 using namespace synscope;
 
 namespace {
@@ -327,6 +330,65 @@ private Q_SLOTS:
         QVERIFY(!changed.isEmpty());
         QCOMPARE(hosts.index(0, HostModel::Connections).data().toInt(), 4);
         QCOMPARE(hosts.index(0, HostModel::Fingerprints).data().toInt(), 1);
+    }
+
+    // Thousands of hosts: the host index grows and rehashes many times inside and across
+    // batches; every host must still be found again. Compared with a plain map of the same rows.
+    void hostModelManyHosts()
+    {
+        struct Expected {
+            int64_t first = 0, last = 0;
+            int connections = 0;
+            std::set<uint16_t> windows;
+        };
+        std::map<std::pair<uint8_t, IpAddress>, Expected> expected;
+        std::vector<std::pair<uint8_t, IpAddress>> orderKeys;   // in order of first appearance
+        QStringList order;
+        HostModel hosts;
+        QAbstractItemModelTester tester(&hosts, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        uint32_t state = 12345;
+        auto next = [&state] { return state = state * 1103515245u + 12345u, state >> 8; };
+        for (int b = 0; b < 3; ++b) {
+            auto batch = std::make_shared<RowBatch>();
+            for (int i = 0; i < 20000; ++i) {
+                ConnectionRow r;
+                const uint32_t n = next() % 15000;
+                // The same four bytes as an IPv4 and an IPv6 address are two hosts.
+                r.ip_version = (n % 5 == 0) ? 6 : 4;
+                r.src[0] = 10;
+                r.src[1] = uint8_t(n >> 16);
+                r.src[2] = uint8_t(n >> 8);
+                r.src[3] = uint8_t(n);
+                r.ts_ns = int64_t(next());
+                r.window = uint16_t(1000 + next() % 3);
+                batch->rows.push_back(r);
+                Expected& e = expected[{r.ip_version, r.src}];
+                if (e.connections++ == 0) {
+                    e.first = e.last = r.ts_ns;
+                    orderKeys.emplace_back(r.ip_version, r.src);
+                    order << QString::fromStdString(formatAddress(r.src, r.ip_version));
+                }
+                e.first = std::min(e.first, r.ts_ns);
+                e.last = std::max(e.last, r.ts_ns);
+                e.windows.insert(r.window);
+            }
+            hosts.addBatch(batch);
+        }
+        QCOMPARE(hosts.rowCount(), int(expected.size()));
+        QCOMPARE(column(hosts, HostModel::Address), order);
+        QStringList actual, golden;
+        for (int r = 0; r < hosts.rowCount(); ++r) {
+            actual << QStringList{hosts.index(r, HostModel::FirstSeen).data(HostModel::SortRole).toString(),
+                                  hosts.index(r, HostModel::LastSeen).data(HostModel::SortRole).toString(),
+                                  hosts.index(r, HostModel::Connections).data().toString(),
+                                  hosts.index(r, HostModel::Fingerprints).data().toString()}
+                          .join(u" | "_qs);
+        }
+        for (const auto& key : orderKeys) {
+            const Expected& e = expected.at(key);
+            golden << u"%1 | %2 | %3 | %4"_qs.arg(e.first).arg(e.last).arg(e.connections).arg(e.windows.size());
+        }
+        QCOMPARE(actual, golden);
     }
 
     void aggregates()

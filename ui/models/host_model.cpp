@@ -32,23 +32,62 @@ QString timeText(int64_t ns)
 
 } // namespace
 
-size_t HostModel::KeyHash::operator()(const Key& k) const
+size_t HostModel::hashOf(const IpAddress& address, uint8_t ipVersion)
 {
-    const std::string_view bytes(reinterpret_cast<const char*>(k.address.data()), k.address.size());
-    return std::hash<std::string_view>{}(bytes) ^ k.ipVersion;
+    const std::string_view bytes(reinterpret_cast<const char*>(address.data()), address.size());
+    return std::hash<std::string_view>{}(bytes) ^ ipVersion;
 }
 
-void HostModel::Host::addFingerprint(uint64_t fp)
+uint32_t& HostModel::cellFor(Shard& shard, const IpAddress& address, uint8_t ipVersion, size_t hash)
+{
+    // The low bits chose the shard (addBatch); the cell comes from the high bits.
+    const size_t mask = shard.cells.size() - 1;
+    for (size_t i = (hash >> 8) & mask;; i = (i + 1) & mask) {
+        uint32_t& cell = shard.cells[i];
+        if (cell == 0)
+            return cell;
+        const Host& h = host(cell - 1);
+        if (h.address == address && h.ipVersion == ipVersion)
+            return cell;
+    }
+}
+
+void HostModel::grow(Shard& shard)
+{
+    std::vector<uint32_t> old(shard.cells.empty() ? 8 : shard.cells.size() * 2, 0);
+    old.swap(shard.cells);
+    for (uint32_t number : old) {
+        if (number != 0) {
+            const Host& h = host(number - 1);
+            cellFor(shard, h.address, h.ipVersion, hashOf(h.address, h.ipVersion)) = number;
+        }
+    }
+}
+
+size_t HostModel::fingerprintCount(const Host& h) const
+{
+    if (h.connections == 0)
+        return 0;
+    return 1 + (h.moreFingerprints ? m_moreFingerprints[h.moreFingerprints - 1].size() : 0);
+}
+
+void HostModel::addFingerprint(Host& h, uint64_t fp)
 {
     // Called after ++connections: the first connection sets the inline hash.
-    if (connections == 1) {
-        firstFingerprint = fp;
+    if (h.connections == 1) {
+        h.firstFingerprint = fp;
         return;
     }
-    if (fp == firstFingerprint
-        || std::find(moreFingerprints.begin(), moreFingerprints.end(), fp) != moreFingerprints.end())
+    if (fp == h.firstFingerprint)
         return;
-    moreFingerprints.push_back(fp);
+    if (h.moreFingerprints == 0) {
+        m_moreFingerprints.push_back({fp});
+        h.moreFingerprints = uint32_t(m_moreFingerprints.size());
+        return;
+    }
+    std::vector<uint64_t>& more = m_moreFingerprints[h.moreFingerprints - 1];
+    if (std::find(more.begin(), more.end(), fp) == more.end())
+        more.push_back(fp);
 }
 
 HostModel::HostModel(QObject* parent) : QAbstractTableModel(parent) {}
@@ -74,7 +113,7 @@ QVariant HostModel::data(const QModelIndex& index, int role) const
         case FirstSeen: return timeText(h.firstNs);
         case LastSeen: return timeText(h.lastNs);
         case Connections: return qulonglong(h.connections);
-        case Fingerprints: return qulonglong(h.fingerprintCount());
+        case Fingerprints: return qulonglong(fingerprintCount(h));
         case OsGuess: return m_classes.name(h.guessClass);
         }
     } else if (role == SortRole) {
@@ -87,7 +126,7 @@ QVariant HostModel::data(const QModelIndex& index, int role) const
         case FirstSeen: return qint64(h.firstNs);
         case LastSeen: return qint64(h.lastNs);
         case Connections: return qulonglong(h.connections);
-        case Fingerprints: return qulonglong(h.fingerprintCount());
+        case Fingerprints: return qulonglong(fingerprintCount(h));
         case OsGuess: return m_classes.name(h.guessClass);
         }
     } else if (role == Qt::TextAlignmentRole
@@ -117,51 +156,51 @@ void HostModel::addBatch(const RowBatchPtr& batch)
     if (!batch || batch->rows.empty())
         return;
     if (batch->database != m_database) {
-        beginResetModel();
-        m_hosts.clear();
-        for (auto& shard : m_index)
-            shard.clear();
+        clear();
         m_database = batch->database;
         m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
-        endResetModel();
     }
     // New hosts are appended in one insertion; updated rows get one dataChanged over their span.
-    const int before = int(m_hosts.size());
-    int firstChanged = before;
-    int lastChanged = -1;
-    std::vector<Host> added;
+    const size_t before = m_hosts.size();
+    size_t firstChanged = before;
+    size_t lastChanged = 0;
     for (const ConnectionRow& r : batch->rows) {
-        const Key key{r.src, r.ip_version};
-        auto& shard = m_index[(KeyHash{}(key) >> 24) % kShards];
-        auto [it, inserted] = shard.try_emplace(key, before + int(added.size()));
+        const size_t hash = hashOf(r.src, r.ip_version);
+        Shard& shard = m_index[hash % kShards];
+        if ((shard.used + 1) * 10 > shard.cells.size() * 7)   // keep the load at or under 0.7
+            grow(shard);
+        uint32_t& cell = cellFor(shard, r.src, r.ip_version, hash);
         Host* h;
-        if (inserted) {
-            added.emplace_back();
-            h = &added.back();
+        if (cell == 0) {
+            ++shard.used;
+            cell = uint32_t(before + m_pending.size()) + 1;
+            h = &m_pending.emplace_back();
             h->address = r.src;
             h->ipVersion = r.ip_version;
             h->firstNs = r.ts_ns;
             h->lastNs = r.ts_ns;
-        } else if (it->second >= before) {
-            h = &added[size_t(it->second - before)];
         } else {
-            h = &m_hosts[size_t(it->second)];
-            firstChanged = std::min(firstChanged, it->second);
-            lastChanged = std::max(lastChanged, it->second);
+            const uint32_t number = cell - 1;
+            h = &host(number);
+            if (number < before) {
+                firstChanged = std::min<size_t>(firstChanged, number);
+                lastChanged = std::max<size_t>(lastChanged, number);
+            }
         }
         h->firstNs = std::min(h->firstNs, r.ts_ns);
         h->lastNs = std::max(h->lastNs, r.ts_ns);
         ++h->connections;
         h->guessClass = r.guessClass();
         static const std::string kNone;
-        h->addFingerprint(fingerprintHash(
+        addFingerprint(*h, fingerprintHash(
             r, r.options_id < batch->options.size() ? batch->options[r.options_id] : kNone));
     }
-    if (lastChanged >= 0)
-        Q_EMIT dataChanged(index(firstChanged, 0), index(lastChanged, NUM_COLUMNS - 1));
-    if (!added.empty()) {
-        beginInsertRows({}, before, before + int(added.size()) - 1);
-        std::move(added.begin(), added.end(), std::back_inserter(m_hosts));
+    if (firstChanged < before)
+        Q_EMIT dataChanged(index(int(firstChanged), 0), index(int(lastChanged), NUM_COLUMNS - 1));
+    if (!m_pending.empty()) {
+        beginInsertRows({}, int(before), int(before + m_pending.size()) - 1);
+        std::move(m_pending.begin(), m_pending.end(), std::back_inserter(m_hosts));
+        m_pending.clear();
         endInsertRows();
     }
 }
@@ -170,8 +209,10 @@ void HostModel::clear()
 {
     beginResetModel();
     m_hosts.clear();
-    for (auto& shard : m_index)
-        shard.clear();
+    m_pending.clear();
+    for (Shard& shard : m_index)
+        shard = Shard();
+    m_moreFingerprints.clear();
     endResetModel();
 }
 

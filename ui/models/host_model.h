@@ -10,7 +10,6 @@
 
 #include <array>
 #include <deque>
-#include <unordered_map>
 #include <vector>
 
 namespace synscope {
@@ -33,33 +32,45 @@ public Q_SLOTS:
     void clear();
 
 private:
+    // 56 bytes: the synthetic benchmark capture has a new client address on every SYN, so the
+    // host table can grow as fast as the connection table.
     struct Host {
         IpAddress address{};
-        uint8_t ipVersion = 4;
-        uint16_t guessClass = kNoClass;
         int64_t firstNs = 0;
         int64_t lastNs = 0;
         uint64_t connections = 0;
-        // Distinct fingerprint hashes: most hosts have one, kept inline without an allocation.
+        // Distinct fingerprint hashes: the first inline; the rare further ones in
+        // m_moreFingerprints[moreFingerprints - 1] (0: none).
         uint64_t firstFingerprint = 0;
-        std::vector<uint64_t> moreFingerprints;
-        size_t fingerprintCount() const { return connections == 0 ? 0 : 1 + moreFingerprints.size(); }
-        void addFingerprint(uint64_t fp);
+        uint32_t moreFingerprints = 0;
+        uint16_t guessClass = kNoClass;
+        uint8_t ipVersion = 4;
     };
-    struct Key {
-        IpAddress address;
-        uint8_t ipVersion;
-        bool operator==(const Key&) const = default;
+    // Open addressing over host numbers: 6 to 11 bytes per host, where a node-based hash map
+    // needs about 60. Sharded so that growing one table rehashes 1/kShards of the hosts: one big
+    // table stalls the GUI thread past 50 ms when it grows beyond a million addresses.
+    struct Shard {
+        std::vector<uint32_t> cells;   // host number + 1; 0 is empty
+        size_t used = 0;
     };
-    struct KeyHash {
-        size_t operator()(const Key& k) const;
-    };
+    static constexpr size_t kShards = 256;
+
+    static size_t hashOf(const IpAddress& address, uint8_t ipVersion);
+    // Hosts of the batch being added are not rows yet (m_pending) but are indexed already.
+    Host& host(uint32_t number)
+    {
+        return number < m_hosts.size() ? m_hosts[number] : m_pending[number - m_hosts.size()];
+    }
+    // The cell holding the host with this address, or the empty cell where it belongs.
+    uint32_t& cellFor(Shard& shard, const IpAddress& address, uint8_t ipVersion, size_t hash);
+    void grow(Shard& shard);
+    size_t fingerprintCount(const Host& h) const;
+    void addFingerprint(Host& h, uint64_t fp);
 
     std::deque<Host> m_hosts;   // a deque: growing never moves the hosts already there
-    // Sharded so that a rehash (a full pass over its nodes) touches 1/kShards of the hosts: one
-    // big map stalls the GUI thread for 100+ ms when it grows past a million addresses.
-    static constexpr size_t kShards = 256;
-    std::array<std::unordered_map<Key, int, KeyHash>, kShards> m_index;
+    std::vector<Host> m_pending;
+    std::array<Shard, kShards> m_index;
+    std::vector<std::vector<uint64_t>> m_moreFingerprints;
     std::shared_ptr<const Database> m_database;
     OsClassIndex m_classes;
 };
