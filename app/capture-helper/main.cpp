@@ -12,8 +12,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <linux/capability.h>
 #include <poll.h>
 #include <string>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace {
@@ -85,6 +87,14 @@ int listInterfaces()
     }
     pcap_freealldevs(all);
     return synscope::helper::kExitOk;
+}
+
+// Clears the effective, permitted and inheritable sets (ambient ones go with permitted).
+bool dropCapabilities()
+{
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    return ::syscall(SYS_capset, &header, data) == 0;
 }
 
 bool sendStats(pcap_t* p)
@@ -169,6 +179,14 @@ int main(int argc, char** argv)
             return synscope::helper::kExitError;
         }
         sendMessage(MessageKind::Error, "Cannot capture on " + iface + ": " + detail);
+        return synscope::helper::kExitError;
+    }
+    // The open socket is all the privilege the capture needs: the caller's filter is compiled,
+    // and every packet handled, without any capability (as dumpcap does).
+    if (!dropCapabilities()) {
+        sendMessage(MessageKind::Error,
+                    std::string("Cannot drop capture privileges: ") + std::strerror(errno));
+        pcap_close(p);
         return synscope::helper::kExitError;
     }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The capture helper and its GUI side: the status framing, HelperProcess's error paths (helper
-// missing, bad filter, permission denied as an unprivileged user, unknown interface) and a live
-// capture on the loopback interface through the helper's pipe into CaptureWorker (root only).
+// missing, bad filter, permission denied as an unprivileged user, unknown interface), the helper
+// giving up its capabilities once capturing, and a live capture on the loopback interface through
+// the helper's pipe into CaptureWorker (root only).
 #include "capture/capture_worker.h"
 #include "capture/helper_process.h"
 #include "capture/helper_protocol.h"
@@ -199,6 +200,41 @@ private Q_SLOTS:
         const QString message = errors.at(0).at(1).toString();
         QVERIFY2(message.contains(u"sudo setcap cap_net_raw,cap_net_admin=eip "_qs + path), qPrintable(message));
         QCOMPARE(helper.lastError(), message);
+    }
+
+    // Once its capture socket is open the helper holds no capability: the filter it compiles and
+    // the packets it handles come from whoever runs it.
+    void noCapabilitiesOnceCapturing()
+    {
+        if (::geteuid() != 0)
+            QSKIP("capturing on lo needs root (or capture capabilities on the helper)");
+        QProcess p;
+        p.setStandardOutputFile(QProcess::nullDevice());
+        p.setReadChannel(QProcess::StandardError);
+        p.start(kHelper, {u"-i"_qs, u"lo"_qs, u"-f"_qs, u"tcp port 9"_qs});
+        hp::FrameParser parser;
+        hp::MessageKind kind{};
+        std::string payload;
+        QString messages;
+        bool started = false;
+        while (!started && p.waitForReadyRead(10000)) {
+            const QByteArray bytes = p.readAll();
+            parser.feed(bytes.constData(), size_t(bytes.size()));
+            while (parser.next(&kind, &payload)) {
+                started = started || kind == hp::MessageKind::Started;
+                messages += QLatin1Char(char(kind)) + QString::fromStdString(payload) + u'\n';
+            }
+        }
+        QVERIFY2(started, qPrintable(messages));
+        QFile status(u"/proc/%1/status"_qs.arg(p.processId()));
+        QVERIFY(status.open(QIODevice::ReadOnly));
+        const QByteArray text = status.readAll();
+        for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapAmb"})
+            QVERIFY2(text.contains('\n' + QByteArray(set) + ":\t0000000000000000\n"), text.constData());
+        p.terminate();
+        QVERIFY(p.waitForFinished(5000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), hp::kExitOk);
     }
 
     void liveLoopbackThroughThePipe()
