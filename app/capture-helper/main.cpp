@@ -46,15 +46,6 @@ void sendMessage(MessageKind kind, const std::string& payload)
     }
 }
 
-std::string programPath(const char* argv0)
-{
-    char buf[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n > 0)
-        return std::string(buf, static_cast<size_t>(n));
-    return argv0;
-}
-
 void usage(const char* argv0)
 {
     std::fprintf(stderr,
@@ -167,11 +158,9 @@ int main(int argc, char** argv)
         const std::string detail = pcap_geterr(p);
         pcap_close(p);
         if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
+            // The GUI adds the setcap command for the helper path it runs.
             sendMessage(MessageKind::PermissionDenied,
-                        "No permission to capture on " + iface + " (" + detail
-                            + "). Grant capture rights to the helper with: sudo setcap "
-                              "cap_net_raw,cap_net_admin=eip "
-                            + programPath(argv[0]) + " (or run as root).");
+                        "No permission to capture on " + iface + " (" + detail + ").");
             return synscope::helper::kExitPermission;
         }
         if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
