@@ -50,34 +50,8 @@ void usage(const char* argv0)
 {
     std::fprintf(stderr,
                  "usage: %s -i IFACE [-f FILTER] [-s SNAPLEN]\n"
-                 "       %s --list\n"
                  "Writes a pcap stream on stdout and framed status messages on stderr.\n",
-                 argv0, argv0);
-}
-
-int listInterfaces()
-{
-    pcap_if_t* all = nullptr;
-    char err[PCAP_ERRBUF_SIZE] = {};
-    if (pcap_findalldevs(&all, err) != 0) {
-        std::fprintf(stderr, "cannot list interfaces: %s\n", err);
-        return synscope::helper::kExitError;
-    }
-    // One line per interface: name TAB description TAB flags (up,running,loopback).
-    for (pcap_if_t* d = all; d; d = d->next) {
-        std::string flags;
-        if (d->flags & PCAP_IF_UP)
-            flags += "up,";
-        if (d->flags & PCAP_IF_RUNNING)
-            flags += "running,";
-        if (d->flags & PCAP_IF_LOOPBACK)
-            flags += "loopback,";
-        if (!flags.empty())
-            flags.pop_back();
-        std::printf("%s\t%s\t%s\n", d->name, d->description ? d->description : "", flags.c_str());
-    }
-    pcap_freealldevs(all);
-    return synscope::helper::kExitOk;
+                 argv0);
 }
 
 // Clears the effective, permitted and inheritable sets (ambient ones go with permitted).
@@ -88,14 +62,12 @@ bool dropCapabilities()
     return ::syscall(SYS_capset, &header, data) == 0;
 }
 
-bool sendStats(pcap_t* p)
+void sendStats(pcap_t* p)
 {
     pcap_stat st{};
-    if (pcap_stats(p, &st) != 0)
-        return false;
-    sendMessage(MessageKind::Drops,
-                synscope::helper::encodeDrops({st.ps_recv, st.ps_drop, st.ps_ifdrop}));
-    return true;
+    if (pcap_stats(p, &st) == 0)
+        sendMessage(MessageKind::Drops,
+                    synscope::helper::encodeDrops({st.ps_recv, st.ps_drop, st.ps_ifdrop}));
 }
 
 double monotonicSeconds()
@@ -114,8 +86,6 @@ int main(int argc, char** argv)
     int snaplen = 262144;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--list")
-            return listInterfaces();
         if ((a == "-i" || a == "-f" || a == "-s") && i + 1 < argc) {
             const char* v = argv[++i];
             if (a == "-i") {
