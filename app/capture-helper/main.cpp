@@ -182,8 +182,6 @@ int main(int argc, char** argv)
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
 
-    sendMessage(MessageKind::Started, std::to_string(pcap_datalink(p)) + ' ' + iface);
-
     // Non-blocking reads behind poll(): a blocking pcap_dispatch may not return while the link is
     // quiet (TPACKET_V3 keeps an empty block), and drop counts are due every second regardless.
     const int fd = pcap_get_selectable_fd(p);
@@ -193,6 +191,8 @@ int main(int argc, char** argv)
         pcap_close(p);
         return synscope::helper::kExitError;
     }
+
+    sendMessage(MessageKind::Started, std::to_string(pcap_datalink(p)) + ' ' + iface);
 
     int exitCode = synscope::helper::kExitOk;
     double lastStats = monotonicSeconds();
