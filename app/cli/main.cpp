@@ -44,16 +44,13 @@ void fail(const QString& message)
 
 enum class Output { Text, Json, Quiet };
 
-struct RunTotals {
-    uint64_t printed = 0;
-    bool readError = false;
-};
-
 // Reads `source` to its end (or until `limit` SYNs), classifying when a classifier is given.
-RunTotals run(PacketSource& source, bool live, Decoder& decoder, Classifier* classifier,
-              Output output, uint64_t limit, int maxGuesses)
+// Returns false when reading failed (the error has been printed).
+bool run(PacketSource& source, bool live, Decoder& decoder, Classifier* classifier, Output output,
+         uint64_t limit, int maxGuesses)
 {
-    RunTotals totals;
+    bool ok = true;
+    uint64_t records = 0;
     RawPacket pkt{};
     SynRecord rec;
     std::string out;
@@ -76,26 +73,29 @@ RunTotals run(PacketSource& source, bool live, Decoder& decoder, Classifier* cla
             break;
         if (st == PacketSource::Status::Error) {
             fail(QString::fromStdString(source.errorString()));
-            totals.readError = true;
+            ok = false;
             break;
         }
-        if (!decoder.decode(pkt, rec) || !classifier)
+        if (!decoder.decode(pkt, rec))
             continue;
-        const Classification& c = classifier->classify(rec.fp);
-        if (writer) {
-            if (output == Output::Json)
-                writer->appendJson(out, rec, c);
-            else
-                writer->appendText(out, rec, c);
-            if (out.size() >= flushAt)
-                flush();
+        if (classifier) {
+            const Classification& c = classifier->classify(rec.fp);
+            if (writer) {
+                if (output == Output::Json)
+                    writer->appendJson(out, rec, c);
+                else
+                    writer->appendText(out, rec, c);
+                if (out.size() >= flushAt)
+                    flush();
+            }
         }
-        if (limit && ++totals.printed >= limit)
+        // --count limits SYNs read, whether or not they are classified or printed.
+        if (limit && ++records >= limit)
             break;
     }
     flush();
     g_interruptible.store(nullptr);
-    return totals;
+    return ok;
 }
 
 QString summary(const DecodeStats& s, const PacketSource& source)
@@ -145,10 +145,10 @@ int bench(const QString& path, const Database& db, const Profile& profile)
         Classifier classifier(db, profile);
         QElapsedTimer timer;
         timer.start();
-        const RunTotals t = run(*source, false, decoder, pass.classify ? &classifier : nullptr,
-                                Output::Quiet, 0, 3);
+        const bool ok = run(*source, false, decoder, pass.classify ? &classifier : nullptr,
+                            Output::Quiet, 0, 3);
         const double seconds = double(timer.nsecsElapsed()) / 1e9;
-        if (t.readError)
+        if (!ok)
             return 1;
         const DecodeStats& s = decoder.stats();
         const uint64_t syns = s.syn + s.syn_ack;
@@ -318,14 +318,13 @@ int main(int argc, char** argv)
                                                   : Output::Text;
     Decoder decoder;
     Classifier classifier(db, *profile, 5, minClassSize);
-    const RunTotals totals = run(*source, parser.isSet(ifaceOpt), decoder, parser.isSet(decodeOnlyOpt) ? nullptr : &classifier,
-                                 output, limit, maxGuesses);
-    std::fflush(stdout);
+    const bool readOk = run(*source, parser.isSet(ifaceOpt), decoder,
+                            parser.isSet(decodeOnlyOpt) ? nullptr : &classifier, output, limit, maxGuesses);
     // The summary goes to stderr with --json so stdout stays one JSON object per line.
     write(output == Output::Json ? stderr : stdout,
           u"database %1 (%2 entries), profile %3\n"_s.arg(db.name)
                   .arg(db.entries.size())
                   .arg(profile->name())
               + summary(decoder.stats(), *source));
-    return totals.readError ? 1 : 0;
+    return readOk ? 0 : 1;
 }

@@ -200,6 +200,17 @@ private slots:
         QCOMPARE(out.count(u"\n  best "_s), records);
     }
 
+    // -c counts SYNs decoded, so --decode-only stops at the same packet as a classifying run.
+    void countAppliesWithoutClassifying()
+    {
+        const Result decodeOnly = runCli({u"-r"_s, sample(), u"--decode-only"_s, u"-c"_s, u"2"_s});
+        const Result quiet = runCli({u"-r"_s, sample(), u"-q"_s, u"-c"_s, u"2"_s});
+        QCOMPARE(decodeOnly.exitCode, 0);
+        QCOMPARE(quiet.exitCode, 0);
+        QVERIFY2(quiet.out.contains("SYN 1, SYN+ACK 1,"), quiet.out.constData());
+        QCOMPARE(decodeOnly.out, quiet.out);
+    }
+
     // The bench generator's README: a scorer that reproduces zardaxt 2021 and breaks ties the same
     // way (stable sort, database order) gives the drawn entry's label as its top guess for exactly
     // 89,562 of syn-100k's 100,000 SYNs.
