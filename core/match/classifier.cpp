@@ -31,8 +31,7 @@ Classifier::Classifier(const Database& db, const Profile& profile, int topN, int
         const auto [it, inserted] =
             groupByKey.try_emplace(profile.entryKey(f), static_cast<int>(m_groups.size()));
         if (inserted)
-            m_groups.push_back({std::move(f), {}});
-        m_groups[it->second].members.push_back(static_cast<int>(i));
+            m_groups.push_back(std::move(f));
         m_groupOf.push_back(it->second);
 
         const QString& cls = entry.label.os_class;
@@ -63,7 +62,7 @@ Classification Classifier::classifyUncached(const Fingerprint& fp) const
 
     std::vector<double> groupScore(m_groups.size());
     for (size_t g = 0; g < m_groups.size(); ++g)
-        groupScore[g] = m_profile.score(observed, m_groups[g].features);
+        groupScore[g] = m_profile.score(observed, m_groups[g]);
 
     c.best_score = *std::max_element(groupScore.begin(), groupScore.end());
     std::vector<double> classSum(m_classes.size(), 0.0);

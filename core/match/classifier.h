@@ -60,18 +60,13 @@ public:
     static constexpr size_t kMaxCacheEntries = 100000;
 
 private:
-    // Entries whose scored fields (and known bits) are identical score identically: each group is
-    // scored once per new observation.
-    struct Group {
-        Profile::Features features;
-        std::vector<int> members;   // database order
-    };
-
     const Database& m_db;
     const Profile& m_profile;
     int m_topN;
     int m_minClassSize;
-    std::vector<Group> m_groups;
+    // Entries whose scored fields (and known bits) are identical score identically: each group is
+    // scored once per new observation.
+    std::vector<Profile::Features> m_groups;
     std::vector<int> m_groupOf;        // entry -> group
     std::vector<QString> m_classes;    // distinct classes in order of first appearance
     std::vector<int> m_classOf;        // entry -> class index, -1 without a class
