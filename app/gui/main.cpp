@@ -80,12 +80,22 @@ int main(int argc, char** argv)
                     return;
                 // Let the charts and splitters settle before grabbing.
                 QTimer::singleShot(700, &window, [&window, png] {
-                    if (!window.grab().save(png))
+                    if (window.grab().save(png)) {
+                        QApplication::quit();
+                    } else {
                         std::fprintf(stderr, "synscope: cannot write %s\n", qPrintable(png));
-                    QApplication::quit();
+                        QApplication::exit(2);
+                    }
                 });
             });
         }
+        // A screenshot run is unattended: a file that cannot be read ends it instead of waiting
+        // for someone to close the error box.
+        if (parser.isSet(screenshotOption))
+            QObject::connect(&window, &MainWindow::captureFailed, &window, [](const QString& message) {
+                std::fprintf(stderr, "synscope: %s\n", qPrintable(message));
+                QApplication::exit(2);
+            });
         window.openCaptureFile(files.front());
     }
     return app.exec();

@@ -526,6 +526,11 @@ void TestGui::executableArguments()
     const QImage image(png);
     QVERIFY2(!image.isNull(), qPrintable(err));
     QCOMPARE(image.size(), QSize(1600, 1000));
+    // Unattended runs end with an error instead of waiting on a message box or claiming success.
+    QCOMPARE(run({u"--screenshot"_s, png, u"/nonexistent/capture.pcap"_s}, &err), 2);
+    QVERIFY2(err.contains(u"/nonexistent/capture.pcap"_s), qPrintable(err));
+    QCOMPARE(run({u"--screenshot"_s, u"/nonexistent/shot.png"_s, m_capture}, &err), 2);
+    QVERIFY2(err.contains(u"cannot write /nonexistent/shot.png"_s), qPrintable(err));
 }
 
 void TestGui::mainWindowCapturesLiveAsRoot()
