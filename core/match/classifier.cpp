@@ -51,8 +51,12 @@ Classifier::Classifier(const Database& db, const Profile& profile, int topN, int
 
 Classification Classifier::classifyUncached(const Fingerprint& fp) const
 {
+    return classifyFeatures(Profile::features(fp));
+}
+
+Classification Classifier::classifyFeatures(const Profile::Features& observed) const
+{
     static std::atomic<uint64_t> lastId{0};
-    const Profile::Features observed = Profile::features(fp);
     Classification c;
     c.id = ++lastId;
     c.max_score = m_profile.maxScore();
@@ -99,7 +103,9 @@ Classification Classifier::classifyUncached(const Fingerprint& fp) const
 
 const Classification& Classifier::classify(const Fingerprint& fp)
 {
-    std::string key = m_profile.observationKey(Profile::features(fp));
+    // The features make the key and, on a miss, the scores: derived once.
+    const Profile::Features observed = Profile::features(fp);
+    std::string key = m_profile.observationKey(observed);
     if (auto it = m_cache.find(key); it != m_cache.end()) {
         ++m_hits;
         return it->second;
@@ -107,7 +113,7 @@ const Classification& Classifier::classify(const Fingerprint& fp)
     ++m_misses;
     if (m_cache.size() >= kMaxCacheEntries)
         m_cache.clear();
-    return m_cache.emplace(std::move(key), classifyUncached(fp)).first->second;
+    return m_cache.emplace(std::move(key), classifyFeatures(observed)).first->second;
 }
 
 } // namespace synscope

@@ -60,6 +60,8 @@ public:
     static constexpr size_t kMaxCacheEntries = 100000;
 
 private:
+    Classification classifyFeatures(const Profile::Features& observed) const;
+
     const Database& m_db;
     const Profile& m_profile;
     int m_topN;
