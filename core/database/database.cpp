@@ -101,16 +101,10 @@ bool parseQuirks(const QString& text, uint32_t& out)
 {
     out = 0;
     for (const QString& token : text.split(u',', Qt::SkipEmptyParts)) {
-        bool found = false;
-        for (int i = 0; i < static_cast<int>(QuirkCount); ++i) {
-            if (token.trimmed() == QLatin1String(quirkName(static_cast<Quirk>(1u << i)))) {
-                out |= 1u << i;
-                found = true;
-                break;
-            }
-        }
-        if (!found)
+        const uint32_t bit = quirkFromName(token.trimmed().toStdString());
+        if (!bit)
             return false;
+        out |= bit;
     }
     return true;
 }

@@ -174,14 +174,10 @@ std::optional<Database> importP0f(const QByteArray& content, const QString& orig
             e.known |= KnownHeaderLength;
         }
         for (const QString& q : f[6].split(u',', Qt::SkipEmptyParts)) {
-            bool found = false;
-            for (int i = 0; i < static_cast<int>(QuirkCount); ++i)
-                if (q == QLatin1String(quirkName(static_cast<Quirk>(1u << i)))) {
-                    fp.quirks |= 1u << i;
-                    found = true;
-                }
-            if (!found)
+            const uint32_t bit = quirkFromName(q.toStdString());
+            if (!bit)
                 return fail(u"quirks"_s, u"unknown quirk \"%1\""_s.arg(q));
+            fp.quirks |= bit;
         }
         if (fp.ip_version == 4 || !(e.known & KnownIpVersion)) {
             fp.ip_df = (fp.quirks & QuirkDf) != 0;

@@ -48,6 +48,14 @@ std::string_view quirkName(Quirk q)
     return {};
 }
 
+uint32_t quirkFromName(std::string_view name)
+{
+    for (int i = 0; i < int(QuirkCount); ++i)
+        if (name == kQuirkNames[i])
+            return 1u << i;
+    return 0;
+}
+
 std::string quirksString(uint32_t quirks)
 {
     std::string out;

@@ -46,6 +46,8 @@ enum Quirk : uint32_t {
 
 // The p0f-style token of one quirk bit ("df", "id+", ...); empty for an unknown bit.
 std::string_view quirkName(Quirk q);
+// The quirk bit a token names (the inverse of quirkName); 0 for an unknown token.
+uint32_t quirkFromName(std::string_view name);
 // All set quirks as a comma-separated list in bit order ("df,id+"); empty when none.
 std::string quirksString(uint32_t quirks);
 

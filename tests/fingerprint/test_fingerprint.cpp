@@ -72,9 +72,12 @@ private slots:
         for (int i = 0; i < int(QuirkCount); ++i) {
             const auto name = quirkName(static_cast<Quirk>(1u << i));
             QVERIFY(!name.empty());
+            QCOMPARE(quirkFromName(name), 1u << i);
             names.insert(QString::fromUtf8(name.data(), qsizetype(name.size())));
         }
         QCOMPARE(names.size(), int(QuirkCount));
+        QCOMPARE(quirkFromName("nonsense"), 0u);
+        QCOMPARE(quirkFromName(""), 0u);
     }
 
     void encapsulationNames()
