@@ -56,6 +56,18 @@ public:
         out = static_cast<qint64>(d);
         return true;
     }
+    // An integer in [lo, hi], or nothing: missing, null or "" (zardaxt's "no such option").
+    // `present` says whether an integer was read.
+    bool optionalInteger(const QString& key, qint64 lo, qint64 hi, qint64& out, bool& present)
+    {
+        const QJsonValue v = m_obj.value(key);
+        present = v.isDouble();
+        if (present)
+            return integer(key, lo, hi, out);
+        if (v.isUndefined() || v.isNull() || (v.isString() && v.toString().isEmpty()))
+            return true;
+        return fail(key, u"expected an integer, null or \"\", got %1"_s.arg(describe(v)));
+    }
     bool string(const QString& key, QString& out)
     {
         const QJsonValue v = m_obj.value(key);
@@ -400,32 +412,20 @@ std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& orig
                 return std::nullopt;
             }
         }
-        // tcp_timestamp is an integer, or null / "" when the SYN had no timestamp option.
-        const QJsonValue ts = obj.value(u"tcp_timestamp"_s);
-        if (ts.isDouble()) {
-            if (!r.integer(u"tcp_timestamp"_s, 0, 0xffffffffLL, v))
-                return std::nullopt;
+        // The timestamps are integers, or null / "" when the SYN had no timestamp option.
+        bool present = false;
+        if (!r.optionalInteger(u"tcp_timestamp"_s, 0, 0xffffffffLL, v, present))
+            return std::nullopt;
+        if (present) {
             fp.tcp_timestamp = static_cast<uint32_t>(v);
             e.known |= KnownTimestampValue;
             if (fp.tcp_timestamp == 0 && fp.tcp_has_timestamp)
                 fp.quirks |= QuirkTsValZero;
-        } else if (obj.contains(u"tcp_timestamp"_s) &&
-                   !(ts.isNull() || (ts.isString() && ts.toString().isEmpty()))) {
-            r.fail(u"tcp_timestamp"_s, u"expected an integer, null or \"\", got %1"_s.arg(
-                                           FieldReader::describe(ts)));
-            return std::nullopt;
         }
-        const QJsonValue echo = obj.value(u"tcp_timestamp_echo_reply"_s);
-        if (echo.isDouble()) {
-            if (!r.integer(u"tcp_timestamp_echo_reply"_s, 0, 0xffffffffLL, v))
-                return std::nullopt;
+        if (!r.optionalInteger(u"tcp_timestamp_echo_reply"_s, 0, 0xffffffffLL, v, present))
+            return std::nullopt;
+        if (present)
             fp.tcp_timestamp_echo_reply = static_cast<uint32_t>(v);
-        } else if (!echo.isUndefined() &&
-                   !(echo.isNull() || (echo.isString() && echo.toString().isEmpty()))) {
-            r.fail(u"tcp_timestamp_echo_reply"_s, u"expected an integer, null or \"\", got %1"_s.arg(
-                                                      FieldReader::describe(echo)));
-            return std::nullopt;
-        }
         if (r.has(u"ip_ttl"_s)) {
             if (!r.integer(u"ip_ttl"_s, 1, 255, v))
                 return std::nullopt;

@@ -213,6 +213,16 @@ private slots:
                    "tcp_ack": 0, "tcp_header_length": 96, "tcp_urp": 0, "tcp_options": "M1460,",
                    "tcp_mss": 1400}])")
             << QStringList{u"entry 0"_s, u"tcp_mss"_s};
+        QTest::newRow("zardaxt timestamp not a number")
+            << QByteArray(R"([{"ip_df": 1, "ip_mf": 0, "tcp_window_size": 1, "tcp_flags": 2,
+                   "tcp_ack": 0, "tcp_header_length": 80, "tcp_urp": 0, "tcp_options": "",
+                   "tcp_timestamp": "12"}])")
+            << QStringList{u"entry 0"_s, u"\"tcp_timestamp\""_s, u"null or \"\""_s, u"\"12\""_s};
+        QTest::newRow("zardaxt timestamp echo out of range")
+            << QByteArray(R"([{"ip_df": 1, "ip_mf": 0, "tcp_window_size": 1, "tcp_flags": 2,
+                   "tcp_ack": 0, "tcp_header_length": 80, "tcp_urp": 0, "tcp_options": "",
+                   "tcp_timestamp": null, "tcp_timestamp_echo_reply": -1}])")
+            << QStringList{u"entry 0"_s, u"tcp_timestamp_echo_reply"_s, u"-1"_s};
     }
     void badInput()
     {
