@@ -297,6 +297,34 @@ private Q_SLOTS:
         QCOMPARE(::column(bulk, ConnectionModel::Time), times);
     }
 
+    void osGuessFollowsTheDatabase()
+    {
+        ConnectionModel model;
+        ConnectionFilterModel proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.sort(ConnectionModel::OsGuess, Qt::AscendingOrder);
+        for (const auto& b : batches(2))
+            model.appendBatch(b);
+        QCOMPARE(column(proxy, ConnectionModel::Time),
+                 (QStringList{u"0.000000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"0.250000"_qs, u"1.500000"_qs}));
+
+        // The same rows scored with a relabelled database: text and order follow the new labels.
+        auto relabelled = std::make_shared<Database>(*m_db);
+        const std::map<QString, QString> names{{u"Linux"_qs, u"c"_qs}, {u"Windows"_qs, u"b"_qs}, {u"macOS"_qs, u"a"_qs}};
+        for (DbEntry& e : relabelled->entries)
+            e.label.os_name = names.at(e.label.os_name);
+        for (const auto& b : batches(2)) {
+            auto copy = std::make_shared<RowBatch>(*b);
+            copy->database = relabelled;
+            model.appendBatch(copy);
+        }
+        QCOMPARE(model.rowCount(), 5);
+        QCOMPARE(model.index(0, ConnectionModel::OsGuess).data().toString(), u"c 6.1"_qs);
+        QCOMPARE(column(proxy, ConnectionModel::Time),
+                 (QStringList{u"1.500000"_qs, u"0.250000"_qs, u"0.000000"_qs, u"1.600000"_qs, u"3.200000"_qs}));
+    }
+
     void hostModelGolden()
     {
         HostModel hosts;

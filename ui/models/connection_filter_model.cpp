@@ -151,35 +151,6 @@ bool ConnectionFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& s
     return true;
 }
 
-int ConnectionFilterModel::guessRank(int entry) const
-{
-    const Database* db = m_model->store().database();
-    if (!db || entry < 0 || size_t(entry) >= db->entries.size())
-        return -1;
-    if (db != m_rankedDatabase || m_entryRank.size() != db->entries.size()) {
-        auto label = [db](int e) {
-            const Label& l = db->entries[size_t(e)].label;
-            return l.version.isEmpty() ? l.os_name : l.os_name + u' ' + l.version;
-        };
-        std::vector<QString> texts(db->entries.size());
-        std::vector<int> order(db->entries.size());
-        for (size_t e = 0; e < texts.size(); ++e) {
-            texts[e] = label(int(e));
-            order[e] = int(e);
-        }
-        std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return texts[size_t(x)] < texts[size_t(y)]; });
-        m_entryRank.assign(order.size(), 0);
-        int rank = 0;
-        for (size_t k = 0; k < order.size(); ++k) {
-            if (k > 0 && texts[size_t(order[k])] != texts[size_t(order[k - 1])])
-                ++rank;
-            m_entryRank[size_t(order[k])] = rank;
-        }
-        m_rankedDatabase = db;
-    }
-    return m_entryRank[size_t(entry)];
-}
-
 bool ConnectionFilterModel::lessThan(const QModelIndex& left, const QModelIndex& right) const
 {
     if (!m_model || sortRole() != ConnectionModel::SortRole)
@@ -208,7 +179,7 @@ bool ConnectionFilterModel::lessThan(const QModelIndex& left, const QModelIndex&
         c = compare3(store.optionsRank(a.options_id), store.optionsRank(b.options_id));
         break;
     case ConnectionModel::OsGuess:
-        c = compare3(guessRank(a.best_entry), guessRank(b.best_entry));
+        c = compare3(store.entryGuessRank(a.best_entry), store.entryGuessRank(b.best_entry));
         if (c == 0 && a.avg_class != b.avg_class) {   // the rare " (average: X)" suffix
             c = m_model->text(size_t(left.row()), ConnectionModel::OsGuess)
                     .compare(m_model->text(size_t(right.row()), ConnectionModel::OsGuess));

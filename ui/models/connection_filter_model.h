@@ -47,15 +47,11 @@ private:
         uint8_t ipVersion = 4;
     };
     bool matches(const Clause& c, size_t row) const;
-    // Rank of each database entry by its OS guess text, built once per database.
-    int guessRank(int entry) const;
 
     ConnectionModel* m_model = nullptr;
     QString m_text;
     QString m_error;
     std::vector<Clause> m_clauses;
-    mutable const Database* m_rankedDatabase = nullptr;
-    mutable std::vector<int> m_entryRank;
 };
 
 } // namespace synscope

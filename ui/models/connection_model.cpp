@@ -75,11 +75,9 @@ QString ConnectionModel::text(size_t row, int column) const
     case Options:
         return m_store.optionsText(r.options_id);
     case OsGuess: {
-        const Database* db = m_store.database();
-        if (!db || r.best_entry < 0 || size_t(r.best_entry) >= db->entries.size())
+        if (!m_store.entry(r.best_entry))
             return QString();
-        const Label& l = db->entries[size_t(r.best_entry)].label;
-        QString guess = l.version.isEmpty() ? l.os_name : l.os_name + u' ' + l.version;
+        QString guess = m_store.entryGuess(r.best_entry);
         if (r.avg_class != kNoClass && r.avg_class != r.os_class)
             guess += u" (average: %1)"_s.arg(m_store.classes().name(r.avg_class));
         return guess;
@@ -113,12 +111,11 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         return text(row, index.column());
     case Qt::ToolTipRole:
         if (index.column() == OsGuess) {
-            const Database* db = m_store.database();
-            if (!db || r.best_entry < 0 || size_t(r.best_entry) >= db->entries.size())
+            const DbEntry* e = m_store.entry(r.best_entry);
+            if (!e)
                 return tr("No database entry matched");
-            const DbEntry& e = db->entries[size_t(r.best_entry)];
             return tr("%1 (entry %2)\nclass %3, device %4\n%5")
-                .arg(text(row, OsGuess), e.id, e.label.os_class, e.label.device, e.label.provenance);
+                .arg(text(row, OsGuess), e->id, e->label.os_class, e->label.device, e->label.provenance);
         }
         return {};
     case Qt::TextAlignmentRole:

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <numeric>
 
 namespace synscope {
 
@@ -144,6 +145,39 @@ uint32_t ConnectionStore::optionsRank(uint32_t id) const
     return id < m_optionRank.size() ? m_optionRank[id] : 0;
 }
 
+const DbEntry* ConnectionStore::entry(int index) const
+{
+    if (!m_database || index < 0 || size_t(index) >= m_database->entries.size())
+        return nullptr;
+    return &m_database->entries[size_t(index)];
+}
+
+// Everything derived from the database is made here, once, instead of per row or per comparison.
+void ConnectionStore::setDatabase(std::shared_ptr<const Database> db)
+{
+    m_database = std::move(db);
+    m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
+    m_entryGuess.clear();
+    m_entryGuessRank.clear();
+    if (!m_database)
+        return;
+    for (const DbEntry& e : m_database->entries) {
+        const Label& l = e.label;
+        m_entryGuess.push_back(l.version.isEmpty() ? l.os_name : l.os_name + u' ' + l.version);
+    }
+    std::vector<int> order(m_entryGuess.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [this](int a, int b) { return m_entryGuess[size_t(a)] < m_entryGuess[size_t(b)]; });
+    m_entryGuessRank.assign(order.size(), 0);
+    int rank = 0;
+    for (size_t k = 0; k < order.size(); ++k) {
+        if (k > 0 && m_entryGuess[size_t(order[k])] != m_entryGuess[size_t(order[k - 1])])
+            ++rank;
+        m_entryGuessRank[size_t(order[k])] = rank;
+    }
+}
+
 ConnectionStore::AppendPlan ConnectionStore::plan(const RowBatch& batch) const
 {
     AppendPlan p;
@@ -160,10 +194,8 @@ void ConnectionStore::append(const RowBatch& batch)
     const AppendPlan p = plan(batch);
     if (p.resets)
         clear();
-    if (batch.database != m_database) {
-        m_database = batch.database;
-        m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
-    }
+    if (batch.database != m_database)
+        setDatabase(batch.database);
     if (batch.profile)
         m_profile = batch.profile;
     removeFront(p.evict);

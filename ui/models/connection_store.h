@@ -131,6 +131,13 @@ public:
     uint32_t optionsRank(uint32_t id) const;
     const Database* database() const { return m_database.get(); }
     std::shared_ptr<const Database> sharedDatabase() const { return m_database; }
+    // The database entry a row's best_entry names; null for -1 or an index the database lacks.
+    const DbEntry* entry(int index) const;
+    // An entry's OS name and version ("Linux 6.1"), made once per database; empty without entry.
+    QString entryGuess(int index) const { return entry(index) ? m_entryGuess[size_t(index)] : QString(); }
+    // Position of entryGuess(index) in text order, equal texts sharing one (-1 without entry):
+    // sorting on it equals sorting on the text.
+    int entryGuessRank(int index) const { return entry(index) ? m_entryGuessRank[size_t(index)] : -1; }
     const Profile* profile() const { return m_profile; }
     const OsClassIndex& classes() const { return m_classes; }
     double maxScore() const { return m_profile ? m_profile->maxScore() : 0.0; }
@@ -166,6 +173,7 @@ private:
     static constexpr size_t kRowsPerChunk = 4096;
     static constexpr size_t kArenaChunk = size_t(1) << 20;
 
+    void setDatabase(std::shared_ptr<const Database> db);
     uint64_t arenaAppend(const uint8_t* data, size_t n);
     const uint8_t* arenaAt(uint64_t offset) const;
 
@@ -188,6 +196,8 @@ private:
     std::shared_ptr<const Database> m_database;
     const Profile* m_profile = nullptr;
     OsClassIndex m_classes;
+    std::vector<QString> m_entryGuess;    // per database entry
+    std::vector<int> m_entryGuessRank;    // per database entry
 };
 
 } // namespace synscope
