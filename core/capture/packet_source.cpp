@@ -155,11 +155,8 @@ bool FileSource::open(const std::string& path, std::string* error)
         const uint32_t len = r32(m_data + 4);
         if (len <= kMaxRecord)
             fill(len);
-        if (!readSectionHeader(0, len)) {
-            if (error)
-                *error = "cannot read capture file " + quoted(path) + ": " + m_error;
-            return false;
-        }
+        if (!readSectionHeader(0, len))
+            return setError(m_error);
         return true;
     }
 
@@ -505,12 +502,8 @@ public:
             }
             if (rc == PCAP_ERROR_BREAK)   // end of stream, or breakLoop()
                 return Status::End;
-            if (rc < 0) {
-                m_failed = true;
-                m_error = std::string(m_kind == Kind::Live ? "capture failed: " : "pcap stream: ")
-                    + pcap_geterr(m_pcap);
-                return Status::Error;
-            }
+            if (rc < 0)
+                return fail(pcap_geterr(m_pcap));
             // Live, nothing buffered: wait for the interface.
             const Status waited = wait();
             if (waited != Status::Packet)
@@ -546,17 +539,20 @@ public:
     }
 
 private:
+    Status fail(const char* why)
+    {
+        m_failed = true;
+        m_error = std::string(m_kind == Kind::Live ? "capture failed: " : "pcap stream: ") + why;
+        return Status::Error;
+    }
+
     // Packet: data (or end of stream) can be read now; Timeout, End (woken by breakLoop()), Error.
     Status wait()
     {
         pollfd fds[2] = {{m_selectFd, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
         const int n = poll(fds, 2, m_timeoutMs);
-        if (n < 0 && errno != EINTR) {
-            m_failed = true;
-            m_error = std::string(m_kind == Kind::Live ? "capture failed: " : "pcap stream: ")
-                + std::strerror(errno);
-            return Status::Error;
-        }
+        if (n < 0 && errno != EINTR)
+            return fail(std::strerror(errno));
         if (n == 0)
             return Status::Timeout;
         if (fds[1].revents & POLLIN)
@@ -650,7 +646,7 @@ std::unique_ptr<PacketSource> PacketSource::openLive(const LiveOptions& options,
             *error = what;
         return nullptr;
     };
-    const std::string itf = "'" + options.interface + "'";
+    const std::string itf = quoted(options.interface);
     if (options.interface.empty())
         return setError("no capture interface given; use --list-interfaces to see the available ones");
     char errbuf[PCAP_ERRBUF_SIZE] = {};
