@@ -471,6 +471,30 @@ private Q_SLOTS:
                 counted += wide.index(r, c).data().toULongLong();
         QCOMPARE(counted, quint64(skewed->rows.size()));
 
+        // Rows scored with another database or profile replace everything before, pending included.
+        OsTimelineModel replaced;
+        ScoreHistogramModel replacedHistogram(10);
+        QAbstractItemModelTester t4(&replaced, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t5(&replacedHistogram, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (const auto& b : batches()) {
+            replaced.addBatch(b);
+            replacedHistogram.addBatch(b);
+        }
+        auto rescored = std::make_shared<RowBatch>(*batches(2).front());
+        rescored->database = std::make_shared<Database>(*m_db);
+        rescored->profile = &Profile::synscope();
+        replaced.addBatch(rescored);
+        replacedHistogram.addBatch(rescored);
+        replaced.flush();
+        replacedHistogram.flush();
+        counted = 0;
+        for (int r = 0; r < replaced.rowCount(); ++r)
+            for (int c = 1; c < replaced.columnCount(); ++c)
+                counted += replaced.index(r, c).data().toULongLong();
+        QCOMPARE(counted, quint64(rescored->rows.size()));
+        QCOMPARE(replacedHistogram.total() + replacedHistogram.unmatched(), quint64(rescored->rows.size()));
+        QCOMPARE(replacedHistogram.maxScore(), Profile::synscope().maxScore());
+
         // The timer publishes on its own.
         OsTimelineModel timed;
         timed.setUpdateInterval(10);

@@ -57,16 +57,8 @@ void OsTimelineModel::addBatch(const RowBatchPtr& batch)
 {
     if (!batch || batch->rows.empty())
         return;
-    if (batch->database != m_database) {
-        flush();
-        beginResetModel();
-        m_database = batch->database;
-        m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
-        m_buckets.clear();
-        m_originNs = -1;
-        m_bucketSeconds = 1.0;
-        endResetModel();
-    }
+    if (batch->database != m_database)
+        reset(batch->database);
     for (const ConnectionRow& r : batch->rows)
         m_pending.emplace_back(r.ts_ns, r.guessClass());
     if (!m_timer.isActive())
@@ -127,8 +119,18 @@ void OsTimelineModel::flush()
 
 void OsTimelineModel::clear()
 {
+    reset(m_database);
+}
+
+// Pending rows go with the buckets: they belong to what is being cleared.
+void OsTimelineModel::reset(std::shared_ptr<const Database> database)
+{
     m_timer.stop();
     beginResetModel();
+    if (database != m_database) {
+        m_database = std::move(database);
+        m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
+    }
     m_pending.clear();
     m_buckets.clear();
     m_originNs = -1;
@@ -199,15 +201,8 @@ void ScoreHistogramModel::addBatch(const RowBatchPtr& batch)
 {
     if (!batch || batch->rows.empty())
         return;
-    if (batch->profile != m_profile) {
-        flush();
-        beginResetModel();
-        m_profile = batch->profile;
-        m_maxScore = m_profile ? m_profile->maxScore() : 0;
-        std::fill(m_counts.begin(), m_counts.end(), 0);
-        m_unmatched = 0;
-        endResetModel();
-    }
+    if (batch->profile != m_profile)
+        reset(batch->profile);
     const size_t bins = m_counts.size();
     for (const ConnectionRow& r : batch->rows) {
         if (r.best_entry < 0 || m_maxScore <= 0) {
@@ -240,8 +235,15 @@ void ScoreHistogramModel::flush()
 
 void ScoreHistogramModel::clear()
 {
+    reset(m_profile);
+}
+
+void ScoreHistogramModel::reset(const Profile* profile)
+{
     m_timer.stop();
     beginResetModel();
+    m_profile = profile;
+    m_maxScore = m_profile ? m_profile->maxScore() : 0;
     std::fill(m_counts.begin(), m_counts.end(), 0);
     std::fill(m_pending.begin(), m_pending.end(), 0);
     m_unmatched = 0;

@@ -42,6 +42,8 @@ public Q_SLOTS:
     void clear();
 
 private:
+    // Empties the model and scores its classes from `database` from now on.
+    void reset(std::shared_ptr<const Database> database);
     void addToBuckets(int64_t ts, uint16_t cls);
     void mergePairs();   // twice the width, half the buckets
 
@@ -80,6 +82,9 @@ public Q_SLOTS:
     void clear();
 
 private:
+    // Empties the model and bins the scores of `profile` from now on.
+    void reset(const Profile* profile);
+
     QTimer m_timer;
     const Profile* m_profile = nullptr;
     double m_maxScore = 0;
