@@ -551,9 +551,11 @@ private:
     {
         pollfd fds[2] = {{m_selectFd, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
         const int n = poll(fds, 2, m_timeoutMs);
+        // A signal that interrupts the wait is a short timeout: going on to read would block on a
+        // stream with nothing in it, where breakLoop() cannot reach.
         if (n < 0 && errno != EINTR)
             return fail(std::strerror(errno));
-        if (n == 0)
+        if (n <= 0)
             return Status::Timeout;
         if (fds[1].revents & POLLIN)
             return Status::End;

@@ -18,7 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -404,6 +406,46 @@ private slots:
         ::close(fds[1]);
         QVERIFY(!PacketSource::openFd(fds[0], &error));
         QVERIFY2(QString::fromStdString(error).contains(u"pcap stream"_s), error.c_str());
+    }
+
+    // A signal that interrupts the wait on a quiet stream is a timeout: reading on would block in
+    // the pipe, where breakLoop() cannot reach.
+    void pipeStreamSignal()
+    {
+        struct sigaction sa{};
+        struct sigaction previous{};
+        sa.sa_handler = [](int) {};   // no SA_RESTART: the signal interrupts poll() and read()
+        sigemptyset(&sa.sa_mask);
+        QCOMPARE(sigaction(SIGUSR1, &sa, &previous), 0);
+        int fds[2];
+        QCOMPARE(pipe(fds), 0);
+        pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
+        pcap_dumper_t* dumper = pcap_dump_fopen(dead, fdopen(fds[1], "wb"));
+        pcap_dump_flush(dumper);
+        std::string error;
+        auto quiet = PacketSource::openFd(fds[0], &error, 10000);
+        QVERIFY2(quiet, error.c_str());
+        RawPacket p;
+        PacketSource::Status st = PacketSource::Status::Packet;
+        std::atomic<bool> done{false};
+        std::thread reader([&] {
+            st = quiet->next(p);
+            done = true;
+        });
+        // Until one signal lands inside the wait (one sent before it starts changes nothing).
+        const auto started = std::chrono::steady_clock::now();
+        while (!done && std::chrono::steady_clock::now() - started < std::chrono::seconds(5)) {
+            pthread_kill(reader.native_handle(), SIGUSR1);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        const bool returned = done;
+        quiet->breakLoop();
+        pcap_dump_close(dumper);   // end of stream: also frees a reader stuck in read()
+        reader.join();
+        pcap_close(dead);
+        sigaction(SIGUSR1, &previous, nullptr);
+        QVERIFY(returned);
+        QCOMPARE(st, PacketSource::Status::Timeout);
     }
 
     void defaultFilter()
