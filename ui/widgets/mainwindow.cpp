@@ -207,10 +207,16 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(m_worker, &CaptureWorker::statsChanged, this, &MainWindow::showStats);
     connect(m_worker, &CaptureWorker::finished, this, &MainWindow::onFinished);
-    connect(m_model, &ConnectionModel::rowsAppended, this, [this](int, int evicted) {
+    // Clearing the table (a new file or capture) resets the count too.
+    const auto showEvicted = [this] {
+        const quint64 evicted = m_model->store().evictedCount();
+        m_evictedLabel->setText(tr("Evicted: %1").arg(count(evicted)));
+        m_evictedLabel->setVisible(evicted > 0);
+    };
+    connect(m_model, &QAbstractItemModel::modelReset, this, showEvicted);
+    connect(m_model, &ConnectionModel::rowsAppended, this, [this, showEvicted] {
         m_scrollPending = true;
-        m_evictedLabel->setText(tr("Evicted: %1").arg(count(m_model->store().evictedCount())));
-        m_evictedLabel->setVisible(evicted > 0 || m_model->store().evictedCount() > 0);
+        showEvicted();
     });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { onCurrentRowChanged(current); });
