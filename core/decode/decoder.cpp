@@ -459,6 +459,11 @@ Outcome Walker::ipv6(uint32_t off, uint32_t end)
     std::memcpy(m_ip.dst.data(), h + 24, 16);
 
     const uint32_t limit = std::min(end, m_ip.declared_end);
+    // An extension header that would end at `at`, beyond `limit`: past the payload length the
+    // datagram is malformed, short of it the capture was cut.
+    const auto overrun = [&](uint32_t at) {
+        return drop(at > m_ip.declared_end ? DropReason::BadIpLength : DropReason::TruncatedIpv6Ext);
+    };
     uint8_t next = h[6];
     uint32_t p = off + 40;
     for (int n = 0;; ++n) {
@@ -467,18 +472,15 @@ Outcome Walker::ipv6(uint32_t off, uint32_t end)
         if (next == 0 || next == 43 || next == 60 || next == 51) {
             // hop-by-hop, routing, destination options (8-byte units); AH (4-byte units, minus 2)
             if (p + 2 > limit)
-                return drop(p + 2 > m_ip.declared_end ? DropReason::BadIpLength
-                                                      : DropReason::TruncatedIpv6Ext);
+                return overrun(p + 2);
             const uint32_t len = next == 51 ? (m_b[p + 1] + 2u) * 4 : (m_b[p + 1] + 1u) * 8;
             if (p + len > limit)
-                return drop(p + len > m_ip.declared_end ? DropReason::BadIpLength
-                                                        : DropReason::TruncatedIpv6Ext);
+                return overrun(p + len);
             next = m_b[p];
             p += len;
         } else if (next == 44) {   // fragment
             if (p + 8 > limit)
-                return drop(p + 8 > m_ip.declared_end ? DropReason::BadIpLength
-                                                      : DropReason::TruncatedIpv6Ext);
+                return overrun(p + 8);
             const uint16_t fo = be16(m_b + p + 2);
             if (fo >> 3)
                 return drop(DropReason::NonFirstFragment);
