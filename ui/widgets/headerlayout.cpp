@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "headerlayout.h"
 
+#include "fingerprint/fingerprint.h"
 #include "match/profile.h"
 
 #include <QString>
@@ -52,9 +53,9 @@ ByteRange findOption(const QByteArray& h, int tcp, uint8_t kind)
     int pos = tcp + 20;
     while (pos < end) {
         const uint8_t k = byteAt(h, pos);
-        if (k == 0)
+        if (k == OptEol)
             break;
-        if (k == 1) {
+        if (k == OptNop) {
             ++pos;
             continue;
         }
@@ -135,15 +136,15 @@ std::vector<ByteRange> decodedFieldByteRanges(QStringView field, const QByteArra
                 out.push_back({tcp + 20, len});
         }
     } else if (field == u"tcp_mss") {
-        option(2);
+        option(OptMss);
     } else if (field == u"tcp_window_scaling" || field == u"tcp_window_scale") {
-        option(3);
+        option(OptWscale);
     } else if (field == u"tcp_sack_permitted") {
-        option(4);
+        option(OptSackOk);
     } else if (field == u"tcp_has_timestamp") {
-        option(8);
+        option(OptTimestamp);
     } else if (field == u"tcp_timestamp" || field == u"tcp_timestamp_echo_reply") {
-        const ByteRange r = findOption(h, tcp, 8);
+        const ByteRange r = findOption(h, tcp, OptTimestamp);
         if (r.offset >= 0 && r.length == 10)
             out.push_back({r.offset + (field == u"tcp_timestamp" ? 2 : 6), 4});
     }
