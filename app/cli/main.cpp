@@ -212,7 +212,13 @@ int main(int argc, char** argv)
                                       u"Time decoding and decoding+classifying of the -r file."_s);
     parser.addOptions({readOpt, ifaceOpt, filterOpt, dbOpt, profileOpt, jsonOpt, quietOpt, countOpt,
                        guessesOpt, minClassOpt, decodeOnlyOpt, listOpt, benchOpt});
-    parser.process(app);
+    // process() alone exits 1 on an unknown option or a missing value, the status of a read
+    // error; every usage error exits 2.
+    if (!parser.parse(QCoreApplication::arguments())) {
+        fail(parser.errorText());
+        return 2;
+    }
+    parser.process(app);   // --help, --help-all, --version
 
     if (parser.isSet(listOpt)) {
         std::string error;

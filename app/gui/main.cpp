@@ -38,7 +38,12 @@ int main(int argc, char** argv)
                                        QApplication::translate("main", "Row to select after loading (0-based)"),
                                        QStringLiteral("N"));
     parser.addOptions({dbOption, profileOption, screenshotOption, rowOption});
-    parser.process(app);
+    // process() alone exits 1 on an unknown option; every argument error exits 2.
+    if (!parser.parse(QApplication::arguments())) {
+        std::fprintf(stderr, "synscope: %s\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    parser.process(app);   // --help, --help-all, --version
 
     const QStringList files = parser.positionalArguments();
     if (files.size() > 1) {

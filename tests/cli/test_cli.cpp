@@ -102,6 +102,9 @@ private slots:
                                  << u"unknown profile 'fancy'"_s;
         QTest::newRow("count") << QStringList{u"-r"_s, sample(), u"-c"_s, u"0"_s}
                                << u"--count needs a positive number"_s;
+        QTest::newRow("unknown option") << QStringList{u"-r"_s, sample(), u"--bogus"_s}
+                                        << u"Unknown option 'bogus'"_s;
+        QTest::newRow("missing value") << QStringList{u"-r"_s} << u"Missing value after '-r'"_s;
     }
     void badArguments()
     {

@@ -519,6 +519,8 @@ void TestGui::executableArguments()
     QCOMPARE(run({u"--db"_s, u"/nonexistent/db.json"_s, m_capture}, &err), 2);
     QVERIFY2(err.contains(u"/nonexistent/db.json"_s), qPrintable(err));
     QCOMPARE(run({m_capture, m_capture}, &err), 2);
+    QCOMPARE(run({u"--bogus"_s, m_capture}, &err), 2);
+    QVERIFY2(err.contains(u"Unknown option 'bogus'"_s), qPrintable(err));
 
     QTemporaryDir dir;
     const QString png = dir.filePath(u"shot.png"_s);
