@@ -336,6 +336,7 @@ private slots:
         QTEST(int(r.rec.ip_offset), "ipOffset");
         QTEST(int(r.rec.encapsulation), "encap");
         QCOMPARE(r.rec.link_type, linkType);
+        QVERIFY(Decoder::supportsLinkType(linkType));
         QCOMPARE(r.rec.fp.tcp_mss, 1460);
         QCOMPARE(QString::fromStdString(r.rec.fp.tcpOptions()), u"M1460,"_s);
         QCOMPARE(r.rec.src_port, 40000);
