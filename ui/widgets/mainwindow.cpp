@@ -439,8 +439,9 @@ void MainWindow::readSettings()
     m_table->horizontalHeader()->restoreState(s.value(QStringLiteral("table/header")).toByteArray());
     m_detail->restoreLayout(s.value(QStringLiteral("window/detailSplitter")).toByteArray());
     m_autoScrollAction->setChecked(s.value(QStringLiteral("table/autoScroll"), true).toBool());
-    setRowCap(s.value(QStringLiteral("table/rowCap"), qulonglong(ConnectionStore::kDefaultRowCap))
-                  .toULongLong());
+    // Not setRowCap(): its status message confirms a change the user made, not a restored value.
+    m_model->setRowCap(s.value(QStringLiteral("table/rowCap"), qulonglong(ConnectionStore::kDefaultRowCap))
+                           .toULongLong());
     m_relativeTimeAction->setChecked(s.value(QStringLiteral("table/relativeTime"), true).toBool());
     m_recentFiles = s.value(QStringLiteral("files/recent")).toStringList();
     m_live.interface = s.value(QStringLiteral("capture/interface")).toString().toStdString();
