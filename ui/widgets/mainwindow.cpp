@@ -195,14 +195,8 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_helper, &HelperProcess::errorOccurred, this, [this](HelperProcess::ErrorKind kind, const QString& message) {
         m_worker->stop();
         updateActions();
-        QString text = message;
-        // HelperProcess's permission message already carries the grant command.
-        if (kind == HelperProcess::ErrorKind::NotFound) {
-            const QString helper = m_helper->helperPath().isEmpty() ? HelperProcess::findHelper() : m_helper->helperPath();
-            if (!helper.isEmpty())
-                text += tr("\n\nGrant capture rights once with:\n%1").arg(HelperProcess::grantCommand(helper));
-        }
-        showError(kind == HelperProcess::ErrorKind::BadFilter ? tr("Invalid capture filter") : tr("Capture failed"), text);
+        // HelperProcess's messages are complete: the permission one carries the grant command.
+        showError(kind == HelperProcess::ErrorKind::BadFilter ? tr("Invalid capture filter") : tr("Capture failed"), message);
         Q_EMIT captureFailed(message);
     });
     connect(m_worker, &CaptureWorker::statsChanged, this, &MainWindow::showStats);
