@@ -49,8 +49,9 @@ void sendMessage(MessageKind kind, const std::string& payload)
 void usage(const char* argv0)
 {
     std::fprintf(stderr,
-                 "usage: %s -i IFACE [-f FILTER] [-s SNAPLEN]\n"
-                 "Writes a pcap stream on stdout and framed status messages on stderr.\n",
+                 "usage: %s -i IFACE [-f FILTER] [-s SNAPLEN] [-p]\n"
+                 "Writes a pcap stream on stdout and framed status messages on stderr.\n"
+                 "-p: do not put the interface into promiscuous mode.\n",
                  argv0);
 }
 
@@ -84,6 +85,7 @@ int main(int argc, char** argv)
     std::string iface;
     std::string filter;
     int snaplen = 262144;
+    bool promiscuous = true;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if ((a == "-i" || a == "-f" || a == "-s") && i + 1 < argc) {
@@ -101,6 +103,8 @@ int main(int argc, char** argv)
                 }
                 snaplen = static_cast<int>(n);
             }
+        } else if (a == "-p") {
+            promiscuous = false;
         } else if (a == "-h" || a == "--help") {
             usage(argv[0]);
             return synscope::helper::kExitOk;
@@ -121,7 +125,7 @@ int main(int argc, char** argv)
         return synscope::helper::kExitError;
     }
     pcap_set_snaplen(p, snaplen);
-    pcap_set_promisc(p, 1);
+    pcap_set_promisc(p, promiscuous ? 1 : 0);
     pcap_set_timeout(p, 100);
     const int rc = pcap_activate(p);
     if (rc < 0) {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The capture helper and its GUI side: the status framing, HelperProcess's error paths (helper
 // missing, bad filter, permission denied as an unprivileged user, unknown interface), the helper
-// giving up its capabilities once capturing, and a live capture on the loopback interface through
-// the helper's pipe into CaptureWorker (root only).
+// giving up its capabilities once capturing, a live capture on the loopback interface through
+// the helper's pipe into CaptureWorker, and promiscuous mode on request (root only).
 #include "capture/capture_worker.h"
 #include "capture/helper_process.h"
 #include "capture/helper_protocol.h"
 #include "match/profile.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -16,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -272,6 +276,38 @@ private Q_SLOTS:
         QVERIFY(!drops.isEmpty());   // the final counts on SIGTERM at least
         QVERIFY(helper.drops().received >= 1);
         QVERIFY2(errors.isEmpty(), qPrintable(errors.isEmpty() ? QString() : errors.at(0).at(1).toString()));
+    }
+
+    // The capture dialog's "Promiscuous mode" reaches the helper: the kernel counts an interface's
+    // promiscuous users (ip -d link: promiscuity). Last: it moves the process into a private
+    // network namespace, where no other capture touches lo.
+    void promiscuousModeFollowsTheRequest()
+    {
+        if (::geteuid() != 0)
+            QSKIP("capturing on lo needs root (or capture capabilities on the helper)");
+        if (::unshare(CLONE_NEWNET) != 0)
+            QSKIP("cannot create a network namespace (unshare CLONE_NEWNET failed)");
+        QCOMPARE(QProcess::execute(u"ip"_qs, {u"link"_qs, u"set"_qs, u"lo"_qs, u"up"_qs}), 0);
+        auto promiscuity = [] {
+            QProcess ip;
+            ip.start(u"ip"_qs, {u"-d"_qs, u"-j"_qs, u"link"_qs, u"show"_qs, u"dev"_qs, u"lo"_qs});
+            ip.waitForFinished(5000);
+            const QJsonArray links = QJsonDocument::fromJson(ip.readAllStandardOutput()).array();
+            return links.isEmpty() ? -1 : links.at(0).toObject().value(u"promiscuity"_qs).toInt(-1);
+        };
+        QCOMPARE(promiscuity(), 0);
+        for (const bool promiscuous : {true, false}) {
+            HelperProcess helper;
+            helper.setHelperPath(kHelper);
+            QSignalSpy started(&helper, &HelperProcess::started);
+            const int fd = helper.start(u"lo"_qs, QString(), 262144, promiscuous);
+            QVERIFY(fd >= 0);
+            QTRY_COMPARE_WITH_TIMEOUT(started.size(), 1, 10000);
+            QCOMPARE(promiscuity(), promiscuous ? 1 : 0);
+            helper.stop();
+            ::close(fd);
+            QCOMPARE(promiscuity(), 0);
+        }
     }
 };
 

@@ -63,7 +63,7 @@ QString HelperProcess::grantCommand(const QString& helperPath)
     return u"sudo setcap cap_net_raw,cap_net_admin=eip %1"_s.arg(helperPath);
 }
 
-int HelperProcess::start(const QString& interface, const QString& filter, int snaplen)
+int HelperProcess::start(const QString& interface, const QString& filter, int snaplen, bool promiscuous)
 {
     stop();
     m_parser = helper::FrameParser();
@@ -94,6 +94,8 @@ int HelperProcess::start(const QString& interface, const QString& filter, int sn
     QStringList args{u"-i"_s, interface, u"-s"_s, QString::number(snaplen)};
     if (!filter.isEmpty())
         args << u"-f"_s << filter;
+    if (!promiscuous)
+        args << u"-p"_s;
     m_process.start(m_helperPath, args);
     const bool ok = m_process.waitForStarted(5000);
     ::close(writeFd);

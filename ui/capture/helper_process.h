@@ -41,7 +41,7 @@ public:
 
     // Starts the helper. Returns the read end of its pcap stream (the caller owns it; give it to
     // CaptureWorker::startFd) or -1, after emitting errorOccurred().
-    int start(const QString& interface, const QString& filter, int snaplen = 262144);
+    int start(const QString& interface, const QString& filter, int snaplen = 262144, bool promiscuous = true);
     // SIGTERM (the helper sends final drop counts and flushes), then SIGKILL after timeoutMs.
     void stop(int timeoutMs = 3000);
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }

@@ -592,7 +592,7 @@ void MainWindow::startLiveCapture(const LiveOptions& options)
     } else {
         // Without root the privileged helper captures and streams pcap through a pipe.
         const int fd = m_helper->start(QString::fromStdString(options.interface), QString::fromStdString(options.filter),
-                                       options.snaplen);
+                                       options.snaplen, options.promiscuous);
         if (fd >= 0)
             m_worker->startFd(fd, captureConfig());
     }
