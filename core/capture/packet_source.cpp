@@ -37,6 +37,14 @@ uint16_t swap16(uint16_t v) { return __builtin_bswap16(v); }
 
 std::string quoted(const std::string& path) { return "'" + path + "'"; }
 
+// Live capture runs in the calling process, so that executable is the one that needs the rights.
+std::string runningProgram()
+{
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, size_t(n)) : std::string("this program");
+}
+
 class FileSource final : public PacketSource {
 public:
     ~FileSource() override
@@ -665,8 +673,8 @@ std::unique_ptr<PacketSource> PacketSource::openLive(const LiveOptions& options,
         switch (rc) {
         case PCAP_ERROR_PERM_DENIED:
         case PCAP_ERROR_PROMISC_PERM_DENIED:
-            why = "no permission to capture on " + itf + ". Grant the synscope-capture helper capture "
-                  "rights with `sudo setcap cap_net_raw,cap_net_admin=eip synscope-capture`, or run as root";
+            why = "no permission to capture on " + itf + ". Run as root, or grant capture rights once with "
+                  "`sudo setcap cap_net_raw,cap_net_admin=eip " + runningProgram() + "`";
             break;
         case PCAP_ERROR_NO_SUCH_DEVICE:
             why = "there is no interface " + itf + "; run with --list-interfaces to see the available ones";

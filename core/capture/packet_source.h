@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Where packets come from: capture files (pcap and pcapng), live interfaces, and a pcap stream on
-// a file descriptor (the privileged capture helper writes one into a pipe). No Qt here: the
-// capture helper links only this and libpcap.
+// a file descriptor (the privileged capture helper writes one into a pipe). No Qt here.
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,7 @@
 // exit for every kind of bad input.
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -120,6 +121,34 @@ private slots:
         const Result r = runCli({u"-i"_s, u"nosuchif0"_s});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("nosuchif0"), r.err.constData());
+    }
+
+    // Without capture rights the message names the command that grants them to synscope-cli
+    // itself (it captures in its own process), and the other way out.
+    void noPermissionSaysHowToGrantIt()
+    {
+        if (geteuid() == 0) {
+            if (QStandardPaths::findExecutable(u"setpriv"_s).isEmpty())
+                QSKIP("setpriv (util-linux) is needed to run the CLI without root");
+        }
+        QProcess p;
+        const QString cli = QStringLiteral(SYNSCOPE_CLI);
+        if (geteuid() == 0)
+            p.start(u"setpriv"_s, {u"--reuid=65534"_s, u"--regid=65534"_s, u"--clear-groups"_s,
+                                   u"--inh-caps=-all"_s, cli, u"-i"_s, u"lo"_s});
+        else
+            p.start(cli, {u"-i"_s, u"lo"_s});
+        if (!p.waitForFinished(10000)) {
+            p.kill();
+            p.waitForFinished();
+            QSKIP("this synscope-cli can capture on lo (it kept running): the permission error cannot be shown");
+        }
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(err.contains("no permission to capture on 'lo'"), err.constData());
+        QVERIFY2(err.contains("sudo setcap cap_net_raw,cap_net_admin=eip " + QFileInfo(cli).canonicalFilePath().toUtf8()),
+                 err.constData());
+        QVERIFY2(err.contains("Run as root"), err.constData());
     }
 
     void badFilterCarriesLibpcapMessage()

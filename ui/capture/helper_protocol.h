@@ -6,7 +6,7 @@
 //   'S' started      payload: "<linktype> <interface>"         once, after the filter is applied
 //   'E' error        payload: human sentence                    helper exits non-zero
 //   'F' bad filter   payload: libpcap's compile message         helper exits with kExitBadFilter
-//   'P' permission   payload: sentence + how to grant rights    helper exits with kExitPermission
+//   'P' permission   payload: human sentence (the GUI adds the grant command)  exits kExitPermission
 //   'D' drops        payload: "<received> <dropped> <ifdropped>" pcap_stats, ~1 s and at the end
 #pragma once
 
