@@ -134,7 +134,7 @@ int64_t floorDiv(int64_t a, int64_t b)
 void appendMicros(std::string& out, int64_t tsNs)
 {
     const int64_t us = (tsNs - floorDiv(tsNs, 1000000000) * 1000000000) / 1000;
-    char buf[8];
+    char buf[24];   // room for any long long, so the compiler need not prove us < 10^6
     std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(us));
     out += buf;
 }
