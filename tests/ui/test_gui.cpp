@@ -64,6 +64,8 @@ using namespace Qt::StringLiterals;
 namespace {
 
 QString sharedDir() { return QStringLiteral(SYNSCOPE_SHARED_DIR); }
+QString corpusDatabase() { return sharedDir() + u"/data/zardaxt-2021/combined.json"_s; }
+constexpr const char* kNoCorpus = "shared corpus not found at SYNSCOPE_SHARED_DIR (needs data/zardaxt-2021 and data/pcaps/ja4)";
 
 // IPv4 (20 bytes, TTL 57, DF) + TCP SYN (40 bytes: MSS 1460, SACK, TS, NOP, WS 7).
 QByteArray ipv4Syn()
@@ -119,6 +121,7 @@ private Q_SLOTS:
     void detailPaneExplainsCorpusSyn();
     void detailPaneShowsUndecodableBytes();
     void captureFilterValidation();
+    void mainWindowOpensCaptureAndExplainsRow_data();
     void mainWindowOpensCaptureAndExplainsRow();
     void mainWindowReportsUnreadableFile();
     void mainWindowOpensDroppedFileAndRemembersSettings();
@@ -127,8 +130,10 @@ private Q_SLOTS:
     void mainWindowCapturesLiveAsRoot();
 
 private:
+    // From the shared corpus (ja4 latest.pcapng and the zardaxt 2021 database); empty without it.
     std::shared_ptr<const Database> m_db;
     QString m_capture;
+    const QString m_sample = QStringLiteral(SYNSCOPE_SOURCE_DIR "/resources/samples/synscope-sample.pcapng");
 };
 
 void TestGui::initTestCase()
@@ -136,10 +141,11 @@ void TestGui::initTestCase()
     // Keep the window's QSettings away from the user's.
     QStandardPaths::setTestModeEnabled(true);
     QSettings().clear();
-    const QString dbPath = sharedDir() + u"/data/zardaxt-2021/combined.json"_s;
+    QVERIFY2(QFile::exists(m_sample), qPrintable(m_sample));
+    const QString dbPath = corpusDatabase();
     m_capture = sharedDir() + u"/data/pcaps/ja4/latest.pcapng"_s;
     if (!QFile::exists(dbPath) || !QFile::exists(m_capture))
-        QSKIP("shared corpus not found at SYNSCOPE_SHARED_DIR (needs data/zardaxt-2021 and data/pcaps/ja4)");
+        return;   // the tests that need the corpus skip; the others run on the bundled sample
     QString error;
     auto db = Database::load(dbPath, &error);
     QVERIFY2(db.has_value(), qPrintable(error));
@@ -189,6 +195,8 @@ void TestGui::headerLayoutRejectsGarbage()
 
 void TestGui::detailPaneExplainsCorpusSyn()
 {
+    if (!m_db)
+        QSKIP(kNoCorpus);
     QString error;
     const std::vector<CorpusSyn> syns = readSyns(m_capture, &error);
     QVERIFY2(!syns.empty(), qPrintable(error));
@@ -299,7 +307,7 @@ void TestGui::detailPaneExplainsCorpusSyn()
 void TestGui::detailPaneShowsUndecodableBytes()
 {
     DetailPane pane;
-    pane.setMatcher(m_db, Profile::synscope());
+    pane.setMatcher(std::make_shared<const Database>(Database::builtin()), Profile::synscope());
     SynRecord stored;
     stored.frame = 7;
     QVERIFY(!pane.showConnection(stored, ipv4Syn().left(24)));
@@ -325,14 +333,25 @@ void TestGui::captureFilterValidation()
     QCOMPARE(dialog.filter(), u"tcp port banana and"_s);
 }
 
+void TestGui::mainWindowOpensCaptureAndExplainsRow_data()
+{
+    QTest::addColumn<QString>("capture");
+    QTest::addColumn<QString>("database");   // empty: the built-in one
+    QTest::newRow("bundled sample, built-in database") << m_sample << QString();
+    if (m_db)
+        QTest::newRow("ja4 latest.pcapng, zardaxt 2021") << m_capture << corpusDatabase();
+}
+
 void TestGui::mainWindowOpensCaptureAndExplainsRow()
 {
+    QFETCH(QString, capture);
+    QFETCH(QString, database);
     QString error;
-    const std::vector<CorpusSyn> syns = readSyns(m_capture, &error);
+    const std::vector<CorpusSyn> syns = readSyns(capture, &error);
     QVERIFY2(!syns.empty(), qPrintable(error));
 
     MainWindow window;
-    QVERIFY(window.loadDatabase(sharedDir() + u"/data/zardaxt-2021/combined.json"_s, &error));
+    QVERIFY2(window.loadDatabase(database, &error), qPrintable(error));
     QVERIFY(window.setProfileName(u"synscope"_s));
     QVERIFY(!window.setProfileName(u"no-such-profile"_s));
     window.resize(1400, 900);
@@ -340,11 +359,11 @@ void TestGui::mainWindowOpensCaptureAndExplainsRow()
     QVERIFY(QTest::qWaitForWindowExposed(&window));
 
     QSignalSpy loaded(&window, &MainWindow::fileLoaded);
-    window.openCaptureFile(m_capture);
+    window.openCaptureFile(capture);
     QVERIFY(loaded.wait(20000));
     QCOMPARE(window.connectionModel()->rowCount(), int(syns.size()));
     QCOMPARE(window.filterModel()->rowCount(), int(syns.size()));
-    QVERIFY(window.recentFiles().contains(QFileInfo(m_capture).absoluteFilePath()));
+    QVERIFY(window.recentFiles().contains(QFileInfo(capture).absoluteFilePath()));
 
     // Select the third row: the detail pane shows that frame, classified with the window's matcher.
     const int row = std::min<int>(2, int(syns.size()) - 1);
@@ -475,7 +494,7 @@ void TestGui::mainWindowOpensDroppedFileAndRemembersSettings()
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QSignalSpy loaded(&window, &MainWindow::fileLoaded);
         QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(m_capture)});
+        mime.setUrls({QUrl::fromLocalFile(m_sample)});
         // As a real drag does: the enter event picks the target, the drop goes to it.
         QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(&window, &enter);
@@ -492,7 +511,7 @@ void TestGui::mainWindowOpensDroppedFileAndRemembersSettings()
     MainWindow again;
     QCOMPARE(again.connectionModel()->store().rowCap(), size_t(123456));
     QCOMPARE(again.profile().name(), Profile::classic().name());
-    QCOMPARE(again.recentFiles().value(0), QFileInfo(m_capture).absoluteFilePath());
+    QCOMPARE(again.recentFiles().value(0), QFileInfo(m_sample).absoluteFilePath());
     QCOMPARE(again.displayFilterEdit()->text(), u"port 443"_s);
     QCOMPARE(again.filterModel()->filterText(), u"port 443"_s);
 }
@@ -514,24 +533,24 @@ void TestGui::executableArguments()
         return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     };
     QString err;
-    QCOMPARE(run({u"--profile"_s, u"bogus"_s, m_capture}, &err), 2);
+    QCOMPARE(run({u"--profile"_s, u"bogus"_s, m_sample}, &err), 2);
     QVERIFY2(err.contains(u"bogus"_s), qPrintable(err));
-    QCOMPARE(run({u"--db"_s, u"/nonexistent/db.json"_s, m_capture}, &err), 2);
+    QCOMPARE(run({u"--db"_s, u"/nonexistent/db.json"_s, m_sample}, &err), 2);
     QVERIFY2(err.contains(u"/nonexistent/db.json"_s), qPrintable(err));
-    QCOMPARE(run({m_capture, m_capture}, &err), 2);
-    QCOMPARE(run({u"--bogus"_s, m_capture}, &err), 2);
+    QCOMPARE(run({m_sample, m_sample}, &err), 2);
+    QCOMPARE(run({u"--bogus"_s, m_sample}, &err), 2);
     QVERIFY2(err.contains(u"Unknown option 'bogus'"_s), qPrintable(err));
 
     QTemporaryDir dir;
     const QString png = dir.filePath(u"shot.png"_s);
-    QCOMPARE(run({u"--profile"_s, u"classic"_s, u"--screenshot"_s, png, u"--select-row"_s, u"1"_s, m_capture}, &err), 0);
+    QCOMPARE(run({u"--profile"_s, u"classic"_s, u"--screenshot"_s, png, u"--select-row"_s, u"1"_s, m_sample}, &err), 0);
     const QImage image(png);
     QVERIFY2(!image.isNull(), qPrintable(err));
     QCOMPARE(image.size(), QSize(1600, 1000));
     // Unattended runs end with an error instead of waiting on a message box or claiming success.
     QCOMPARE(run({u"--screenshot"_s, png, u"/nonexistent/capture.pcap"_s}, &err), 2);
     QVERIFY2(err.contains(u"/nonexistent/capture.pcap"_s), qPrintable(err));
-    QCOMPARE(run({u"--screenshot"_s, u"/nonexistent/shot.png"_s, m_capture}, &err), 2);
+    QCOMPARE(run({u"--screenshot"_s, u"/nonexistent/shot.png"_s, m_sample}, &err), 2);
     QVERIFY2(err.contains(u"cannot write /nonexistent/shot.png"_s), qPrintable(err));
 }
 
