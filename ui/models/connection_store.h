@@ -130,7 +130,6 @@ public:
     // sorting on the text, without a string comparison.
     uint32_t optionsRank(uint32_t id) const;
     const Database* database() const { return m_database.get(); }
-    std::shared_ptr<const Database> sharedDatabase() const { return m_database; }
     // The database entry a row's best_entry names; null for -1 or an index the database lacks.
     const DbEntry* entry(int index) const;
     // An entry's OS name and version ("Linux 6.1"), made once per database; empty without entry.
