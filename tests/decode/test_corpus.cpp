@@ -2,13 +2,15 @@
 // Decodes every capture of the shared corpus and compares each SYN / SYN+ACK with tshark's ground
 // truth (<capture>.syn.tsv), row by row on the frame number: the 18 fingerprint columns and the
 // IP/payload extras (payload length, IP header length, IP ID, TOS, flow label); checks the
-// robustness files and decodes every prefix and mutation of every frame.
+// robustness files, decodes every prefix and mutation of every frame, and reads mutated and
+// truncated copies of every file.
 #include "capture/packet_source.h"
 #include "decode/decoder.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <map>
@@ -284,6 +286,75 @@ private slots:
         qInfo("%llu truncated or mutated frames: %llu SYN, %llu SYN+ACK, %llu dropped as malformed",
               static_cast<unsigned long long>(decoded), static_cast<unsigned long long>(s.syn),
               static_cast<unsigned long long>(s.syn_ack), static_cast<unsigned long long>(s.droppedTotal()));
+    }
+
+    // Every corpus file truncated and with bytes flipped in its file structure (headers, block
+    // lengths, options), read to the end (run under ASan): each ends at End or with an error that
+    // names the file, never reads outside what a packet claims, and later calls keep the status.
+    void mutatedCaptureFiles()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string path = dir.filePath(u"mutant.pcap"_s).toStdString();
+        QDirIterator it(sharedPcaps(), {u"*.pcap"_s, u"*.pcapng"_s, u"*.cap"_s}, QDir::Files,
+                        QDirIterator::Subdirectories);
+        Decoder decoder;
+        SynRecord rec;
+        uint32_t rng = 4242;
+        auto next = [&rng] { return rng = rng * 1103515245u + 12345u, rng >> 8; };
+        uint64_t mutants = 0, errors = 0, packets = 0;
+        while (it.hasNext()) {
+            QFile f(it.next());
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray original = f.read(64 * 1024);
+            if (original.isEmpty())
+                continue;
+            for (int m = 0; m < 24; ++m) {
+                QByteArray bytes = original;
+                // Mostly the first bytes: the file and section headers and the first records.
+                const int flips = 1 + int(next() % 4);
+                for (int i = 0; i < flips; ++i) {
+                    const qsizetype span = (next() % 2) ? std::min<qsizetype>(bytes.size(), 96) : bytes.size();
+                    bytes[qsizetype(next() % uint32_t(span))] ^= char(1u << (next() % 8));
+                }
+                if (m % 3 == 0)
+                    bytes.truncate(qsizetype(next() % uint32_t(bytes.size() + 1)));
+                QFile out(QString::fromStdString(path));
+                QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+                out.write(bytes);
+                out.close();
+                ++mutants;
+                std::string error;
+                auto src = PacketSource::openFile(path, &error);
+                if (!src) {
+                    QVERIFY2(error.find(path) != std::string::npos, error.c_str());
+                    ++errors;
+                    continue;
+                }
+                RawPacket pkt;
+                PacketSource::Status st;
+                while ((st = src->next(pkt)) == PacketSource::Status::Packet) {
+                    QVERIFY(pkt.caplen == 0 || pkt.data);
+                    // Touch every byte the packet claims: ASan reports any that is not there.
+                    volatile uint8_t sum = 0;
+                    for (uint32_t i = 0; i < pkt.caplen; ++i)
+                        sum = uint8_t(sum + pkt.data[i]);
+                    decoder.decode(pkt, rec);
+                    ++packets;
+                }
+                QVERIFY(st == PacketSource::Status::End || st == PacketSource::Status::Error);
+                if (st == PacketSource::Status::Error) {
+                    QVERIFY2(src->errorString().find(path) != std::string::npos, src->errorString().c_str());
+                    QCOMPARE(src->next(pkt), PacketSource::Status::Error);
+                    ++errors;
+                }
+            }
+        }
+        QVERIFY(mutants > 0);
+        QCOMPARE(decoder.stats().packets, packets);
+        qInfo("%llu mutated files: %llu ended with an error, %llu packets read",
+              static_cast<unsigned long long>(mutants), static_cast<unsigned long long>(errors),
+              static_cast<unsigned long long>(packets));
     }
 
     // The robustness captures hold no SYN tshark can decode: each frame must land in the named
