@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -97,6 +98,7 @@ private:
     uint64_t m_size = 0;             // valid bytes in the window
     uint64_t m_pos = 0;              // read position within the window
     uint64_t m_base = 0;             // file offset of the window's first byte
+    uint64_t m_fileSize = 0;         // from fstat when a regular file, else 0
     bool m_eof = false;
     std::string m_readError;
     bool m_pcapng = false;
@@ -140,6 +142,7 @@ bool FileSource::open(const std::string& path, std::string* error)
         return setError("it is a directory");
     }
     m_fd = fd;
+    m_fileSize = S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0;
     fill(28);
     if (!m_readError.empty())
         return setError(m_readError);
@@ -196,13 +199,18 @@ bool FileSource::open(const std::string& path, std::string* error)
 
 void FileSource::fill(uint64_t need)
 {
+    // A corrupt length can ask for up to kMaxRecord bytes: never more than the file holds.
+    if (m_fileSize > 0)
+        need = std::min(need, m_fileSize > m_base + m_pos ? m_fileSize - (m_base + m_pos) : 0);
     if (m_size - m_pos >= need || m_eof)
         return;
     // Slide the unread tail to the front, then read in large chunks until `need` bytes are there.
+    // A small file gets a window of its own size, not a zero-filled megabyte.
     constexpr uint64_t kChunk = 1u << 20;
+    const uint64_t chunk = m_fileSize > 0 ? std::min(kChunk, m_fileSize) : kChunk;
     const uint64_t unread = m_size - m_pos;
-    if (m_buffer.size() < need + kChunk)
-        m_buffer.resize(need + kChunk);
+    if (m_buffer.size() < need + chunk)
+        m_buffer.resize(need + chunk);
     std::memmove(m_buffer.data(), m_buffer.data() + m_pos, unread);
     m_base += m_pos;
     m_pos = 0;

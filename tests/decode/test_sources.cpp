@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -319,6 +320,19 @@ private slots:
         QCOMPARE(src->next(p), PacketSource::Status::Error);
         QVERIFY2(QString::fromStdString(src->errorString()).contains(u"packet 2: record header cut short"_s),
                  src->errorString().c_str());
+
+        // A corrupt length claims 200 MB in a 60-byte file: refused without allocating it.
+        std::vector<uint8_t> ng = {0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0};
+        ng.insert(ng.end(), {1, 0, 0, 0, 0, 0xc2, 0xeb, 0x0b});   // IDB claiming 200,000,000 bytes
+        ng.resize(60, 0);
+        const size_t heapBefore = mallinfo2().uordblks + mallinfo2().hblkhd;
+        src = PacketSource::openFile(write("huge-block.pcapng", ng), &error);
+        QVERIFY2(src, error.c_str());
+        QCOMPARE(src->next(p), PacketSource::Status::Error);
+        QVERIFY2(QString::fromStdString(src->errorString()).contains(u"invalid block length 200000000"_s),
+                 src->errorString().c_str());
+        QVERIFY(mallinfo2().uordblks + mallinfo2().hblkhd < heapBefore + (1u << 20));
 
         // breakLoop() ends a file source too.
         src = PacketSource::openFile(write("be2.pcap", be), &error);
