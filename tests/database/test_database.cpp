@@ -342,6 +342,54 @@ private slots:
         QCOMPARE(Database::builtin().min_class_size, 1);
     }
 
+    // Every format's reader on mutated input: the built-in database and, when ../shared is there,
+    // the three third-party files, with bytes flipped and cut short. Each mutant loads or is
+    // refused with a message naming its origin; a loaded one can be scored against.
+    void mutatedDatabases()
+    {
+        QFile builtin(u":/synscope/synscope-default.json"_s);
+        QVERIFY(builtin.open(QIODevice::ReadOnly));
+        std::vector<std::pair<QString, QByteArray>> inputs{{u"builtin"_s, builtin.readAll()}};
+        for (const QString& rel : {u"zardaxt-2021/combined.json"_s, u"p0f/p0f.fp"_s, u"satori/tcp.xml"_s}) {
+            QFile f(QStringLiteral(SYNSCOPE_SHARED_DIR "/data/") + rel);
+            if (f.open(QIODevice::ReadOnly))
+                inputs.emplace_back(rel, f.readAll());
+        }
+        uint32_t rng = 99;
+        auto next = [&rng] { return rng = rng * 1103515245u + 12345u, rng >> 8; };
+        int loaded = 0, refused = 0;
+        for (const auto& [name, original] : inputs) {
+            for (int m = 0; m < 300; ++m) {
+                QByteArray bytes = original;
+                const int flips = 1 + int(next() % 6);
+                for (int i = 0; i < flips; ++i) {
+                    // A structural character or digit in place of a random byte reaches deeper
+                    // than a flipped bit, which mostly breaks the syntax.
+                    static const char kPoison[] = "{}[]\",:0-9 \n<>/=.Ee\x00\xff";
+                    bytes[qsizetype(next() % uint32_t(bytes.size()))] = kPoison[next() % (sizeof kPoison - 1)];
+                }
+                if (m % 4 == 0)
+                    bytes.truncate(qsizetype(next() % uint32_t(bytes.size() + 1)));
+                const QString origin = u"mutant-%1-%2"_s.arg(name).arg(m);
+                QString error;
+                const std::optional<Database> db = Database::parse(bytes, origin, &error);
+                if (!db) {
+                    QVERIFY2(error.contains(origin), qPrintable(error));
+                    ++refused;
+                    continue;
+                }
+                ++loaded;
+                if (!db->entries.empty()) {
+                    Classifier c(*db, Profile::synscope());
+                    const Classification r = c.classify(db->entries.front().fp);
+                    QVERIFY(!r.best.empty());
+                }
+            }
+        }
+        QVERIFY(refused > 0);
+        qInfo("%d mutants loaded, %d refused with a message", loaded, refused);
+    }
+
     void builtinLoads()
     {
         const Database b = Database::builtin();
