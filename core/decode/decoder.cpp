@@ -577,6 +577,7 @@ Outcome Walker::udp(uint32_t off, uint32_t end)
                 p += len;
             }
         }
+        m_encap |= EncapGtpU;
         return ipByVersion(p, end);
     }
     if (port(5072)) {   // AYIYA: ID and signature lengths in the first two bytes
@@ -587,11 +588,21 @@ Outcome Walker::udp(uint32_t off, uint32_t end)
             return drop(DropReason::TruncatedTunnel);
         if ((m_b[o + 2] & 15) != 1)   // opcode 1: forward
             return Outcome::NotTcp;
-        if (m_b[o + 3] == 41)
-            return ipv6(o + hl, end);
-        if (m_b[o + 3] == 4)
-            return ipv4(o + hl, end);
-        return Outcome::NotTcp;
+        if (m_b[o + 3] != 41 && m_b[o + 3] != 4)
+            return Outcome::NotTcp;
+        m_encap |= EncapAyiya;
+        return m_b[o + 3] == 41 ? ipv6(o + hl, end) : ipv4(o + hl, end);
+    }
+    if (port(3544)) {   // Teredo (RFC 4380): optional authentication and origin indicators, then IPv6
+        uint32_t p = o;
+        if (p + 4 <= end && be16(m_b + p) == 0x0001)   // ID and AU lengths, values, nonce, confirmation
+            p += 4 + m_b[p + 2] + m_b[p + 3] + 9;
+        if (p + 2 <= end && be16(m_b + p) == 0x0000)   // origin port and address
+            p += 8;
+        if (p >= end || (m_b[p] >> 4) != 6)
+            return Outcome::NotTcp;   // not IPv6: Teredo's qualification traffic or another protocol
+        m_encap |= EncapTeredo;
+        return ipv6(p, end);
     }
     return Outcome::NotTcp;
 }

@@ -14,7 +14,8 @@ constexpr std::string_view kQuirkNames[QuirkCount] = {
 };
 
 constexpr std::string_view kEncapNames[] = {
-    "vlan", "pppoe", "mpls", "gre", "vxlan", "geneve", "ip-in-ip", "erspan", "llc-snap",
+    "vlan", "pppoe", "mpls", "gre", "vxlan", "geneve", "ip-in-ip", "erspan", "llc-snap", "gtp-u",
+    "ayiya", "teredo",
 };
 
 char optionLetter(uint8_t kind)

@@ -112,6 +112,9 @@ enum Encapsulation : uint16_t {
     EncapIpInIp = 1u << 6,   // IPv4/IPv6 carried directly in IP (4in4, 6in4, 4in6, 6in6)
     EncapErspan = 1u << 7,
     EncapLlcSnap = 1u << 8,
+    EncapGtpU = 1u << 9,
+    EncapAyiya = 1u << 10,
+    EncapTeredo = 1u << 11,
 };
 // "vlan,gre"-style list of the set bits; empty when none.
 std::string encapsulationString(uint16_t encap);

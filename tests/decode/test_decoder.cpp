@@ -310,9 +310,12 @@ private slots:
         QTest::newRow("Geneve with option") << 1 << eth(0x0800, ipv4(udp(6081, Bytes{0x01, 0, 0x65, 0x58, 0, 0, 1, 0, 0x01, 0x02, 0x03, 0x00} + eth(0x0800, v4)), u)) << 4 << 68 << int(EncapGeneve);
         QTest::newRow("Geneve IPv4") << 1 << eth(0x0800, ipv4(udp(6081, Bytes{0, 0, 0x08, 0x00, 0, 0, 1, 0} + v4), u)) << 4 << 50 << int(EncapGeneve);
         QTest::newRow("GRE in UDP") << 1 << eth(0x0800, ipv4(udp(4754, Bytes{0, 0, 0x08, 0x00} + v4), u)) << 4 << 46 << int(EncapGre);
-        QTest::newRow("GTP-U") << 1 << eth(0x0800, ipv4(udp(2152, Bytes{0x30, 0xff, 0, 40, 0, 0, 0, 1} + v4), u)) << 4 << 50 << 0;
-        QTest::newRow("GTP-U with extension") << 1 << eth(0x0800, ipv4(udp(2152, Bytes{0x34, 0xff, 0, 48, 0, 0, 0, 1, 0, 0, 0, 0x85, 1, 0x10, 0x01, 0} + v4), u)) << 4 << 58 << 0;
-        QTest::newRow("AYIYA") << 1 << eth(0x0800, ipv4(udp(5072, Bytes{0x41, 0x52, 0x11, 41, 0, 0, 0, 0} + Bytes(16, 0) + Bytes(20, 0) + v6), u)) << 6 << 86 << 0;
+        QTest::newRow("GTP-U") << 1 << eth(0x0800, ipv4(udp(2152, Bytes{0x30, 0xff, 0, 40, 0, 0, 0, 1} + v4), u)) << 4 << 50 << int(EncapGtpU);
+        QTest::newRow("GTP-U with extension") << 1 << eth(0x0800, ipv4(udp(2152, Bytes{0x34, 0xff, 0, 48, 0, 0, 0, 1, 0, 0, 0, 0x85, 1, 0x10, 0x01, 0} + v4), u)) << 4 << 58 << int(EncapGtpU);
+        QTest::newRow("AYIYA") << 1 << eth(0x0800, ipv4(udp(5072, Bytes{0x41, 0x52, 0x11, 41, 0, 0, 0, 0} + Bytes(16, 0) + Bytes(20, 0) + v6), u)) << 6 << 86 << int(EncapAyiya);
+        QTest::newRow("Teredo") << 1 << eth(0x0800, ipv4(udp(3544, v6), u)) << 6 << 42 << int(EncapTeredo);
+        QTest::newRow("Teredo, origin indication") << 1 << eth(0x0800, ipv4(udp(3544, Bytes{0, 0, 0xc3, 0x50, 1, 2, 3, 4} + v6), u)) << 6 << 50 << int(EncapTeredo);
+        QTest::newRow("Teredo, authentication and origin") << 1 << eth(0x0800, ipv4(udp(3544, Bytes{0, 1, 2, 3} + Bytes(5, 7) + Bytes(9, 0) + Bytes{0, 0, 0xc3, 0x50, 1, 2, 3, 4} + v6), u)) << 6 << 68 << int(EncapTeredo);
         V4 ah;
         ah.proto = 51;
         QTest::newRow("AH tunnel") << 1 << eth(0x0800, ipv4(Bytes{4, 4, 0, 0} + Bytes(20, 0) + v4, ah)) << 4 << 58 << int(EncapIpInIp);
