@@ -2,7 +2,7 @@
 // synscope-capture: the only SynScope binary that needs cap_net_raw,cap_net_admin. It opens one
 // interface, applies a BPF filter, writes a pcap stream on stdout and framed status messages on
 // stderr (ui/capture/helper_protocol.h). libpcap only, so the privileged code stays small.
-#include "capture/helper_protocol.h"
+#include "core/capture/helper_protocol.h"
 
 #include <pcap/pcap.h>
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // synscope-cli: the command-line twin of the GUI, for servers and scripts. Reads capture files or
 // a live interface, prints one block (or one JSON line) per SYN / SYN+ACK, and a summary.
-#include "capture/packet_source.h"
-#include "database/database.h"
-#include "decode/decoder.h"
-#include "match/classifier.h"
-#include "match/profile.h"
-#include "report/report.h"
+#include "core/capture/packet_source.h"
+#include "core/database/database.h"
+#include "core/decode/decoder.h"
+#include "core/match/classifier.h"
+#include "core/match/profile.h"
+#include "core/report/report.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -3,11 +3,11 @@
 // filter proxy inside a real QApplication (offscreen unless a platform is set), as fast as the
 // file can be read, and reports ingest rate, the longest GUI-thread stall (lateness of a 10 ms
 // timer) and memory per row (store bytes / rows, and resident-set growth / rows).
-#include "capture/capture_worker.h"
-#include "models/aggregate_models.h"
-#include "models/connection_filter_model.h"
-#include "models/connection_model.h"
-#include "models/host_model.h"
+#include "ui/capture/capture_worker.h"
+#include "ui/models/aggregate_models.h"
+#include "ui/models/connection_filter_model.h"
+#include "ui/models/connection_model.h"
+#include "ui/models/host_model.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // synscope: the desktop application. Opening capture files needs no privileges; live capture goes
 // through the capture helper (or captures directly when running as root).
-#include "widgets/mainwindow.h"
+#include "ui/widgets/mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

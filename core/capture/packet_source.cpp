@@ -8,7 +8,7 @@
 // read ends with an error instead of a SIGBUS (as a memory map would). Every length is checked
 // against the bytes in the window before it is used. Live interfaces and pcap streams on a pipe go
 // through libpcap.
-#include "packet_source.h"
+#include "core/capture/packet_source.h"
 
 #include <pcap/pcap.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "database.h"
+#include "core/database/database.h"
 
-#include "database/importers.h"
-#include "detect/detect.h"
+#include "core/database/importers.h"
+#include "core/detect/detect.h"
 
 #include <QFile>
 #include <QFileInfo>

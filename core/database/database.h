@@ -3,7 +3,7 @@
 // the loaders (SynScope JSON, zardaxt 2021 JSON, p0f.fp, Satori tcp.xml) and the SynScope saver.
 #pragma once
 
-#include "fingerprint/fingerprint.h"
+#include "core/fingerprint/fingerprint.h"
 
 #include <QString>
 

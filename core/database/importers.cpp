@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "importers.h"
+#include "core/database/importers.h"
 
-#include "detect/detect.h"
+#include "core/detect/detect.h"
 
 #include <QFileInfo>
 #include <QList>

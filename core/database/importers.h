@@ -2,7 +2,7 @@
 // Importers for third-party SYN databases. Wildcards become unknown fields (DbEntry::known).
 #pragma once
 
-#include "database/database.h"
+#include "core/database/database.h"
 
 namespace synscope {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "decoder.h"
+#include "core/decode/decoder.h"
 
 #include <algorithm>
 #include <cstring>

@@ -3,8 +3,8 @@
 // malformed frames are counted by reason and skipped. No heap allocation per packet.
 #pragma once
 
-#include "capture/packet_source.h"
-#include "fingerprint/fingerprint.h"
+#include "core/capture/packet_source.h"
+#include "core/fingerprint/fingerprint.h"
 
 #include <array>
 #include <cstdint>

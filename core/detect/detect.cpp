@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "detect.h"
+#include "core/detect/detect.h"
 
 #include <iterator>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "fingerprint.h"
+#include "core/fingerprint/fingerprint.h"
 
 #include <charconv>
 #include <cstdio>

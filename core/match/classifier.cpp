@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "classifier.h"
+#include "core/match/classifier.h"
 
 #include <algorithm>
 #include <atomic>

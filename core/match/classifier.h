@@ -3,8 +3,8 @@
 // tie, the top N entries and per-class averages. Results are cached by the profile's key.
 #pragma once
 
-#include "database/database.h"
-#include "match/profile.h"
+#include "core/database/database.h"
+#include "core/match/profile.h"
 
 #include <string>
 #include <unordered_map>

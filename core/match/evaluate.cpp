@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "evaluate.h"
+#include "core/match/evaluate.h"
 
-#include "match/classifier.h"
+#include "core/match/classifier.h"
 
 #include <QHash>
 #include <QSet>

@@ -4,8 +4,8 @@
 // shift (labelled observations re-derived behind other MTUs, classified against a database).
 #pragma once
 
-#include "database/database.h"
-#include "match/profile.h"
+#include "core/database/database.h"
+#include "core/match/profile.h"
 
 #include <vector>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "profile.h"
+#include "core/match/profile.h"
 
-#include "detect/detect.h"
+#include "core/detect/detect.h"
 
 #include <cmath>
 

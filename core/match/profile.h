@@ -4,7 +4,7 @@
 // path-independent features and only the fields an entry knows. docs/SCORING.md explains both.
 #pragma once
 
-#include "database/database.h"
+#include "core/database/database.h"
 
 #include <QString>
 #include <QStringView>

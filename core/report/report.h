@@ -6,9 +6,9 @@
 // which keeps a million records a second within reach.
 #pragma once
 
-#include "detect/detect.h"
-#include "fingerprint/fingerprint.h"
-#include "match/classifier.h"
+#include "core/detect/detect.h"
+#include "core/fingerprint/fingerprint.h"
+#include "core/match/classifier.h"
 
 #include <QString>
 

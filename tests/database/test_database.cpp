@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Database loading (SynScope JSON, zardaxt 2021), saving, and the messages bad input gets.
-#include "database/database.h"
-#include "match/classifier.h"
+#include "core/database/database.h"
+#include "core/match/classifier.h"
 
 #include <QFile>
 #include <QTemporaryDir>

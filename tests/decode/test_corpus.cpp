@@ -4,8 +4,8 @@
 // IP/payload extras (payload length, IP header length, IP ID, TOS, flow label); checks the
 // robustness files, decodes every prefix and mutation of every frame, and reads mutated and
 // truncated copies of every file.
-#include "capture/packet_source.h"
-#include "decode/decoder.h"
+#include "core/capture/packet_source.h"
+#include "core/decode/decoder.h"
 
 #include <QDir>
 #include <QDirIterator>

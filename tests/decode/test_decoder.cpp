@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Hand-built frames: every link type and encapsulation, IPv4 and IPv6, each quirk, each malformed
 // case with its exact counter, and the seed's two example fingerprints.
-#include "decode/decoder.h"
+#include "core/decode/decoder.h"
 
 #include <QTest>
 

@@ -2,8 +2,8 @@
 // Packet sources: our file reader against libpcap on every corpus file libpcap can read, files
 // libpcap refuses (mixed link types), broken files, a pcap stream through a pipe, the default live
 // filter, and live capture errors.
-#include "capture/packet_source.h"
-#include "decode/decoder.h"
+#include "core/capture/packet_source.h"
+#include "core/decode/decoder.h"
 
 #include <QDir>
 #include <QDirIterator>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Hop distance from the TTL and link type / tunnels from the MSS.
-#include "detect/detect.h"
+#include "core/detect/detect.h"
 
 #include <QTest>
 

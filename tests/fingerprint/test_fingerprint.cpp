@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The option notation, quirk names and address formatting of the shared fingerprint record.
-#include "fingerprint/fingerprint.h"
+#include "core/fingerprint/fingerprint.h"
 
 #include <QTest>
 

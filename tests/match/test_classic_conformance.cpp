@@ -2,9 +2,9 @@
 // The classic profile against an independent transcription of zardaxt 2021's makeOsGuess, for every
 // entry of the zardaxt database used as the observation: best score, ties, first three guesses and
 // every per-OS average must agree. The transcription works on the raw JSON and uses no Profile.
-#include "database/database.h"
-#include "match/classifier.h"
-#include "match/profile.h"
+#include "core/database/database.h"
+#include "core/match/classifier.h"
+#include "core/match/profile.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Profiles and the classifier: the seed's two examples, the synscope profile's normalization and
 // path-independent fields, explanations that add up, the cache, and leave-one-out accuracy.
-#include "database/database.h"
-#include "match/classifier.h"
-#include "match/evaluate.h"
-#include "match/profile.h"
+#include "core/database/database.h"
+#include "core/match/classifier.h"
+#include "core/match/evaluate.h"
+#include "core/match/profile.h"
 
 #include <QFile>
 #include <QTest>

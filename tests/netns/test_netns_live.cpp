@@ -4,8 +4,8 @@
 // live PacketSource (opened by a thread that entered the server namespace) plus Decoder must show a
 // SYN with exactly those settings and the server's SYN+ACK. Needs root and iproute2; only
 // 10.213.0.0/16 and fd00:213::/64 are used between the two veth ends created here.
-#include "capture/packet_source.h"
-#include "decode/decoder.h"
+#include "core/capture/packet_source.h"
+#include "core/decode/decoder.h"
 
 #include <QProcess>
 #include <QStandardPaths>

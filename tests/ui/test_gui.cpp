@@ -1,24 +1,24 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The GUI's widgets under the offscreen platform: header field byte map, the detail pane's
 // explanation of a real capture's SYN, and the main window from opening a file to the charts.
-#include "widgets/capturedialog.h"
-#include "widgets/detailpane.h"
-#include "widgets/exporter.h"
-#include "widgets/headerlayout.h"
-#include "widgets/hexview.h"
-#include "widgets/mainwindow.h"
-#include "widgets/overviewcharts.h"
-#include "widgets/scorechart.h"
+#include "ui/widgets/capturedialog.h"
+#include "ui/widgets/detailpane.h"
+#include "ui/widgets/exporter.h"
+#include "ui/widgets/headerlayout.h"
+#include "ui/widgets/hexview.h"
+#include "ui/widgets/mainwindow.h"
+#include "ui/widgets/overviewcharts.h"
+#include "ui/widgets/scorechart.h"
 
-#include "models/aggregate_models.h"
-#include "models/connection_filter_model.h"
-#include "models/connection_model.h"
-#include "models/host_model.h"
+#include "ui/models/aggregate_models.h"
+#include "ui/models/connection_filter_model.h"
+#include "ui/models/connection_model.h"
+#include "ui/models/host_model.h"
 
-#include "capture/packet_source.h"
-#include "decode/decoder.h"
-#include "detect/detect.h"
-#include "match/classifier.h"
+#include "core/capture/packet_source.h"
+#include "core/decode/decoder.h"
+#include "core/detect/detect.h"
+#include "core/match/classifier.h"
 
 #include <QAction>
 #include <QApplication>

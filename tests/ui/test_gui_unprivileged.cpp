@@ -4,12 +4,12 @@
 // helper, then this process drops to nobody for good, which is why this test has an executable of
 // its own. It runs in a private network namespace so that its loopback carries only its own
 // connections.
-#include "widgets/mainwindow.h"
+#include "ui/widgets/mainwindow.h"
 
-#include "capture/capture_worker.h"
-#include "models/connection_filter_model.h"
-#include "models/connection_model.h"
-#include "widgets/detailpane.h"
+#include "ui/capture/capture_worker.h"
+#include "ui/models/connection_filter_model.h"
+#include "ui/models/connection_model.h"
+#include "ui/widgets/detailpane.h"
 
 #include <QDir>
 #include <QFile>

@@ -3,10 +3,10 @@
 // missing, bad filter, permission denied as an unprivileged user, unknown interface), the helper
 // giving up its capabilities once capturing, a live capture on the loopback interface through
 // the helper's pipe into CaptureWorker, and promiscuous mode on request (root only).
-#include "capture/capture_worker.h"
-#include "capture/helper_process.h"
-#include "capture/helper_protocol.h"
-#include "match/profile.h"
+#include "ui/capture/capture_worker.h"
+#include "ui/capture/helper_process.h"
+#include "core/capture/helper_protocol.h"
+#include "core/match/profile.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -2,13 +2,13 @@
 // The connection store and every model over it, fed with the batches the capture worker makes of
 // a small synthetic capture: QAbstractItemModelTester on each model and proxy, contents compared
 // with golden string lists, eviction at the row cap, filter clauses and sorting.
-#include "capture/capture_worker.h"
-#include "decode/decoder.h"
-#include "match/profile.h"
-#include "models/aggregate_models.h"
-#include "models/connection_filter_model.h"
-#include "models/connection_model.h"
-#include "models/host_model.h"
+#include "ui/capture/capture_worker.h"
+#include "core/decode/decoder.h"
+#include "core/match/profile.h"
+#include "ui/models/aggregate_models.h"
+#include "ui/models/connection_filter_model.h"
+#include "ui/models/connection_model.h"
+#include "ui/models/host_model.h"
 #include "test_models_capture.h"
 
 #include <QAbstractItemModelTester>

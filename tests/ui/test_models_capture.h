@@ -4,7 +4,7 @@
 // plus a three-entry database whose entries are exactly those stacks.
 #pragma once
 
-#include "database/database.h"
+#include "core/database/database.h"
 
 #include <QByteArray>
 #include <QString>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // CaptureWorker fed from a pcap file and from a pipe carrying a pcap stream (as the capture helper
 // writes it): rows, batching, statistics, errors, and dropping stale batches on restart.
-#include "capture/capture_worker.h"
-#include "match/profile.h"
+#include "ui/capture/capture_worker.h"
+#include "core/match/profile.h"
 #include "test_models_capture.h"
 
 #include <QSignalSpy>

@@ -3,10 +3,10 @@
 // exactly the records core's Decoder yields for that file, and re-decoding each row's stored
 // header bytes (ConnectionStore::record) must give back the same fingerprint, whatever link
 // layer, VLAN, tunnel or IPv6 extension header the frame came through.
-#include "capture/capture_worker.h"
-#include "decode/decoder.h"
-#include "match/profile.h"
-#include "models/connection_model.h"
+#include "ui/capture/capture_worker.h"
+#include "core/decode/decoder.h"
+#include "core/match/profile.h"
+#include "ui/models/connection_model.h"
 
 #include <QDirIterator>
 #include <QSignalSpy>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "capture/capture_worker.h"
+#include "ui/capture/capture_worker.h"
 
-#include "match/classifier.h"
+#include "core/match/classifier.h"
 
 #include <QThread>
 

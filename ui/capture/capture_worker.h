@@ -8,9 +8,9 @@
 // generation number; batches and results of an earlier run are dropped, never delivered.
 #pragma once
 
-#include "capture/packet_source.h"
-#include "decode/decoder.h"
-#include "models/connection_store.h"
+#include "core/capture/packet_source.h"
+#include "core/decode/decoder.h"
+#include "ui/models/connection_store.h"
 
 #include <QObject>
 #include <QString>

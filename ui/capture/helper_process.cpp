@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "capture/helper_process.h"
+#include "ui/capture/helper_process.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -4,7 +4,7 @@
 // carries framed status messages (capture/helper_protocol.h) that this class turns into signals.
 #pragma once
 
-#include "capture/helper_protocol.h"
+#include "core/capture/helper_protocol.h"
 
 #include <QObject>
 #include <QProcess>

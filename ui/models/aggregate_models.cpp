@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "models/aggregate_models.h"
+#include "ui/models/aggregate_models.h"
 
 #include <algorithm>
 #include <cmath>

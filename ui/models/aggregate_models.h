@@ -9,7 +9,7 @@
 //                        text and count. Connections without any match are counted apart.
 #pragma once
 
-#include "models/connection_store.h"
+#include "ui/models/connection_store.h"
 
 #include <QAbstractTableModel>
 #include <QTimer>

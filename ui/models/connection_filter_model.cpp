@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "models/connection_filter_model.h"
+#include "ui/models/connection_filter_model.h"
 
 #include <arpa/inet.h>
 

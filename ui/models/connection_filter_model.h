@@ -9,7 +9,7 @@
 //   anything else   case-insensitive substring of source, destination, OS guess or options
 #pragma once
 
-#include "models/connection_model.h"
+#include "ui/models/connection_model.h"
 
 #include <QSortFilterProxyModel>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "models/connection_model.h"
+#include "ui/models/connection_model.h"
 
-#include "detect/detect.h"
+#include "core/detect/detect.h"
 
 #include <QDateTime>
 

@@ -4,7 +4,7 @@
 // front with one beginRemoveRows.
 #pragma once
 
-#include "models/connection_store.h"
+#include "ui/models/connection_store.h"
 
 #include <QAbstractTableModel>
 

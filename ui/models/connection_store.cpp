@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "models/connection_store.h"
+#include "ui/models/connection_store.h"
 
-#include "decode/decoder.h"
-#include "detect/detect.h"
-#include "match/classifier.h"
+#include "core/decode/decoder.h"
+#include "core/detect/detect.h"
+#include "core/match/classifier.h"
 
 #include <algorithm>
 #include <cstring>

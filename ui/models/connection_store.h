@@ -5,9 +5,9 @@
 // Rows arrive in batches from the capture worker; beyond the row cap the oldest rows go.
 #pragma once
 
-#include "database/database.h"
-#include "fingerprint/fingerprint.h"
-#include "match/profile.h"
+#include "core/database/database.h"
+#include "core/fingerprint/fingerprint.h"
+#include "core/match/profile.h"
 
 #include <QHash>
 #include <QMetaType>

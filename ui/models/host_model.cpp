@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "models/host_model.h"
+#include "ui/models/host_model.h"
 
 #include <QDateTime>
 

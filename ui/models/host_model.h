@@ -4,7 +4,7 @@
 // clear(), including rows the connection store has evicted since.
 #pragma once
 
-#include "models/connection_store.h"
+#include "ui/models/connection_store.h"
 
 #include <QAbstractTableModel>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "capturedialog.h"
+#include "ui/widgets/capturedialog.h"
 
-#include "capture/packet_source.h"
+#include "core/capture/packet_source.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>

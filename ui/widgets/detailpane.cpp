@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "detailpane.h"
+#include "ui/widgets/detailpane.h"
 
-#include "hexview.h"
-#include "scorechart.h"
+#include "ui/widgets/hexview.h"
+#include "ui/widgets/scorechart.h"
 
-#include "capture/packet_source.h"
-#include "decode/decoder.h"
-#include "detect/detect.h"
-#include "models/connection_store.h"
-#include "report/report.h"
+#include "core/capture/packet_source.h"
+#include "core/decode/decoder.h"
+#include "core/detect/detect.h"
+#include "ui/models/connection_store.h"
+#include "core/report/report.h"
 
 #include <QComboBox>
 #include <QHeaderView>

@@ -6,8 +6,8 @@
 // selected field highlighted.
 #pragma once
 
-#include "fingerprint/fingerprint.h"
-#include "match/classifier.h"
+#include "core/fingerprint/fingerprint.h"
+#include "core/match/classifier.h"
 
 #include <QWidget>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "exporter.h"
+#include "ui/widgets/exporter.h"
 
-#include "match/classifier.h"
-#include "models/connection_model.h"
-#include "report/report.h"
+#include "core/match/classifier.h"
+#include "ui/models/connection_model.h"
+#include "core/report/report.h"
 
 #include <QAbstractItemModel>
 #include <QFileInfo>

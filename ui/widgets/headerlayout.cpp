@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "headerlayout.h"
+#include "ui/widgets/headerlayout.h"
 
-#include "fingerprint/fingerprint.h"
-#include "match/profile.h"
+#include "core/fingerprint/fingerprint.h"
+#include "core/match/profile.h"
 
 #include <QString>
 

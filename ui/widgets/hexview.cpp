@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "hexview.h"
+#include "ui/widgets/hexview.h"
 
 #include <QFontDatabase>
 #include <QScrollBar>

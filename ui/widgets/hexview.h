@@ -3,7 +3,7 @@
 // and the byte ranges of the field selected elsewhere are highlighted.
 #pragma once
 
-#include "headerlayout.h"
+#include "ui/widgets/headerlayout.h"
 
 #include <QPlainTextEdit>
 

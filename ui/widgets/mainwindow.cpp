@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "mainwindow.h"
+#include "ui/widgets/mainwindow.h"
 
-#include "capturedialog.h"
-#include "detailpane.h"
-#include "exporter.h"
-#include "overviewcharts.h"
+#include "ui/widgets/capturedialog.h"
+#include "ui/widgets/detailpane.h"
+#include "ui/widgets/exporter.h"
+#include "ui/widgets/overviewcharts.h"
 
-#include "database/database.h"
-#include "match/profile.h"
-#include "capture/helper_process.h"
-#include "models/aggregate_models.h"
-#include "models/connection_filter_model.h"
-#include "models/connection_model.h"
-#include "models/host_model.h"
+#include "core/database/database.h"
+#include "core/match/profile.h"
+#include "ui/capture/helper_process.h"
+#include "ui/models/aggregate_models.h"
+#include "ui/models/connection_filter_model.h"
+#include "ui/models/connection_model.h"
+#include "ui/models/host_model.h"
 
 #include <QAction>
 #include <QActionGroup>

@@ -5,8 +5,8 @@
 // (or the worker directly when running as root).
 #pragma once
 
-#include "capture/packet_source.h"
-#include "capture/capture_worker.h"
+#include "core/capture/packet_source.h"
+#include "ui/capture/capture_worker.h"
 
 #include <QMainWindow>
 #include <QTimer>

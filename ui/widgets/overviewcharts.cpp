@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "overviewcharts.h"
+#include "ui/widgets/overviewcharts.h"
 
-#include "models/aggregate_models.h"
+#include "ui/models/aggregate_models.h"
 
 #include <QAreaSeries>
 #include <QBarCategoryAxis>

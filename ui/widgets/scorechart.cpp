@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "scorechart.h"
+#include "ui/widgets/scorechart.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>

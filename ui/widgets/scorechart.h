@@ -4,7 +4,7 @@
 // separate, muted bar set so nobody mistakes a two-entry average for a verdict.
 #pragma once
 
-#include "match/classifier.h"
+#include "core/match/classifier.h"
 
 #include <QChartView>
 
