@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 namespace synscope {
 
@@ -117,25 +116,72 @@ QString linkTypeName(int linkType)
 
 namespace {
 
-// "YYYY-MM-DDTHH:MM:SS" of a second since the epoch, in UTC.
-void formatSecond(int64_t second, char (&buf)[24])
+// Floor division and the matching remainder in [0, b) for b > 0, without signed overflow for
+// any int64 a (a - floor(a / b) * b would overflow near INT64_MIN: floor(a / b) * b < INT64_MIN).
+struct DivMod {
+    int64_t quot;
+    int64_t rem;
+};
+DivMod floorDivMod(int64_t a, int64_t b)
 {
-    const time_t t = static_cast<time_t>(second);
-    struct tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    int64_t q = a / b, r = a % b;
+    if (r < 0) {
+        r += b;
+        q -= 1;
+    }
+    return {q, r};
 }
 
 int64_t floorDiv(int64_t a, int64_t b)
 {
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+    return floorDivMod(a, b).quot;
+}
+
+// "YYYY-MM-DDTHH:MM:SS" of a second since the epoch, in UTC, proleptic Gregorian, for every int64
+// second (nanosecond timestamps only reach 1677 to 2262). Years outside 0000-9999 are written as
+// ISO 8601 expanded years: "-0001", "+10000". Computed here rather than by gmtime_r, whose tm_year
+// is an int and which fails (leaving the tm unset) beyond it.
+void formatSecond(int64_t second, char (&buf)[kSecondTextSize])
+{
+    const DivMod day = floorDivMod(second, 86400);
+    // Howard Hinnant's civil_from_days; every intermediate fits in int64 for any int64 day count
+    // divided from a second (|days| < 1.1e14).
+    const int64_t z = day.quot + 719468;
+    const int64_t era = floorDiv(z, 146097);
+    const int64_t doe = z - era * 146097;                                    // [0, 146096]
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   // [0, 399]
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               // [0, 365]
+    const int64_t mp = (5 * doy + 2) / 153;                                  // [0, 11]
+    const int dayOfMonth = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);   // [1, 31]
+    const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);          // [1, 12]
+    const int64_t year = yoe + era * 400 + (month <= 2);
+    const int secondOfDay = static_cast<int>(day.rem);
+    const char* sign = year < 0 ? "-" : year > 9999 ? "+" : "";
+    const long long absYear = static_cast<long long>(year < 0 ? -year : year);
+    std::snprintf(buf, sizeof buf, "%s%04lld-%02d-%02dT%02d:%02d:%02d", sign, absYear, month,
+                  dayOfMonth, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60);
 }
 
 void appendMicros(std::string& out, int64_t tsNs)
 {
-    const int64_t us = (tsNs - floorDiv(tsNs, 1000000000) * 1000000000) / 1000;
+    const int64_t us = floorDivMod(tsNs, 1000000000).rem / 1000;
     char buf[24];   // room for any long long, so the compiler need not prove us < 10^6
     std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(us));
+    out += buf;
+}
+
+// The JSON "ts": seconds since the epoch with six decimals, the microsecond the ISO text shows
+// (floored), written as a signed decimal: -0.5 s is -0.500000. Byte-identical to
+// "<floor second>.<micros>" for times at or after the epoch.
+void appendJsonSeconds(std::string& out, int64_t tsNs)
+{
+    const int64_t us = floorDiv(tsNs, 1000);   // |us| < 9.3e15: negating it cannot overflow
+    if (us < 0)
+        out += '-';
+    const int64_t magnitude = us < 0 ? -us : us;
+    appendInt(out, magnitude / 1000000);
+    char buf[24];
+    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(magnitude % 1000000));
     out += buf;
 }
 
@@ -143,7 +189,7 @@ void appendMicros(std::string& out, int64_t tsNs)
 
 QString formatTimestamp(int64_t tsNs)
 {
-    char second[24];
+    char second[kSecondTextSize];
     formatSecond(floorDiv(tsNs, 1000000000), second);
     std::string out = second;
     appendMicros(out, tsNs);
@@ -229,8 +275,7 @@ void ReportWriter::appendJson(std::string& out, const SynRecord& rec, const Clas
     const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
 
     out += "{\"ts\":";
-    appendInt(out, floorDiv(rec.ts_ns, 1000000000));
-    appendMicros(out, rec.ts_ns);
+    appendJsonSeconds(out, rec.ts_ns);
     const auto field = [&out](const char* key, int64_t v) {
         appendKey(out, key);
         appendInt(out, v);

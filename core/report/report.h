@@ -23,8 +23,13 @@ QString entryLabel(const DbEntry& entry);
 QString osGuess(const Classification& c, const Database& db);
 
 QString linkTypeName(int linkType);
-// ISO 8601 UTC with microseconds: "2026-11-22T07:20:47.949127Z".
+// ISO 8601 UTC with microseconds: "2026-11-22T07:20:47.949127Z". Correct over the whole int64
+// range (1677-09-21T00:12:43.145224Z to 2262-04-11T23:47:16.854775Z); before the epoch the
+// microsecond is floored (-1 ns is 1969-12-31T23:59:59.999999Z).
 QString formatTimestamp(int64_t tsNs);
+
+// Room for "YYYY-MM-DDTHH:MM:SS" of any int64 second (an expanded year such as "+292277026596").
+inline constexpr int kSecondTextSize = 32;
 
 class ReportWriter {
 public:
@@ -33,7 +38,8 @@ public:
 
     // One JSON object and a newline. Field names follow the seed (ip_ttl, tcp_window_size, ...)
     // plus ts, frame, src_ip, src_port, dst_ip, dst_port, kind, initial_ttl, hops, mtu, link,
-    // tunnel, encapsulation, best_guesses, ties, os_averages, os_guess.
+    // tunnel, encapsulation, best_guesses, ties, os_averages, os_guess. ts is seconds since the
+    // epoch with six decimals, the microsecond formatTimestamp shows, signed (-0.5 s: -0.500000).
     void appendJson(std::string& out, const SynRecord& record, const Classification& c);
     // The seed-style block: addresses, kind, fingerprint, best guesses with score out of the
     // maximum, per-class averages, then an empty line.
@@ -51,7 +57,7 @@ private:
     std::unordered_map<uint64_t, std::string> m_textCache;
     std::string m_scratch;   // for classifications without an id (never cached)
     int64_t m_lastSecond = INT64_MIN;
-    char m_secondText[24] = {};
+    char m_secondText[kSecondTextSize] = {};
 };
 
 } // namespace synscope
