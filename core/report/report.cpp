@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/report/report.h"
 
+#include "core/match/verdict.h"
+
 #include <QStringList>
 
 #include <charconv>
@@ -88,13 +90,6 @@ QString entryLabel(const DbEntry& entry)
     return l.version.isEmpty() ? l.os_name : l.os_name + u' ' + l.version;
 }
 
-QString osGuess(const Classification& c, const Database& db)
-{
-    for (int i : c.best)
-        if (!db.entries[size_t(i)].label.os_class.isEmpty())
-            return db.entries[size_t(i)].label.os_class;
-    return {};
-}
 
 QString linkTypeName(int linkType)
 {
@@ -260,7 +255,7 @@ std::string ReportWriter::classificationJson(const Classification& c) const
     }
     out += '}';
     appendKey(out, "os_guess");
-    const QString guess = osGuess(c, m_db);
+    const QString guess = decideOs(c, m_db).os_class;
     if (guess.isEmpty())
         out += "null";
     else
@@ -369,7 +364,7 @@ std::string ReportWriter::classificationText(const Classification& c) const
         out += "  avg  " + utf8(avgs.join(u", "_s)) + '\n';
     if (!few.isEmpty())
         out += "       too few entries to average: " + utf8(few.join(u", "_s)) + '\n';
-    const QString guess = osGuess(c, m_db);
+    const QString guess = decideOs(c, m_db).os_class;
     if (!guess.isEmpty())
         out += "  os   " + utf8(guess) + '\n';
     return out;

@@ -19,8 +19,6 @@ namespace synscope {
 
 // "Linux 6.1" from an entry's label: OS name and version, or the id when unlabelled.
 QString entryLabel(const DbEntry& entry);
-// The OS guess: the class of the first best-scoring entry (database order), or empty.
-QString osGuess(const Classification& c, const Database& db);
 
 QString linkTypeName(int linkType);
 // ISO 8601 UTC with microseconds: "2026-11-22T07:20:47.949127Z". Correct over the whole int64

@@ -2,37 +2,116 @@
 // Every capture of the shared corpus through CaptureWorker into ConnectionModel: the rows must be
 // exactly the records core's Decoder yields for that file, and re-decoding each row's stored
 // header bytes (ConnectionStore::record) must give back the same fingerprint, whatever link
-// layer, VLAN, tunnel or IPv6 extension header the frame came through.
+// layer, VLAN, tunnel or IPv6 extension header the frame came through. And every view (table,
+// hosts, overview) names the same OS for a connection as the CLI's JSON does.
 #include "ui/capture/capture_worker.h"
 #include "core/decode/decoder.h"
 #include "core/match/profile.h"
+#include "ui/models/aggregate_models.h"
 #include "ui/models/connection_model.h"
+#include "ui/models/host_model.h"
 
 #include <QDirIterator>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <map>
 
 using namespace synscope;
 
 class TestWorkerCorpus : public QObject {
     Q_OBJECT
-private Q_SLOTS:
-    void corpus_data()
+    static QString sharedRoot() { return QStringLiteral(SYNSCOPE_SHARED_DIR "/data/pcaps"); }
+
+    // Every capture of the shared corpus with a ground truth; empty without ../shared.
+    static QStringList sharedCorpus()
     {
-        QTest::addColumn<QString>("path");
-        const QString root = QStringLiteral(SYNSCOPE_SHARED_DIR "/data/pcaps");
-        if (!QFileInfo(root).isDir())
-            QSKIP(qPrintable(u"shared corpus not found at %1"_qs.arg(root)));
         QStringList files;
-        QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
+        QDirIterator it(sharedRoot(), QDir::Files, QDirIterator::Subdirectories);
         while (it.hasNext()) {
             const QString f = it.next();
             if (QFile::exists(f + u".syn.tsv"_qs))
                 files << f;
         }
         files.sort();
-        for (const QString& f : files)
-            QTest::newRow(qPrintable(QDir(root).relativeFilePath(f))) << f;
+        return files;
+    }
+
+private Q_SLOTS:
+    void corpus_data()
+    {
+        QTest::addColumn<QString>("path");
+        if (!QFileInfo(sharedRoot()).isDir())
+            QSKIP(qPrintable(u"shared corpus not found at %1"_qs.arg(sharedRoot())));
+        for (const QString& f : sharedCorpus())
+            QTest::newRow(qPrintable(QDir(sharedRoot()).relativeFilePath(f))) << f;
+    }
+
+    void viewsAgree_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::newRow("bundled sample") << QStringLiteral(SYNSCOPE_SOURCE_DIR "/resources/samples/synscope-sample.pcapng");
+        for (const QString& f : sharedCorpus())
+            QTest::newRow(qPrintable(QDir(sharedRoot()).relativeFilePath(f))) << f;
+    }
+
+    // One verdict per connection (core/match/verdict.h): the CLI's "os_guess", the table's class,
+    // the host row of its source (its latest connection) and the overview's per-class counts.
+    void viewsAgree()
+    {
+        QFETCH(QString, path);
+        QProcess cli;
+        cli.start(QStringLiteral(SYNSCOPE_BINARY_DIR "/app/cli/synscope-cli"), {u"-r"_qs, path, u"--json"_qs});
+        QVERIFY(cli.waitForFinished(60000));
+        std::map<quint64, QString> cliOs;   // frame -> os_guess
+        for (const QByteArray& line : cli.readAllStandardOutput().split('\n')) {
+            if (line.isEmpty())
+                continue;
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            QVERIFY2(!o.isEmpty(), line.constData());
+            cliOs[quint64(o.value(u"frame"_qs).toDouble())] = o.value(u"os_guess"_qs).toString();
+        }
+
+        ConnectionModel model;
+        HostModel hosts;
+        OsTimelineModel timeline;
+        CaptureWorker worker;
+        connect(&worker, &CaptureWorker::batchReady, &model, &ConnectionModel::appendBatch);
+        connect(&worker, &CaptureWorker::batchReady, &hosts, &HostModel::addBatch);
+        connect(&worker, &CaptureWorker::batchReady, &timeline, &OsTimelineModel::addBatch);
+        QSignalSpy finished(&worker, &CaptureWorker::finished);
+        worker.startFile(path);
+        QVERIFY(finished.wait(30000));
+        timeline.flush();
+
+        const ConnectionStore& store = model.store();
+        QCOMPARE(store.size(), cliOs.size());
+        std::map<QString, QString> latestBySource;
+        std::map<QString, quint64> perClass;
+        for (size_t i = 0; i < store.size(); ++i) {
+            const QString os = model.index(int(i), 0).data(ConnectionModel::OsClassRole).toString();
+            const auto it = cliOs.find(store.row(i).frame);
+            QVERIFY2(it != cliOs.end(), qPrintable(u"frame %1 missing from the CLI"_qs.arg(store.row(i).frame)));
+            QCOMPARE(os, it->second);
+            latestBySource[model.index(int(i), 0).data(ConnectionModel::SourceAddressRole).toString()] = os;
+            ++perClass[os];
+        }
+        QCOMPARE(size_t(hosts.rowCount()), latestBySource.size());
+        for (int h = 0; h < hosts.rowCount(); ++h) {
+            const QString address = hosts.index(h, HostModel::Address).data().toString();
+            QCOMPARE(hosts.index(h, HostModel::OsGuess).data().toString(), latestBySource[address]);
+        }
+        for (int c = 1; c < timeline.columnCount(); ++c) {
+            quint64 n = 0;
+            for (int r = 0; r < timeline.rowCount(); ++r)
+                n += timeline.index(r, c).data(OsTimelineModel::SortRole).toULongLong();
+            const bool unmatched = c == timeline.columnCount() - 1;
+            const QString cls = unmatched ? QString() : timeline.headerData(c, Qt::Horizontal).toString();
+            QCOMPARE(n, perClass[cls]);
+        }
     }
 
     void corpus()

@@ -238,7 +238,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
             auto [it, inserted] = optionIds.try_emplace(std::move(options), uint32_t(batch->options.size()));
             if (inserted)
                 batch->options.push_back(it->first);
-            ConnectionRow row = makeRow(rec, cls, classes, it->second);
+            ConnectionRow row = makeRow(rec, cls, *db, classes, it->second);
             if (rec.header_bytes > 0 && uint64_t(rec.ip_offset) + rec.header_bytes <= pkt.caplen
                 && rec.header_bytes <= 0xFFFF) {
                 row.header_offset = batch->headers.size();

@@ -60,7 +60,7 @@ void OsTimelineModel::addBatch(const RowBatchPtr& batch)
     if (batch->database != m_database)
         reset(batch->database);
     for (const ConnectionRow& r : batch->rows)
-        m_pending.emplace_back(r.ts_ns, r.guessClass());
+        m_pending.emplace_back(r.ts_ns, r.os_class);
     if (!m_timer.isActive())
         m_timer.start();
 }

@@ -121,8 +121,7 @@ bool ConnectionFilterModel::matches(const Clause& c, size_t row) const
     case Clause::Port:
         return r.src_port == c.port || r.dst_port == c.port;
     case Clause::OsClass:
-        return store.classes().name(r.os_class).contains(c.text, Qt::CaseInsensitive)
-            || store.classes().name(r.avg_class).contains(c.text, Qt::CaseInsensitive);
+        return store.classes().name(r.os_class).contains(c.text, Qt::CaseInsensitive);
     case Clause::Kind:
         return r.kind == c.kind;
     case Clause::Address:
@@ -180,10 +179,6 @@ bool ConnectionFilterModel::lessThan(const QModelIndex& left, const QModelIndex&
         break;
     case ConnectionModel::OsGuess:
         c = compare3(store.entryGuessRank(a.best_entry), store.entryGuessRank(b.best_entry));
-        if (c == 0 && a.avg_class != b.avg_class) {   // the rare " (average: X)" suffix
-            c = m_model->text(size_t(left.row()), ConnectionModel::OsGuess)
-                    .compare(m_model->text(size_t(right.row()), ConnectionModel::OsGuess));
-        }
         break;
     case ConnectionModel::Score: c = compare3(a.best_score, b.best_score); break;
     case ConnectionModel::LinkMtu: c = compare3(a.mtu(), b.mtu()); break;

@@ -3,7 +3,7 @@
 // rows directly (SortRole semantics, without a QVariant per comparison). The filter text is a
 // list of clauses that must all match:
 //   port 443        source or destination port
-//   os linux        OS class of the best entry or the averaged class (case-insensitive substring)
+//   os linux        OS class of the verdict, core/match/verdict.h (case-insensitive substring)
 //   syn / synack    packet kind
 //   10.1.2.3, ::1   source or destination address, exactly
 //   anything else   case-insensitive substring of source, destination, OS guess or options

@@ -77,10 +77,7 @@ QString ConnectionModel::text(size_t row, int column) const
     case OsGuess: {
         if (!m_store.entry(r.best_entry))
             return QString();
-        QString guess = m_store.entryGuess(r.best_entry);
-        if (r.avg_class != kNoClass && r.avg_class != r.os_class)
-            guess += u" (average: %1)"_s.arg(m_store.classes().name(r.avg_class));
-        return guess;
+        return m_store.entryGuess(r.best_entry);
     }
     case Score:
         return QString::number(r.best_score, 'f', 2);

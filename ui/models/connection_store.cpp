@@ -4,6 +4,7 @@
 #include "core/decode/decoder.h"
 #include "core/detect/detect.h"
 #include "core/match/classifier.h"
+#include "core/match/verdict.h"
 
 #include <algorithm>
 #include <cstring>
@@ -51,15 +52,16 @@ QString OsClassIndex::name(uint16_t id) const
     return id < m_names.size() ? m_names[id] : QString();
 }
 
-ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const OsClassIndex& classes,
-                      uint32_t optionsId)
+ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const Database& db,
+                      const OsClassIndex& classes, uint32_t optionsId)
 {
     ConnectionRow r;
     const Fingerprint& fp = rec.fp;
     r.ts_ns = rec.ts_ns;
     r.src = rec.src;
     r.dst = rec.dst;
-    r.best_entry = cls.best.empty() ? -1 : cls.best.front();
+    const OsVerdict verdict = decideOs(cls, db);
+    r.best_entry = verdict.entry;
     r.best_score = float(cls.best_score);
     r.options_id = optionsId;
     r.frame = uint32_t(std::min<uint64_t>(rec.frame, std::numeric_limits<uint32_t>::max()));
@@ -68,8 +70,7 @@ ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const OsC
     r.window = fp.tcp_window_size;
     r.encapsulation = rec.encapsulation;
     r.link_type = uint16_t(std::clamp(rec.link_type, 0, 0xFFFF));
-    r.os_class = classes.classOfEntry(r.best_entry);
-    r.avg_class = classes.idOf(cls.bestAveragedClass());
+    r.os_class = classes.idOf(verdict.os_class);
     r.kind = uint8_t(rec.kind);
     r.ip_version = fp.ip_version;
     r.ttl = fp.ip_ttl;

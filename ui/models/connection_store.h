@@ -43,7 +43,7 @@ struct ConnectionRow {
     IpAddress src{};
     IpAddress dst{};
     uint64_t header_offset = 0;   // in a RowBatch: offset into RowBatch::headers; in the store: arena offset
-    int32_t best_entry = -1;      // Database::entries index of the first best match; -1 for none
+    int32_t best_entry = -1;      // Database::entries index of decideOs()'s entry; -1 for none
     float best_score = 0;
     uint32_t options_id = 0;      // RowBatch::options / ConnectionStore::optionsText() index (unknown: empty text)
     uint32_t frame = 0;           // 1-based packet number in the source (saturates at 2^32-1)
@@ -54,8 +54,7 @@ struct ConnectionRow {
     uint16_t encapsulation = 0;   // Encapsulation bits
     uint16_t link_type = 0;       // link type of the original frame
     uint16_t header_length = 0;   // IP+TCP header bytes kept in the arena
-    uint16_t os_class = kNoClass; // OsClassIndex id of the best entry's class
-    uint16_t avg_class = kNoClass;// OsClassIndex id of Classification::bestAveragedClass()
+    uint16_t os_class = kNoClass; // OsClassIndex id of decideOs()'s class: what every view shows
     uint8_t kind = 0;             // PacketKind
     uint8_t ip_version = 4;
     uint8_t ttl = 0;              // observed
@@ -65,9 +64,6 @@ struct ConnectionRow {
 
     PacketKind packetKind() const { return static_cast<PacketKind>(kind); }
     int hops() const { return int(initial_ttl) - int(ttl); }
-    // The class a connection counts for in aggregates: the averaged class when there is one,
-    // else the best entry's class.
-    uint16_t guessClass() const { return avg_class != kNoClass ? avg_class : os_class; }
     // MSS + 40 (IPv4) / + 60 (IPv6), as core/detect estimateLink; 0 without MSS.
     int mtu() const { return (flags & RowHasMss) ? int(mss) + (ip_version == 6 ? 60 : 40) : 0; }
 };
@@ -103,8 +99,8 @@ using RowBatchPtr = std::shared_ptr<const RowBatch>;
 
 // Fills a row from a decoded record and its classification (the worker's hot path).
 // optionsId is the batch-local id of rec.fp.tcpOptions().
-ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const OsClassIndex& classes,
-                      uint32_t optionsId);
+ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const Database& db,
+                      const OsClassIndex& classes, uint32_t optionsId);
 
 class ConnectionStore {
 public:

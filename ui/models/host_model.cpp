@@ -114,7 +114,7 @@ QVariant HostModel::data(const QModelIndex& index, int role) const
         case LastSeen: return timeText(h.lastNs);
         case Connections: return qulonglong(h.connections);
         case Fingerprints: return qulonglong(fingerprintCount(h));
-        case OsGuess: return m_classes.name(h.guessClass);
+        case OsGuess: return m_classes.name(h.osClass);
         }
     } else if (role == SortRole) {
         switch (index.column()) {
@@ -127,7 +127,7 @@ QVariant HostModel::data(const QModelIndex& index, int role) const
         case LastSeen: return qint64(h.lastNs);
         case Connections: return qulonglong(h.connections);
         case Fingerprints: return qulonglong(fingerprintCount(h));
-        case OsGuess: return m_classes.name(h.guessClass);
+        case OsGuess: return m_classes.name(h.osClass);
         }
     } else if (role == Qt::TextAlignmentRole
                && (index.column() == Connections || index.column() == Fingerprints)) {
@@ -190,7 +190,7 @@ void HostModel::addBatch(const RowBatchPtr& batch)
         h->firstNs = std::min(h->firstNs, r.ts_ns);
         h->lastNs = std::max(h->lastNs, r.ts_ns);
         ++h->connections;
-        h->guessClass = r.guessClass();
+        h->osClass = r.os_class;
         static const std::string kNone;
         addFingerprint(*h, fingerprintHash(
             r, r.options_id < batch->options.size() ? batch->options[r.options_id] : kNone));

@@ -43,7 +43,7 @@ private:
         // m_moreFingerprints[moreFingerprints - 1] (0: none).
         uint64_t firstFingerprint = 0;
         uint32_t moreFingerprints = 0;
-        uint16_t guessClass = kNoClass;
+        uint16_t osClass = kNoClass;   // of the latest connection
         uint8_t ipVersion = 4;
     };
     // Open addressing over host numbers: 6 to 11 bytes per host, where a node-based hash map

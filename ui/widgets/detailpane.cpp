@@ -4,6 +4,7 @@
 #include "ui/widgets/hexview.h"
 #include "ui/widgets/scorechart.h"
 
+#include "core/match/verdict.h"
 #include "core/capture/packet_source.h"
 #include "core/decode/decoder.h"
 #include "core/detect/detect.h"
@@ -293,8 +294,10 @@ void DetailPane::fillSelector()
     } else if (c.best.empty()) {
         verdict = tr("no entry scored");
     } else {
-        verdict = tr("best match <b>%1</b> with %2 of %3 points")
-                      .arg(entryTitle(c.best.front()).toHtmlEscaped())
+        const OsVerdict os = decideOs(c, *m_db);
+        verdict = tr("OS <b>%1</b>: best match %2 with %3 of %4 points")
+                      .arg(os.os_class.isEmpty() ? tr("unknown") : os.os_class.toHtmlEscaped())
+                      .arg(entryTitle(os.entry).toHtmlEscaped())
                       .arg(c.best_score, 0, 'f', 2)
                       .arg(c.max_score, 0, 'f', 2);
         if (c.best.size() > 1)
@@ -303,7 +306,7 @@ void DetailPane::fillSelector()
                            .arg(c.best.size() == 2 ? tr("entry") : tr("entries"));
         const QString cls = c.bestAveragedClass();
         verdict += cls.isEmpty() ? tr("; no OS class has enough entries to average")
-                                 : tr("; best class on average: <b>%1</b>").arg(cls.toHtmlEscaped());
+                                 : tr("; best class on average: %1").arg(cls.toHtmlEscaped());
     }
     m_summary->setText(tr("<b>Frame %1</b> · %2 %3:%4 → %5:%6 · %7")
                            .arg(r.frame)
