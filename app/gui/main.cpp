@@ -11,74 +11,99 @@
 
 using namespace synscope;
 
+namespace {
+
+struct Options {
+    QCommandLineOption db{QStringLiteral("db"),
+                          QCoreApplication::translate("main", "Fingerprint database (SynScope JSON, zardaxt JSON, p0f.fp, Satori tcp.xml)"),
+                          QStringLiteral("FILE")};
+    QCommandLineOption profile{QStringLiteral("profile"),
+                               QCoreApplication::translate("main", "Scoring profile: classic or synscope"),
+                               QStringLiteral("NAME")};
+    QCommandLineOption screenshot{QStringLiteral("screenshot"),
+                                  QCoreApplication::translate("main", "After loading the file, select a row, save a PNG of the window and quit"),
+                                  QStringLiteral("PNG")};
+    QCommandLineOption row{QStringLiteral("select-row"),
+                           QCoreApplication::translate("main", "Row to select after loading (0-based)"),
+                           QStringLiteral("N")};
+};
+
+void setApplicationNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("SynScope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("SynScope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION));
+}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("SynScope"));
-    QApplication::setOrganizationName(QStringLiteral("SynScope"));
-    QApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("synscope"));
-
+    const Options options;
     QCommandLineParser parser;
-    parser.setApplicationDescription(QApplication::translate("main", "Passive TCP/IP SYN fingerprinting"));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("file"), QApplication::translate("main", "Capture file to open (pcap or pcapng)"),
+    parser.setApplicationDescription(QCoreApplication::translate("main", "Passive TCP/IP SYN fingerprinting"));
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("file"), QCoreApplication::translate("main", "Capture file to open (pcap or pcapng)"),
                                  QStringLiteral("[file]"));
-    const QCommandLineOption dbOption(QStringLiteral("db"),
-                                      QApplication::translate("main", "Fingerprint database (SynScope JSON, zardaxt JSON, p0f.fp, Satori tcp.xml)"),
-                                      QStringLiteral("FILE"));
-    const QCommandLineOption profileOption(QStringLiteral("profile"),
-                                           QApplication::translate("main", "Scoring profile: classic or synscope"),
-                                           QStringLiteral("NAME"));
-    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
-                                              QApplication::translate("main", "After loading the file, select a row, save a PNG of the window and quit"),
-                                              QStringLiteral("PNG"));
-    const QCommandLineOption rowOption(QStringLiteral("select-row"),
-                                       QApplication::translate("main", "Row to select after loading (0-based)"),
-                                       QStringLiteral("N"));
-    parser.addOptions({dbOption, profileOption, screenshotOption, rowOption});
-    // process() alone exits 1 on an unknown option; every argument error exits 2.
+    parser.addOptions({options.db, options.profile, options.screenshot, options.row});
+
+    // --help and --version are answered before QApplication exists: it aborts without a display,
+    // and neither needs one. Arguments that do not parse yet may hold Qt's own (-platform,
+    // -style), which only QApplication removes. Every argument error exits 2.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    if (parser.parse(arguments)
+        && (parser.isSet(helpOption) || parser.isSet(versionOption) || parser.isSet(QStringLiteral("help-all")))) {
+        QCoreApplication app(argc, argv);
+        setApplicationNames();
+        parser.process(app);   // prints and exits 0
+        return 0;
+    }
+    QApplication app(argc, argv);
+    setApplicationNames();
+    QApplication::setDesktopFileName(QStringLiteral("synscope"));
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "synscope: %s\n", qPrintable(parser.errorText()));
         return 2;
     }
-    parser.process(app);   // --help, --help-all, --version
+    parser.process(app);   // --help and --version among Qt's options
 
     const QStringList files = parser.positionalArguments();
     if (files.size() > 1) {
         std::fprintf(stderr, "synscope: at most one capture file can be opened\n");
         return 2;
     }
-    if (parser.isSet(screenshotOption) && files.isEmpty()) {
+    if (parser.isSet(options.screenshot) && files.isEmpty()) {
         std::fprintf(stderr, "synscope: --screenshot needs a capture file\n");
         return 2;
     }
     bool rowOk = true;
-    const int row = parser.isSet(rowOption) ? parser.value(rowOption).toInt(&rowOk) : -1;
-    if (!rowOk || (parser.isSet(rowOption) && row < 0)) {
+    const int row = parser.isSet(options.row) ? parser.value(options.row).toInt(&rowOk) : -1;
+    if (!rowOk || (parser.isSet(options.row) && row < 0)) {
         std::fprintf(stderr, "synscope: --select-row needs a row number >= 0\n");
         return 2;
     }
 
     MainWindow window;
     QString error;
-    if (parser.isSet(profileOption) && !window.setProfileName(parser.value(profileOption))) {
+    if (parser.isSet(options.profile) && !window.setProfileName(parser.value(options.profile))) {
         std::fprintf(stderr, "synscope: unknown profile \"%s\" (use classic or synscope)\n",
-                     qPrintable(parser.value(profileOption)));
+                     qPrintable(parser.value(options.profile)));
         return 2;
     }
-    if (parser.isSet(dbOption) && !window.loadDatabase(parser.value(dbOption), &error)) {
+    if (parser.isSet(options.db) && !window.loadDatabase(parser.value(options.db), &error)) {
         std::fprintf(stderr, "synscope: %s\n", qPrintable(error));
         return 2;
     }
-    if (parser.isSet(screenshotOption))
+    if (parser.isSet(options.screenshot))
         window.resize(1600, 1000);
     window.show();
 
     if (!files.isEmpty()) {
-        if (parser.isSet(screenshotOption) || row >= 0) {
-            const QString png = parser.value(screenshotOption);
+        if (parser.isSet(options.screenshot) || row >= 0) {
+            const QString png = parser.value(options.screenshot);
             QObject::connect(&window, &MainWindow::fileLoaded, &window, [&window, png, row] {
                 window.selectRow(std::max(row, 0));
                 if (png.isEmpty())
@@ -96,7 +121,7 @@ int main(int argc, char** argv)
         }
         // A screenshot run is unattended: a file that cannot be read ends it instead of waiting
         // for someone to close the error box.
-        if (parser.isSet(screenshotOption))
+        if (parser.isSet(options.screenshot))
             QObject::connect(&window, &MainWindow::captureFailed, &window, [](const QString& message) {
                 std::fprintf(stderr, "synscope: %s\n", qPrintable(message));
                 QApplication::exit(2);

@@ -28,23 +28,26 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
-#include <QProcess>
 #include <QItemSelectionModel>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QProcess>
+#include <QPushButton>
+#include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QMimeData>
-#include <QPushButton>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QTreeWidget>
 #include <QTreeWidgetItemIterator>
-#include <QTest>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -124,6 +127,8 @@ private Q_SLOTS:
     void mainWindowOpensCaptureAndExplainsRow_data();
     void mainWindowOpensCaptureAndExplainsRow();
     void mainWindowReportsUnreadableFile();
+    void failedOpenChangesNothing();
+    void mnemonicsDoNotClash();
     void mainWindowOpensDroppedFileAndRemembersSettings();
     void executableArguments();
     // Last: moves the test process into a network namespace of its own.
@@ -484,6 +489,70 @@ void TestGui::mainWindowReportsUnreadableFile()
     QCOMPARE(window.connectionModel()->rowCount(), 0);
 }
 
+void TestGui::failedOpenChangesNothing()
+{
+    QSettings().clear();
+    MainWindow window;
+    QSignalSpy loaded(&window, &MainWindow::fileLoaded);
+    QSignalSpy failed(&window, &MainWindow::captureFailed);
+    window.openCaptureFile(m_sample);
+    QVERIFY(loaded.wait(20000));
+    const int rows = window.connectionModel()->rowCount();
+    QVERIFY(rows > 0);
+    const QString title = window.windowTitle();
+    const QStringList recent = window.recentFiles();
+
+    QTemporaryDir dir;
+    const QString junk = dir.filePath(u"not-a-capture.pcap"_s);
+    {
+        QFile f(junk);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("this is not a capture file, only text");
+    }
+    for (const QString& bad : {junk, u"/nonexistent/capture.pcap"_s}) {
+        failed.clear();
+        window.openCaptureFile(bad);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 10000);
+        QVERIFY(failed.front().front().toString().contains(bad));
+        QTest::qWait(100);   // nothing more may follow: no second message, no late reset
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(window.connectionModel()->rowCount(), rows);
+        QCOMPARE(window.windowTitle(), title);
+        QCOMPARE(window.recentFiles(), recent);
+    }
+}
+
+// A tab's Alt+letter must not steal a menu's.
+void TestGui::mnemonicsDoNotClash()
+{
+    MainWindow window;
+    const auto mnemonic = [](const QString& text) {
+        const qsizetype i = text.indexOf(u'&');
+        return i >= 0 && i + 1 < text.size() ? text.at(i + 1).toLower() : QChar();
+    };
+    QSet<QChar> menus;
+    for (QAction* a : window.menuBar()->actions()) {
+        const QChar m = mnemonic(a->text());
+        QVERIFY2(!m.isNull(), qPrintable(a->text()));
+        QVERIFY2(!menus.contains(m), qPrintable(a->text()));
+        menus.insert(m);
+    }
+    auto* tabs = window.findChild<QTabWidget*>();
+    QVERIFY(tabs);
+    QSet<QChar> tabKeys;
+    for (int i = 0; i < tabs->count(); ++i) {
+        const QChar m = mnemonic(tabs->tabText(i));
+        QVERIFY2(!m.isNull(), qPrintable(tabs->tabText(i)));
+        QVERIFY2(!menus.contains(m) && !tabKeys.contains(m), qPrintable(tabs->tabText(i)));
+        tabKeys.insert(m);
+    }
+    // A label's '&' is a mnemonic only with a buddy; without one it shows as it is.
+    CaptureDialog dialog{QString(), QString()};
+    for (QLabel* label : dialog.findChildren<QLabel*>())
+        if (label->text().contains(u'&'))
+            QVERIFY2(label->buddy(), qPrintable(label->text()));
+}
+
 void TestGui::mainWindowOpensDroppedFileAndRemembersSettings()
 {
     QSettings().clear();
@@ -541,6 +610,22 @@ void TestGui::executableArguments()
     QCOMPARE(run({u"--bogus"_s, m_sample}, &err), 2);
     QVERIFY2(err.contains(u"Unknown option 'bogus'"_s), qPrintable(err));
 
+    // --help and --version need no display (QApplication aborts without one).
+    for (const QString& info : {u"--help"_s, u"--version"_s}) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(u"QT_QPA_PLATFORM"_s);
+        env.remove(u"DISPLAY"_s);
+        env.remove(u"WAYLAND_DISPLAY"_s);
+        p.setProcessEnvironment(env);
+        p.start(exe, {info});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        const QString out = QString::fromLocal8Bit(p.readAllStandardOutput());
+        QVERIFY2(out.contains(info == u"--help"_s ? u"Usage:"_s : u"SynScope"_s), qPrintable(out));
+    }
+
     QTemporaryDir dir;
     const QString png = dir.filePath(u"shot.png"_s);
     QCOMPARE(run({u"--profile"_s, u"classic"_s, u"--screenshot"_s, png, u"--select-row"_s, u"1"_s, m_sample}, &err), 0);
@@ -583,9 +668,20 @@ void TestGui::mainWindowCapturesLiveAsRoot()
     const int port = ntohs(addr.sin_port);
 
     MainWindow window;
+    QSignalSpy failed(&window, &MainWindow::captureFailed);
     LiveOptions options;
-    options.interface = "lo";
     options.filter = defaultLiveFilter();
+    // A start that fails says so once and leaves the title alone.
+    options.interface = "synscope-none0";
+    const QString title = window.windowTitle();
+    window.startLiveCapture(options);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 5000);
+    QTest::qWait(100);
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(window.windowTitle(), title);
+    QVERIFY(!window.isCapturing());
+
+    options.interface = "lo";
     window.startLiveCapture(options);
     QVERIFY(window.isCapturing());
 
@@ -614,8 +710,17 @@ void TestGui::mainWindowCapturesLiveAsRoot()
 
     // Stopping lets the worker end its run (it keeps the rows read so far), so it is not instant.
     const int rows = window.connectionModel()->rowCount();
-    window.stopCapture();
+    QVERIFY(window.windowTitle().contains(u"Capturing on lo"_s));
+    QAction* stop = nullptr;
+    for (QAction* a : window.findChildren<QAction*>())
+        if (a->text() == u"S&top Capture"_s)
+            stop = a;
+    QVERIFY(stop && stop->isEnabled());
+    // One press stops it: the action and the title follow once the worker has ended.
+    stop->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(!window.isCapturing(), 3000);
+    QTRY_VERIFY_WITH_TIMEOUT(!stop->isEnabled(), 1000);
+    QVERIFY2(!window.windowTitle().contains(u"Capturing"_s), qPrintable(window.windowTitle()));
     QVERIFY(window.connectionModel()->rowCount() >= rows);
     close(listener);
 }

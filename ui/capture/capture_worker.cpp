@@ -27,6 +27,8 @@ CaptureWorker::CaptureWorker(QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<synscope::RowBatchPtr>();
     qRegisterMetaType<synscope::CaptureStats>();
+    connect(this, &CaptureWorker::sourceOpened, this, &CaptureWorker::onSourceOpened,
+            Qt::QueuedConnection);
     connect(this, &CaptureWorker::batchProduced, this, &CaptureWorker::onBatchProduced,
             Qt::QueuedConnection);
     connect(this, &CaptureWorker::statsProduced, this, &CaptureWorker::onStatsProduced,
@@ -68,6 +70,7 @@ void CaptureWorker::start(Opener opener, const CaptureConfig& config, int stream
         run(gen, opener, config, streamFd);
     });
     m_thread->setObjectName(QStringLiteral("capture"));
+    m_active = true;
     m_thread->start();
 }
 
@@ -85,6 +88,7 @@ void CaptureWorker::stop()
     m_thread->wait();
     delete m_thread;
     m_thread = nullptr;
+    m_active = false;
 }
 
 void CaptureWorker::finish()
@@ -95,16 +99,17 @@ void CaptureWorker::finish()
         m_source->breakLoop();
 }
 
-bool CaptureWorker::isRunning() const
-{
-    return m_thread && m_thread->isRunning();
-}
-
 void CaptureWorker::setCaptureDrops(quint64 received, quint64 dropped, quint64 ifDropped)
 {
     m_helperReceived = received;
     m_helperDropped = dropped;
     m_helperIfDropped = ifDropped;
+}
+
+void CaptureWorker::onSourceOpened(quint64 generation)
+{
+    if (generation == m_generation)
+        Q_EMIT opened(generation);
 }
 
 void CaptureWorker::onBatchProduced(const RowBatchPtr& batch)
@@ -122,8 +127,10 @@ void CaptureWorker::onStatsProduced(const CaptureStats& stats)
 
 void CaptureWorker::onRunEnded(quint64 generation, const QString& error)
 {
-    if (generation == m_generation)
-        Q_EMIT finished(generation, error);
+    if (generation != m_generation)
+        return;
+    m_active = false;
+    Q_EMIT finished(generation, error);
 }
 
 void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureConfig& config,
@@ -139,6 +146,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         std::lock_guard lock(m_sourceMutex);
         m_source = source.get();
     }
+    Q_EMIT sourceOpened(generation, QPrivateSignal());
 
     const std::shared_ptr<const Database> db =
         config.database ? config.database : std::make_shared<const Database>(Database::builtin());

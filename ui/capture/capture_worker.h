@@ -73,7 +73,9 @@ public:
     // stats and finished() are still delivered (e.g. "stop capturing" on a live interface).
     void finish();
 
-    bool isRunning() const;
+    // A run is active from start*() until its finished() was delivered or stop() returned: the
+    // thread itself may still be winding down when finished() arrives.
+    bool isRunning() const { return m_active; }
     quint64 generation() const { return m_generation; }
 
 public Q_SLOTS:
@@ -81,6 +83,9 @@ public Q_SLOTS:
     void setCaptureDrops(quint64 received, quint64 dropped, quint64 ifDropped);
 
 Q_SIGNALS:
+    // The run's source opened; its batches follow. A run that fails to open sends finished()
+    // with the error and never opened(), so the caller can leave what it shows untouched.
+    void opened(quint64 generation);
     void batchReady(const synscope::RowBatchPtr& batch);
     void statsChanged(const synscope::CaptureStats& stats);
     // The run ended by itself or through finish(): error is empty at the end of a file / stream.
@@ -89,6 +94,7 @@ Q_SIGNALS:
 
     // Thread -> GUI thread (queued to this object); the public signals above are emitted by the
     // slots after the generation check.
+    void sourceOpened(quint64 generation, QPrivateSignal);
     void batchProduced(const synscope::RowBatchPtr& batch, QPrivateSignal);
     void statsProduced(const synscope::CaptureStats& stats, QPrivateSignal);
     void runEnded(quint64 generation, const QString& error, QPrivateSignal);
@@ -98,11 +104,13 @@ private:
     // streamFd: the pipe of startFd() (polled, never read directly), else -1.
     void start(Opener opener, const CaptureConfig& config, int streamFd = -1);
     void run(quint64 generation, const Opener& opener, const CaptureConfig& config, int streamFd);
+    void onSourceOpened(quint64 generation);
     void onBatchProduced(const RowBatchPtr& batch);
     void onStatsProduced(const CaptureStats& stats);
     void onRunEnded(quint64 generation, const QString& error);
 
     QThread* m_thread = nullptr;
+    bool m_active = false;
     std::atomic<quint64> m_generation{0};
     std::atomic<bool> m_abort{false};
     std::atomic<bool> m_finish{false};

@@ -77,7 +77,9 @@ CaptureDialog::CaptureDialog(const QString& lastInterface, const QString& lastFi
     filterRow->addWidget(m_filter, 1);
     filterRow->addWidget(resetFilter);
     auto* form = new QFormLayout;
-    form->addRow(tr("Capture &filter:"), filterRow);
+    auto* filterLabel = new QLabel(tr("Capture &filter:"));
+    filterLabel->setBuddy(m_filter);   // without a buddy the '&' would show as it is
+    form->addRow(filterLabel, filterRow);
     form->addRow(QString(), m_filterStatus);
     form->addRow(QString(), m_promiscuous);
 

@@ -124,7 +124,8 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
-    m_tabs->addTab(m_splitter, tr("&Connections"));
+    // Tab mnemonics stay clear of the menu bar's (File, Capture, View, Analyze, Help).
+    m_tabs->addTab(m_splitter, tr("Co&nnections"));
 
     // The host table can hold a row per source address; keeping it sorted on every batch would
     // cost more than the capture itself. It is attached only while its tab is shown and re-sorted
@@ -148,7 +149,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_filterEdit->setText(hostProxy->index(index.row(), HostModel::Address).data().toString());
         m_tabs->setCurrentIndex(0);
     });
-    const int hostTab = m_tabs->addTab(hostView, tr("&Hosts"));
+    const int hostTab = m_tabs->addTab(hostView, tr("Hos&ts"));
     m_hostSortTimer.setInterval(1000);
     connect(&m_hostSortTimer, &QTimer::timeout, this, [this, hostProxy] {
         if (m_hostsDirty)
@@ -180,7 +181,7 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     m_overview = new OverviewCharts(m_timeline, m_histogram);
-    m_tabs->addTab(m_overview, tr("O&verview"));
+    m_tabs->addTab(m_overview, tr("&Overview"));
     setCentralWidget(m_tabs);
 
     connect(m_worker, &CaptureWorker::batchReady, m_model, &ConnectionModel::appendBatch);
@@ -191,14 +192,24 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_helper, &HelperProcess::started, this, [this](int, const QString& interface) {
         statusBar()->showMessage(tr("Capture helper is capturing on %1").arg(interface), 5000);
     });
-    connect(m_helper, &HelperProcess::finished, this, &MainWindow::updateActions);
+    connect(m_helper, &HelperProcess::finished, this, [this] {
+        // The stream broke because the helper ended: its own message (already shown) says why;
+        // the reader's libpcap wording is shown only when the helper said nothing.
+        if (!m_deferredError.isEmpty() && m_helper->lastError().isEmpty())
+            reportFailure(tr("Capture failed"), m_deferredError);
+        m_deferredError.clear();
+        updateActions();
+        updateTitle();
+    });
     connect(m_helper, &HelperProcess::errorOccurred, this, [this](HelperProcess::ErrorKind kind, const QString& message) {
         m_worker->stop();
-        updateActions();
+        m_deferredError.clear();
         // HelperProcess's messages are complete: the permission one carries the grant command.
-        showError(kind == HelperProcess::ErrorKind::BadFilter ? tr("Invalid capture filter") : tr("Capture failed"), message);
-        Q_EMIT captureFailed(message);
+        reportFailure(kind == HelperProcess::ErrorKind::BadFilter ? tr("Invalid capture filter") : tr("Capture failed"), message);
+        updateActions();
+        updateTitle();
     });
+    connect(m_worker, &CaptureWorker::opened, this, &MainWindow::onOpened);
     connect(m_worker, &CaptureWorker::statsChanged, this, &MainWindow::showStats);
     connect(m_worker, &CaptureWorker::finished, this, &MainWindow::onFinished);
     // Clearing the table (a new file or capture) resets the count too.
@@ -551,13 +562,20 @@ void MainWindow::setRowCap(size_t cap)
 
 void MainWindow::openCaptureFile(const QString& path)
 {
-    stopCapture();
-    clearData();
-    m_source = Source::File;
-    m_filePath = path;
-    addRecentFile(path);
+    // A regular file is checked here, so one that cannot be read leaves the capture on screen,
+    // the title and Open Recent as they were. A pipe or FIFO is only known good once the worker
+    // has opened it (onOpened); until then, too, nothing shown changes.
+    if (QFileInfo(path).isFile()) {
+        std::string error;
+        if (!PacketSource::openFile(path.toStdString(), &error)) {
+            reportFailure(tr("Cannot read capture file"), QString::fromStdString(error));
+            return;
+        }
+    }
+    if (m_helper->isRunning())
+        m_helper->stop();
+    m_pending = Pending{Source::File, path, {}};
     m_worker->startFile(path, captureConfig());
-    updateTitle();
     updateActions();
 }
 
@@ -583,10 +601,12 @@ void MainWindow::captureDialog()
 
 void MainWindow::startLiveCapture(const LiveOptions& options)
 {
-    stopCapture();
-    clearData();
-    m_live = options;
-    m_source = Source::Live;
+    if (m_helper->isRunning())
+        m_helper->stop();
+    m_worker->stop();
+    m_deferredError.clear();
+    // What is shown is replaced once the capture has really started (onOpened).
+    m_pending = Pending{Source::Live, QString(), options};
     if (geteuid() == 0) {
         m_worker->startLive(options, captureConfig());
     } else {
@@ -596,6 +616,20 @@ void MainWindow::startLiveCapture(const LiveOptions& options)
         if (fd >= 0)
             m_worker->startFd(fd, captureConfig());
     }
+    updateActions();
+}
+
+void MainWindow::onOpened()
+{
+    clearData();
+    m_source = m_pending.source;
+    if (m_source == Source::File) {
+        m_filePath = m_pending.path;
+        addRecentFile(m_filePath);
+    } else {
+        m_live = m_pending.live;
+    }
+    m_pending = Pending{};
     updateTitle();
     updateActions();
 }
@@ -609,6 +643,7 @@ void MainWindow::stopCapture()
     else
         m_worker->finish();
     updateActions();
+    updateTitle();
 }
 
 void MainWindow::clearData()
@@ -633,10 +668,19 @@ void MainWindow::onFinished(quint64 generation, const QString& error)
 {
     if (generation != m_worker->generation())
         return;
+    const Source ran = m_pending.source != Source::None ? m_pending.source : m_source;
+    m_pending = Pending{};
     updateActions();
+    updateTitle();
     if (!error.isEmpty()) {
-        showError(m_source == Source::File ? tr("Cannot read capture file") : tr("Capture failed"), error);
-        Q_EMIT captureFailed(error);
+        // A helper-fed stream ends when the helper does: wait for its exit to know whether it
+        // has a better explanation than the broken stream.
+        if (m_helper->isRunning() || !m_helper->lastError().isEmpty()) {
+            if (m_helper->isRunning())
+                m_deferredError = error;
+            return;
+        }
+        reportFailure(ran == Source::File ? tr("Cannot read capture file") : tr("Capture failed"), error);
         return;
     }
     if (m_source == Source::File) {
@@ -822,8 +866,10 @@ void MainWindow::updateTitle()
     QString what;
     if (m_source == Source::File)
         what = QFileInfo(m_filePath).fileName();
-    else if (m_source == Source::Live)
+    else if (m_source == Source::Live && (isCapturing() || m_helper->isRunning()))
         what = tr("Capturing on %1").arg(QString::fromStdString(m_live.interface));
+    else if (m_source == Source::Live)
+        what = tr("Capture on %1 (stopped)").arg(QString::fromStdString(m_live.interface));
     setWindowTitle(what.isEmpty() ? tr("SynScope") : tr("%1 — SynScope").arg(what));
 }
 
@@ -861,6 +907,12 @@ void MainWindow::tableContextMenu(const QPoint& pos)
     menu.addActions(m_table->actions());
     menu.addAction(m_exportSelectedAction);
     menu.exec(m_table->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::reportFailure(const QString& title, const QString& message)
+{
+    showError(title, message);
+    Q_EMIT captureFailed(message);
 }
 
 void MainWindow::showError(const QString& title, const QString& message)

@@ -107,10 +107,13 @@ private:
     void updateActions();
     void updateTitle();
     void showStats(const CaptureStats& stats);
+    void onOpened();
     void onFinished(quint64 generation, const QString& error);
     void onCurrentRowChanged(const QModelIndex& current);
     void applyDisplayFilter();
     void showError(const QString& title, const QString& message);
+    // showError() and captureFailed(): a file or capture could not be opened or broke off.
+    void reportFailure(const QString& title, const QString& message);
     void clearData();
     void copySelectedRows();
     void tableContextMenu(const QPoint& pos);
@@ -127,7 +130,16 @@ private:
     ScoreHistogramModel* m_histogram;
     HelperProcess* m_helper;
 
+    // What is shown: the source of the rows on screen. A new file or capture waits in m_pending
+    // until it has opened, so a failed one leaves the shown state alone.
     Source m_source = Source::None;
+    struct Pending {
+        Source source = Source::None;
+        QString path;
+        LiveOptions live;
+    };
+    Pending m_pending;
+    QString m_deferredError;   // a helper-fed stream's error, held until the helper's exit
     QString m_filePath;
     LiveOptions m_live;
     QStringList m_recentFiles;
