@@ -11,6 +11,9 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <cmath>
+#include <limits>
+
 using namespace Qt::StringLiterals;
 
 // The resource lives in the static core library: without a reference to its initializer the
@@ -27,6 +30,22 @@ namespace {
 int lineOfOffset(const QByteArray& content, qsizetype offset)
 {
     return static_cast<int>(content.left(offset).count('\n')) + 1;
+}
+
+// A JSON number (always a double) as a whole number in [lo, hi]. The range is checked on the
+// double, before any cast: casting NaN, an infinity or a value beyond qint64 to an integer is
+// undefined behaviour, so a file saying 1e300 must be refused while it is still a double.
+bool wholeNumberIn(double d, qint64 lo, qint64 hi, qint64& out)
+{
+    // [-2^63, 2^63) is exactly what qint64 holds; both bounds are exact doubles.
+    constexpr double kMin = -9223372036854775808.0, kEnd = 9223372036854775808.0;
+    if (!std::isfinite(d) || d < kMin || d >= kEnd || std::trunc(d) != d)
+        return false;
+    const qint64 n = static_cast<qint64>(d);
+    if (n < lo || n > hi)
+        return false;
+    out = n;
+    return true;
 }
 
 // Reads the fields of one JSON object, remembering the first error with the entry and field.
@@ -49,11 +68,9 @@ public:
             out = v.toBool() ? 1 : 0;
             return true;
         }
-        const double d = v.toDouble(-1e300);
-        if (!v.isDouble() || d != static_cast<double>(static_cast<qint64>(d)) || d < lo || d > hi)
+        if (!v.isDouble() || !wholeNumberIn(v.toDouble(), lo, hi, out))
             return fail(key, u"expected an integer from %1 to %2, got %3"_s.arg(lo).arg(hi).arg(
                                  describe(v)));
-        out = static_cast<qint64>(d);
         return true;
     }
     // An integer in [lo, hi], or nothing: missing, null or "" (zardaxt's "no such option").
@@ -140,10 +157,11 @@ std::optional<Database> parseSynScope(const QJsonObject& root, const QString& or
             *error = u"%1: not a SynScope database (\"format\" must be \"synscope-db\")"_s.arg(origin);
         return std::nullopt;
     }
-    if (root.value(u"version"_s).toInt(-1) != 1) {
+    const QJsonValue version = root.value(u"version"_s);
+    if (!version.isDouble() || version.toDouble() != 1.0) {
         if (error)
             *error = u"%1: unsupported SynScope database version %2 (this build reads 1)"_s.arg(
-                origin, FieldReader::describe(root.value(u"version"_s)));
+                origin, FieldReader::describe(version));
         return std::nullopt;
     }
     if (!root.value(u"entries"_s).isArray()) {
@@ -156,13 +174,16 @@ std::optional<Database> parseSynScope(const QJsonObject& root, const QString& or
     db.description = root.value(u"description"_s).toString();
     if (root.contains(u"min_class_size"_s)) {
         const QJsonValue v = root.value(u"min_class_size"_s);
-        if (!v.isDouble() || v.toDouble() < 1 || v.toDouble() != double(v.toInt())) {
+        qint64 n = 0;
+        if (!v.isDouble() || !wholeNumberIn(v.toDouble(), 1, std::numeric_limits<int>::max(), n)) {
             if (error)
-                *error = u"%1: \"min_class_size\" must be a positive whole number, got %2"_s.arg(
-                    origin, FieldReader::describe(v));
+                *error = u"%1: \"min_class_size\" must be a whole number from 1 to %2, got %3"_s
+                             .arg(origin)
+                             .arg(std::numeric_limits<int>::max())
+                             .arg(FieldReader::describe(v));
             return std::nullopt;
         }
-        db.min_class_size = v.toInt();
+        db.min_class_size = static_cast<int>(n);
     }
     const QJsonArray entries = root.value(u"entries"_s).toArray();
     db.entries.reserve(entries.size());

@@ -390,6 +390,71 @@ private slots:
         qInfo("%d mutants loaded, %d refused with a message", loaded, refused);
     }
 
+    // A JSON number far outside the field's range (or beyond int64) is refused with the field
+    // named, never cast to an integer first (a double beyond int64 cast to qint64 is undefined).
+    void hugeNumbers_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QStringList>("mentions");
+        const auto synscope = [](const char* field, const char* value) {
+            return QByteArray(R"({"format": "synscope-db", "version": 1, "entries": [
+                   {"id": "a", "fingerprint": {")") + field + "\": " + value + "}}]}";
+        };
+        QTest::newRow("ttl 1e300") << synscope("ip_ttl", "1e300")
+                                   << QStringList{u"entry 0"_s, u"ip_ttl"_s, u"1 to 255"_s};
+        QTest::newRow("ack 1e19") << synscope("tcp_ack", "1e19")
+                                  << QStringList{u"entry 0"_s, u"tcp_ack"_s, u"1e+19"_s};
+        QTest::newRow("ack 2^63") << synscope("tcp_ack", "9223372036854775808")
+                                  << QStringList{u"entry 0"_s, u"tcp_ack"_s};
+        QTest::newRow("ack -1e300") << synscope("tcp_ack", "-1e300")
+                                    << QStringList{u"entry 0"_s, u"tcp_ack"_s, u"-1e+300"_s};
+        QTest::newRow("window 1e300") << synscope("tcp_window_size", "1e300")
+                                      << QStringList{u"entry 0"_s, u"tcp_window_size"_s};
+        QTest::newRow("df 1e300") << synscope("ip_df", "1e300")
+                                  << QStringList{u"entry 0"_s, u"ip_df"_s};
+        QTest::newRow("min_class_size 1e300")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "min_class_size": 1e300, "entries": []})")
+            << QStringList{u"min_class_size"_s, u"1e+300"_s};
+        QTest::newRow("min_class_size 2^31")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "min_class_size": 2147483648, "entries": []})")
+            << QStringList{u"min_class_size"_s, u"2147483648"_s};
+        QTest::newRow("version 1e300")
+            << QByteArray(R"({"format": "synscope-db", "version": 1e300, "entries": []})")
+            << QStringList{u"version"_s};
+        QTest::newRow("zardaxt timestamp 1e300")
+            << QByteArray(R"([{"ip_df": 1, "ip_mf": 0, "tcp_window_size": 1, "tcp_flags": 2,
+                   "tcp_ack": 0, "tcp_header_length": 80, "tcp_urp": 0, "tcp_options": "",
+                   "tcp_timestamp": 1e300}])")
+            << QStringList{u"entry 0"_s, u"tcp_timestamp"_s};
+        QTest::newRow("zardaxt header length -1e300")
+            << QByteArray(R"([{"ip_df": 1, "ip_mf": 0, "tcp_window_size": 1, "tcp_flags": 2,
+                   "tcp_ack": 0, "tcp_header_length": -1e300, "tcp_urp": 0, "tcp_options": ""}])")
+            << QStringList{u"entry 0"_s, u"tcp_header_length"_s};
+    }
+    void hugeNumbers()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QStringList, mentions);
+        QString error;
+        QVERIFY(!Database::parse(content, u"huge.json"_s, &error));
+        QVERIFY2(error.startsWith(u"huge.json"_s), qPrintable(error));
+        for (const QString& m : mentions)
+            QVERIFY2(error.contains(m), qPrintable(error));
+    }
+
+    // The largest values that fit still load: the range check is not off by one at the top.
+    void largestNumbersLoad()
+    {
+        const QByteArray json = R"({"format": "synscope-db", "version": 1, "min_class_size": 2147483647,
+            "entries": [{"id": "a", "fingerprint": {"tcp_ack": 4294967295, "tcp_window_size": 65535}}]})";
+        QString error;
+        const std::optional<Database> db = Database::parse(json, u"max.json"_s, &error);
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(db->min_class_size, 2147483647);
+        QCOMPARE(db->entries.at(0).fp.tcp_ack, 4294967295u);
+        QCOMPARE(int(db->entries.at(0).fp.tcp_window_size), 65535);
+    }
+
     void builtinLoads()
     {
         const Database b = Database::builtin();
