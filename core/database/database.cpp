@@ -2,6 +2,7 @@
 #include "core/database/database.h"
 
 #include "core/database/importers.h"
+#include "core/database/input_text.h"
 #include "core/detect/detect.h"
 
 #include <QFile>
@@ -112,7 +113,7 @@ public:
         case QJsonValue::Null: return u"null"_s;
         case QJsonValue::Bool: return v.toBool() ? u"true"_s : u"false"_s;
         case QJsonValue::Double: return QString::number(v.toDouble(), 'g', 12);
-        case QJsonValue::String: return u"\"%1\""_s.arg(v.toString());
+        case QJsonValue::String: return quoteInput(v.toString());
         case QJsonValue::Array: return u"an array"_s;
         case QJsonValue::Object: return u"an object"_s;
         }
@@ -143,8 +144,8 @@ bool parseQuirks(const QString& text, uint32_t& out)
 bool readOptions(FieldReader& r, const QString& key, const QString& notation, Fingerprint& fp)
 {
     if (!fp.setTcpOptions(notation.toStdString()))
-        return r.fail(key, u"bad option notation \"%1\" (expected tokens like M1460,S,T,N,W7,)"_s
-                               .arg(notation));
+        return r.fail(key, u"bad option notation %1 (expected tokens like M1460,S,T,N,W7,)"_s
+                               .arg(quoteInput(notation)));
     return true;
 }
 
@@ -271,8 +272,8 @@ std::optional<Database> parseSynScope(const QJsonObject& root, const QString& or
                 bool numOk = false;
                 const int k = w.toString().mid(4).toInt(&numOk);
                 if (!numOk || k <= 0 || k > 65535) {
-                    fr.fail(u"tcp_window_size"_s, u"bad multiple \"%1\" (expected mss*K, K from 1 "
-                                                  u"to 65535, or mss*max)"_s.arg(w.toString()));
+                    fr.fail(u"tcp_window_size"_s, u"bad multiple %1 (expected mss*K, K from 1 "
+                                                  u"to 65535, or mss*max)"_s.arg(quoteInput(w.toString())));
                     return std::nullopt;
                 }
                 e.window_mss_multiple = k;
@@ -295,8 +296,8 @@ std::optional<Database> parseSynScope(const QJsonObject& root, const QString& or
             if (!fr.string(u"quirks"_s, quirks))
                 return std::nullopt;
             if (!parseQuirks(quirks, fp.quirks)) {
-                fr.fail(u"quirks"_s, u"unknown quirk in \"%1\" (known: %2)"_s.arg(
-                                         quirks, QString::fromStdString(quirksString(~0u))));
+                fr.fail(u"quirks"_s, u"unknown quirk in %1 (known: %2)"_s.arg(
+                                         quoteInput(quirks), QString::fromStdString(quirksString(~0u))));
                 return std::nullopt;
             }
             e.known |= KnownQuirks;
@@ -411,7 +412,7 @@ std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& orig
             return std::nullopt;
         QString notation;
         if (!zardaxtOptions(options, notation)) {
-            r.fail(u"tcp_options"_s, u"bad option notation \"%1\""_s.arg(options));
+            r.fail(u"tcp_options"_s, u"bad option notation %1"_s.arg(quoteInput(options)));
             return std::nullopt;
         }
         if (!readOptions(r, u"tcp_options"_s, notation, fp))
@@ -420,7 +421,8 @@ std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& orig
             if (!r.integer(u"tcp_mss"_s, 0, 65535, v))
                 return std::nullopt;
             if (v != fp.tcp_mss) {
-                r.fail(u"tcp_mss"_s, u"%1 disagrees with the options \"%2\""_s.arg(v).arg(options));
+                r.fail(u"tcp_mss"_s,
+                       u"%1 disagrees with the options %2"_s.arg(v).arg(quoteInput(options)));
                 return std::nullopt;
             }
         }
@@ -429,7 +431,7 @@ std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& orig
                 return std::nullopt;
             if (v != fp.tcp_window_scaling) {
                 r.fail(u"tcp_window_scaling"_s,
-                       u"%1 disagrees with the options \"%2\""_s.arg(v).arg(options));
+                       u"%1 disagrees with the options %2"_s.arg(v).arg(quoteInput(options)));
                 return std::nullopt;
             }
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/database/importers.h"
 
+#include "core/database/input_text.h"
 #include "core/detect/detect.h"
 
 #include <QFileInfo>
@@ -103,8 +104,8 @@ std::optional<Database> importP0f(const QByteArray& content, const QString& orig
         }
         auto fail = [&](const QString& field, const QString& what) {
             if (error)
-                *error = u"%1: line %2: field \"%3\": %4 in \"%5\""_s.arg(origin).arg(lineNo).arg(
-                    field, what, value);
+                *error = u"%1: line %2: field \"%3\": %4 in %5"_s.arg(
+                    origin, QString::number(lineNo), field, what, quoteInput(value));
             return std::nullopt;
         };
         // ver:ittl:olen:mss:wsize,scale:olayout:quirks:pclass
@@ -176,7 +177,7 @@ std::optional<Database> importP0f(const QByteArray& content, const QString& orig
         for (const QString& q : f[6].split(u',', Qt::SkipEmptyParts)) {
             const uint32_t bit = quirkFromName(q.toStdString());
             if (!bit)
-                return fail(u"quirks"_s, u"unknown quirk \"%1\""_s.arg(q));
+                return fail(u"quirks"_s, u"unknown quirk %1"_s.arg(quoteInput(q)));
             fp.quirks |= bit;
         }
         if (fp.ip_version == 4 || !(e.known & KnownIpVersion)) {
@@ -217,7 +218,7 @@ std::optional<Database> importSatori(const QByteArray& content, const QString& o
     int ackOnly = 0;
     auto failAt = [&](const QString& what) {
         if (error)
-            *error = u"%1: line %2: %3"_s.arg(origin).arg(xml.lineNumber()).arg(what);
+            *error = u"%1: line %2: %3"_s.arg(origin, QString::number(xml.lineNumber()), what);
         return std::nullopt;
     };
     while (!xml.atEnd()) {
@@ -241,9 +242,10 @@ std::optional<Database> importSatori(const QByteArray& content, const QString& o
         const QString sig = a.value(u"tcpsig"_s).toString();
         const QStringList f = sig.split(u':');
         if (f.size() != 6)
-            return failAt(u"tcpsig \"%1\": expected window:ttl:df:hdrlen:options:quirks"_s.arg(sig));
+            return failAt(u"tcpsig %1: expected window:ttl:df:hdrlen:options:quirks"_s.arg(
+                quoteInput(sig)));
         auto bad = [&](const QString& field) {
-            return failAt(u"tcpsig \"%1\": bad %2"_s.arg(sig, field));
+            return failAt(u"tcpsig %1: bad %2"_s.arg(quoteInput(sig), field));
         };
         DbEntry e;
         e.known = KnownFlags;
@@ -308,7 +310,7 @@ std::optional<Database> importSatori(const QByteArray& content, const QString& o
         db.entries.push_back(std::move(e));
     }
     if (xml.hasError())
-        return failAt(u"not valid XML: %1"_s.arg(xml.errorString()));
+        return failAt(u"not valid XML: %1"_s.arg(clipMessage(xml.errorString())));
     db.description = u"Satori TCP fingerprints imported from %1 (%2 SYN/SYN+ACK tests; %3 "
                      u"ACK-only tests not imported; Satori quirk letters kept in notes)"_s
                          .arg(file)

@@ -455,6 +455,80 @@ private slots:
         QCOMPARE(int(db->entries.at(0).fp.tcp_window_size), 65535);
     }
 
+    // A bad field of megabytes is quoted by a short prefix and its length, in every reader.
+    void longInputIsQuotedShort_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("field");
+        const QByteArray big(10 * 1024 * 1024, 'Q');
+        const QByteArray head = R"({"format": "synscope-db", "version": 1, "entries": [ {"id": "a", "fingerprint": {)";
+        const QByteArray zardaxt = R"([{"ip_df": 1, "ip_mf": 0, "tcp_window_size": 1, "tcp_flags": 2,
+                   "tcp_ack": 0, "tcp_header_length": 80, "tcp_urp": 0, )";
+        QTest::newRow("synscope options") << head + "\"tcp_options\": \"M1460," + big + "\"}}]}"
+                                          << u"tcp_options"_s;
+        QTest::newRow("synscope quirks") << head + "\"quirks\": \"df," + big + "\"}}]}"
+                                         << u"quirks"_s;
+        QTest::newRow("synscope window rule") << head + "\"tcp_window_size\": \"mss*" + big + "\"}}]}"
+                                              << u"tcp_window_size"_s;
+        QTest::newRow("synscope ttl as a string") << head + "\"ip_ttl\": \"" + big + "\"}}]}"
+                                                  << u"ip_ttl"_s;
+        QTest::newRow("synscope version as a string")
+            << QByteArray(R"({"format": "synscope-db", "version": ")") + big + "\", \"entries\": []}"
+            << u"version"_s;
+        QTest::newRow("synscope min_class_size as a string")
+            << QByteArray(R"({"format": "synscope-db", "version": 1, "min_class_size": ")") + big +
+                   "\", \"entries\": []}"
+            << u"min_class_size"_s;
+        QTest::newRow("zardaxt options") << zardaxt + "\"tcp_options\": \"M1460," + big + "\"}]"
+                                         << u"tcp_options"_s;
+        QTest::newRow("zardaxt mss disagrees")
+            << zardaxt + "\"tcp_options\": \"M1460," + "N" + QByteArray(1024 * 1024, ',') +
+                   "\", \"tcp_mss\": 1400}]"
+            << u"tcp_mss"_s;
+        QTest::newRow("zardaxt timestamp as a string") << zardaxt + "\"tcp_options\": \"\", \"tcp_timestamp\": \"" + big + "\"}]"
+                                                       << u"tcp_timestamp"_s;
+        QTest::newRow("p0f sig") << "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:64:0:*:mss*20,10:" + big + "\n"
+                                 << u"sig"_s;
+        QTest::newRow("p0f quirk") << "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:64:0:*:mss*20,10:mss:df," + big + ":0\n"
+                                   << u"quirks"_s;
+        QTest::newRow("satori tcpsig")
+            << "<TCP><fingerprints><fingerprint name=\"x\" os_name=\"X\">\n<test tcpflag=\"S\" tcpsig=\"" + big +
+                   ":64:1:48:M1460:.\"/></fingerprint></fingerprints></TCP>"
+            << u"tcpsig"_s;
+    }
+    void longInputIsQuotedShort()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, field);
+        QString error;
+        QVERIFY(!Database::parse(content, u"long-input"_s, &error));
+        QVERIFY2(error.startsWith(u"long-input"_s), qPrintable(error.left(300)));
+        QVERIFY2(error.contains(field), qPrintable(error.left(300)));
+        QVERIFY2(error.size() < 600, qPrintable(u"%1 characters: %2"_s.arg(error.size()).arg(error.left(300))));
+        // The quote ends in an ellipsis and says how long the whole text was.
+        QVERIFY2(error.contains(u"…"_s) && error.contains(u" characters)"_s), qPrintable(error));
+    }
+
+    // Short input is still quoted whole, so the messages users see for ordinary typos are unchanged.
+    void shortInputIsQuotedWhole()
+    {
+        QString error;
+        const QByteArray json = R"({"format": "synscope-db", "version": 1, "entries": [
+                   {"id": "a", "fingerprint": {"tcp_options": "M1460,Q,"}}]})";
+        QVERIFY(!Database::parse(json, u"bad.json"_s, &error));
+        QVERIFY2(error.endsWith(u"bad option notation \"M1460,Q,\" (expected tokens like M1460,S,T,N,W7,)"_s),
+                 qPrintable(error));
+        // A p0f sig of exactly 80 characters is quoted whole; one more and it is cut at 80.
+        const QString sig80 = u"*:64:0:*:mss*20,10:"_s + QString(61, u'Z');
+        QCOMPARE(sig80.size(), 80);
+        QVERIFY(!Database::parse("[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = " + sig80.toLatin1() + "\n",
+                                 u"p0f.fp"_s, &error));
+        QVERIFY2(error.endsWith(u'"' + sig80 + u'"'), qPrintable(error));
+        QVERIFY(!Database::parse("[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = " + sig80.toLatin1() + "Y\n",
+                                 u"p0f.fp"_s, &error));
+        QVERIFY2(error.endsWith(u'"' + sig80 + u"…\" (81 characters)"_s), qPrintable(error));
+    }
+
     void builtinLoads()
     {
         const Database b = Database::builtin();
