@@ -49,6 +49,12 @@ bool wholeNumberIn(double d, qint64 lo, qint64 hi, qint64& out)
     return true;
 }
 
+QString tooLargeMessage(const QString& origin)
+{
+    return u"%1: larger than the %2 MiB limit for a database file"_s.arg(origin).arg(
+        Database::kMaxFileBytes / (1024 * 1024));
+}
+
 // Reads the fields of one JSON object, remembering the first error with the entry and field.
 class FieldReader {
 public:
@@ -485,6 +491,11 @@ std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& orig
 std::optional<Database> Database::parse(const QByteArray& rawContent, const QString& origin,
                                         QString* error)
 {
+    if (rawContent.size() > kMaxFileBytes) {
+        if (error)
+            *error = tooLargeMessage(origin);
+        return std::nullopt;
+    }
     QByteArray content = rawContent;
     if (content.startsWith("\xEF\xBB\xBF"))
         content.remove(0, 3);
@@ -523,7 +534,38 @@ std::optional<Database> Database::load(const QString& path, QString* error)
             *error = u"%1: cannot open: %2"_s.arg(path, file.errorString());
         return std::nullopt;
     }
-    return parse(file.readAll(), path, error);
+    // Read up to one byte past the limit, counting while reading: QFile::size() is 0 or
+    // meaningless for a device or a FIFO (/dev/zero, a pipe that never ends) and a regular file
+    // may grow while it is read, so only what was actually read decides.
+    if (!file.isSequential() && file.size() > kMaxFileBytes) {
+        if (error)
+            *error = tooLargeMessage(path);
+        return std::nullopt;
+    }
+    QByteArray content;
+    if (!file.isSequential())
+        content.reserve(qsizetype(file.size()) + 1);
+    constexpr qsizetype kChunk = 1 << 20;
+    for (;;) {
+        const qsizetype have = content.size();
+        const qsizetype want = qMin<qsizetype>(kChunk, kMaxFileBytes + 1 - have);
+        content.resize(have + want);
+        const qint64 n = file.read(content.data() + have, want);
+        if (n < 0) {
+            if (error)
+                *error = u"%1: cannot read: %2"_s.arg(path, file.errorString());
+            return std::nullopt;
+        }
+        content.resize(have + qsizetype(n));
+        if (content.size() > kMaxFileBytes) {
+            if (error)
+                *error = tooLargeMessage(path);
+            return std::nullopt;
+        }
+        if (n == 0)
+            break;   // end of file
+    }
+    return parse(content, path, error);
 }
 
 Database Database::builtin()

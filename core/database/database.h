@@ -64,11 +64,20 @@ public:
     int min_class_size = 8;
     std::vector<DbEntry> entries;
 
+    // The largest database file (or content) read: 64 MiB, over 100 times the largest real one
+    // (p0f.fp, Satori tcp.xml and the zardaxt list are each under 1 MiB). load() counts while it
+    // reads, so a device or FIFO that never ends stops here.
+    static constexpr qint64 kMaxFileBytes = qint64(64) * 1024 * 1024;
+
     // Reads a SynScope JSON database, a zardaxt 2021 JSON list, a p0f.fp file or a Satori tcp.xml
     // (the format is sniffed from the content). On failure: nullopt and *error names the file and
-    // the line or entry index and the field.
+    // the line or entry index and the field; input text in a message is quoted by at most its
+    // first 80 characters and its length. More than kMaxFileBytes is refused ("larger than the
+    // 64 MiB limit for a database file"), and so is an XML file with a DTD (Satori files have
+    // none; its entities could expand a small file to gigabytes). Opening a FIFO waits for a
+    // writer, as open(2) does.
     static std::optional<Database> load(const QString& path, QString* error);
-    // Parses in-memory content; `origin` names it in messages and provenance.
+    // Parses in-memory content; `origin` names it in messages and provenance. The same limits.
     static std::optional<Database> parse(const QByteArray& content, const QString& origin,
                                          QString* error);
     // The default database compiled in as :/synscope/synscope-default.json. When the resource

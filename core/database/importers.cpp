@@ -6,6 +6,8 @@
 
 #include <QFileInfo>
 #include <QList>
+#include <QRegularExpression>
+#include <QStringDecoder>
 #include <QXmlStreamReader>
 
 using namespace Qt::StringLiterals;
@@ -59,6 +61,74 @@ bool p0fLayout(const QString& layout, int mss, int wscale, QString& notation, in
         }
     }
     return true;
+}
+
+// The text of an XML file, decoded the way an XML parser reads it: UTF-16 or UTF-32 by byte-order
+// mark or by the byte pattern of a leading '<', otherwise the encoding the XML declaration names
+// (UTF-8 when it names none). The reader is then given this text with the encoding settled, so
+// the DTD check below looks at exactly what it parses.
+std::optional<QString> decodeXml(const QByteArray& content, QString* why)
+{
+    QStringDecoder decoder;
+    if (const auto detected = QStringConverter::encodingForData(content, u'<')) {
+        decoder = QStringDecoder(*detected);
+    } else {
+        // The declaration is ASCII in every encoding that is not detected above.
+        static const QRegularExpression declared(
+            uR"(^<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["'])"_s);
+        const QRegularExpressionMatch m =
+            declared.match(QString::fromLatin1(content.left(content.indexOf('>') + 1)));
+        const QString name = m.hasMatch() ? m.captured(1) : u"UTF-8"_s;
+        decoder = QStringDecoder(name.toLatin1().constData());
+        if (!decoder.isValid()) {
+            *why = u"unsupported encoding %1"_s.arg(quoteInput(name));
+            return std::nullopt;
+        }
+    }
+    QString text = decoder(content);
+    if (decoder.hasError()) {
+        *why = u"not valid %1"_s.arg(QString::fromLatin1(decoder.name()));
+        return std::nullopt;
+    }
+    return text;
+}
+
+// Whether the prolog (what precedes the root element) holds a <!DOCTYPE. Only the XML
+// declaration, processing instructions, comments and white space may come before a DTD, so the
+// scan skips those and stops at the first element; anything else it steps over, and the parser
+// then refuses it. The check happens before parsing because the parser expands the parameter
+// entities of the internal subset while it reads the DTD, before it reports the DTD token.
+bool prologHasDoctype(QStringView text)
+{
+    qsizetype i = 0;
+    const qsizetype n = text.size();
+    while (i < n) {
+        const QStringView rest = text.sliced(i);
+        if (rest.startsWith(u"<!DOCTYPE"))
+            return true;
+        if (rest.startsWith(u"<?")) {
+            const qsizetype end = text.indexOf(u"?>", i + 2);
+            if (end < 0)
+                return false;
+            i = end + 2;
+        } else if (rest.startsWith(u"<!--")) {
+            const qsizetype end = text.indexOf(u"-->", i + 4);
+            if (end < 0)
+                return false;
+            i = end + 3;
+        } else if (rest.startsWith(u'<') && !rest.startsWith(u"<!")) {
+            return false;   // the root element: no DTD can follow
+        } else {
+            ++i;
+        }
+    }
+    return false;
+}
+
+QString noDtdMessage()
+{
+    return u"a DTD (<!DOCTYPE ...>) is not allowed in a Satori tcp.xml file (Satori files have "
+           u"none; the entities a DTD declares can expand a small file to gigabytes)"_s;
 }
 
 } // namespace
@@ -213,7 +283,23 @@ std::optional<Database> importSatori(const QByteArray& content, const QString& o
     const QString file = QFileInfo(origin).fileName();
     Database db;
     db.name = file;
-    QXmlStreamReader xml(content);
+    QString why;
+    const std::optional<QString> text = decodeXml(content, &why);
+    if (!text) {
+        if (error)
+            *error = u"%1: not valid XML: %2"_s.arg(origin, why);
+        return std::nullopt;
+    }
+    if (prologHasDoctype(*text)) {
+        if (error) {
+            const qsizetype at = text->indexOf(u"<!DOCTYPE");
+            *error = u"%1: line %2: %3"_s.arg(
+                origin, QString::number(QStringView(*text).first(at).count(u'\n') + 1),
+                noDtdMessage());
+        }
+        return std::nullopt;
+    }
+    QXmlStreamReader xml(*text);   // the encoding is settled: the reader parses what was checked
     QString osName, osClass, fpName;
     int ackOnly = 0;
     auto failAt = [&](const QString& what) {
@@ -222,7 +308,14 @@ std::optional<Database> importSatori(const QByteArray& content, const QString& o
         return std::nullopt;
     };
     while (!xml.atEnd()) {
-        if (xml.readNext() != QXmlStreamReader::StartElement)
+        const QXmlStreamReader::TokenType token = xml.readNext();
+        // Satori files have no DTD; an internal entity referenced many times (not nested, which
+        // Qt limits) makes a file of 600 KB expand to gigabytes. prologHasDoctype() refused every
+        // DTD already; the token, reported before the root element and so before any general
+        // entity is expanded, is the second line.
+        if (token == QXmlStreamReader::DTD)
+            return failAt(noDtdMessage());
+        if (token != QXmlStreamReader::StartElement)
             continue;
         const QXmlStreamAttributes a = xml.attributes();
         if (xml.name() == u"fingerprint"_s) {

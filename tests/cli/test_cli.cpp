@@ -13,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -90,6 +91,75 @@ private slots:
         QFile g(path);
         QVERIFY(g.open(QIODevice::ReadOnly));
         QCOMPARE(g.readAll(), before);   // a bad database is reported, never rewritten
+    }
+
+    // A Satori XML with a DTD whose one entity is referenced 200,000 times (600 KB) used to
+    // expand to gigabytes. It is refused before any expansion, with the file named; the CLI runs
+    // under a 1 GiB address-space limit, so an expansion would end in an abort, not exit code 2.
+    // The same with a parameter entity referenced inside the DTD (expanded while the DTD is read).
+    void hostileXmlDatabaseIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("head");
+        QTest::addColumn<QByteArray>("reference");
+        QTest::addColumn<QByteArray>("tail");
+        QTest::newRow("general entity")
+            << "<?xml version=\"1.0\"?>\n<!DOCTYPE TCP [<!ENTITY a \"" + QByteArray(4000, 'A') +
+                   "\">]>\n<TCP><fingerprints><fingerprint name=\""
+            << QByteArray("&a;")
+            << QByteArray("\" os_name=\"X\"><test tcpflag=\"S\" tcpsig=\"8192:64:1:48:M1460:.\"/>"
+                          "</fingerprint></fingerprints></TCP>\n");
+        QTest::newRow("parameter entity")
+            << "<?xml version=\"1.0\"?>\n<!DOCTYPE TCP [<!ENTITY % a \"" + QByteArray(4000, ' ') + "\">"
+            << QByteArray("%a;") << QByteArray("]>\n<TCP/>\n");
+    }
+    void hostileXmlDatabaseIsRefused()
+    {
+        QFETCH(QByteArray, head);
+        QFETCH(QByteArray, reference);
+        QFETCH(QByteArray, tail);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(u"hostile.xml"_s);
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(head);
+        for (int i = 0; i < 200000; ++i)
+            f.write(reference);
+        f.write(tail);
+        f.close();
+        QVERIFY(QFileInfo(path).size() > 600000);
+        QProcess p;
+        p.setChildProcessModifier([] {
+            const rlimit as{rlim_t(1) << 30, rlim_t(1) << 30};
+            setrlimit(RLIMIT_AS, &as);
+        });
+        p.start(QStringLiteral(SYNSCOPE_CLI), {u"--db"_s, path, u"-r"_s, sample(), u"-q"_s});
+        QVERIFY(p.waitForFinished(120000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(err.contains(path.toUtf8()), err.left(400).constData());
+        QVERIFY2(err.contains("DTD"), err.left(400).constData());
+        QVERIFY2(err.size() < 400, err.left(400).constData());
+    }
+
+    // A database that never ends (a device, a FIFO) stops at the size limit with a message.
+    void endlessDatabaseIsRefused()
+    {
+        if (!QFile::exists(u"/dev/zero"_s))
+            QSKIP("no /dev/zero");
+        QProcess p;
+        p.setChildProcessModifier([] {
+            const rlimit as{rlim_t(1) << 30, rlim_t(1) << 30};   // an unbounded read aborts
+            setrlimit(RLIMIT_AS, &as);
+        });
+        p.start(QStringLiteral(SYNSCOPE_CLI), {u"--db"_s, u"/dev/zero"_s, u"-r"_s, sample(), u"-q"_s});
+        QVERIFY(p.waitForFinished(120000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(err.contains("/dev/zero: larger than the 64 MiB limit for a database file"),
+                 err.left(400).constData());
     }
 
     void badArguments_data()

@@ -529,6 +529,111 @@ private slots:
         QVERIFY2(error.endsWith(u'"' + sig80 + u"…\" (81 characters)"_s), qPrintable(error));
     }
 
+    // Satori files have no DTD. A DTD can declare an entity that, referenced many times, expands
+    // to gigabytes: any DTD is refused as soon as it is read, before an entity is expanded.
+    void satoriDtdIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::newRow("doctype only")
+            << QByteArray("<?xml version=\"1.0\"?>\n<!DOCTYPE TCP>\n<TCP><fingerprints/></TCP>");
+        QTest::newRow("internal entity")
+            << QByteArray("<!DOCTYPE TCP [<!ENTITY a \"aaaa\">]>\n<TCP><fingerprints>"
+                          "<fingerprint name=\"&a;&a;\" os_name=\"X\"/></fingerprints></TCP>");
+        QByteArray hostile = "<?xml version=\"1.0\"?>\n<!DOCTYPE TCP [<!ENTITY a \"" +
+                             QByteArray(4000, 'A') + "\">]>\n<TCP><fingerprints><fingerprint name=\"";
+        for (int i = 0; i < 200000; ++i)
+            hostile += "&a;";
+        hostile += "\"/></fingerprints></TCP>\n";
+        QTest::newRow("one entity referenced 200000 times") << hostile;
+        // Parameter entities are expanded while the DTD itself is read, before the parser reports
+        // it: the DTD must be refused before the parser sees it.
+        QByteArray parameter = "<?xml version=\"1.0\"?>\n<!DOCTYPE TCP [<!ENTITY % a \"" +
+                               QByteArray(4000, ' ') + "\">";
+        for (int i = 0; i < 200000; ++i)
+            parameter += "%a;";
+        parameter += "]>\n<TCP/>\n";
+        QTest::newRow("parameter entity referenced 200000 times") << parameter;
+        QTest::newRow("after comments and a processing instruction")
+            << QByteArray("<?xml version=\"1.0\"?>\n<!-- <TCP> -->\n<?pi x?>\n<!DOCTYPE TCP>\n<TCP/>");
+        QTest::newRow("declared latin-1")
+            << QByteArray("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<!DOCTYPE TCP>\n<TCP/>");
+        const QString utf16 = u"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<!DOCTYPE TCP [<!ENTITY a \"a\">]>\n<TCP/>"_s;
+        QTest::newRow("utf-16le without a byte-order mark")
+            << QByteArray(reinterpret_cast<const char*>(utf16.utf16()), utf16.size() * 2);
+    }
+    void satoriDtdIsRefused()
+    {
+        QFETCH(QByteArray, content);
+        QString error;
+        QVERIFY(!Database::parse(content, u"/tmp/hostile.xml"_s, &error));
+        QVERIFY2(error.startsWith(u"/tmp/hostile.xml: line "_s), qPrintable(error.left(300)));
+        QVERIFY2(error.contains(u"DTD"_s), qPrintable(error.left(300)));
+        QVERIFY2(error.size() < 300, qPrintable(error.left(300)));
+    }
+
+    // The encoding of a Satori file is still taken from its byte-order mark, byte pattern or
+    // declaration (the reader is given decoded text since the DTD check).
+    void satoriEncodings_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<int>("line");   // of the test element
+        const QString doc = u"<TCP><fingerprints><fingerprint name=\"n\" os_name=\"Caf\u00e9OS\">\n"
+                            u"<test tcpflag=\"S\" tcpsig=\"8192:64:1:48:M1460:.\"/>"
+                            u"</fingerprint></fingerprints></TCP>"_s;
+        QTest::newRow("utf-8") << (u"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"_s + doc).toUtf8() << 3;
+        QTest::newRow("no declaration") << doc.toUtf8() << 2;
+        QTest::newRow("latin-1") << (u"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"_s + doc).toLatin1() << 3;
+        const QString utf16 = u"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n"_s + doc;
+        QTest::newRow("utf-16le") << QByteArray(reinterpret_cast<const char*>(utf16.utf16()), utf16.size() * 2) << 3;
+    }
+    void satoriEncodings()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(int, line);
+        QString error;
+        const std::optional<Database> db = Database::parse(content, u"tcp.xml"_s, &error);
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(db->entries.size(), size_t(1));
+        QCOMPARE(db->entries[0].label.os_name, u"Caf\u00e9OS"_s);
+        QCOMPARE(int(db->entries[0].fp.tcp_window_size), 8192);
+        QCOMPARE(db->entries[0].id, u"satori-line-%1"_s.arg(line));
+    }
+
+    // A database file is read up to a limit, counted while reading, so a device or FIFO that never
+    // ends (or a huge file) stops there with a message instead of growing until the process dies.
+    void sizeLimit()
+    {
+        const qint64 limit = qint64(64) * 1024 * 1024;   // the documented bound
+        QString error;
+        if (QFile::exists(u"/dev/zero"_s)) {
+            QVERIFY(!Database::load(u"/dev/zero"_s, &error));
+            QVERIFY2(error.startsWith(u"/dev/zero: "_s), qPrintable(error));
+            QVERIFY2(error.contains(u"larger than the 64 MiB limit for a database file"_s),
+                     qPrintable(error));
+        }
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        // Sparse files: one byte over the limit is refused, the limit itself is read (and then
+        // refused as not a database, which says the size was accepted).
+        const QString over = dir.filePath(u"over.json"_s);
+        const QString at = dir.filePath(u"at.json"_s);
+        for (const auto& [path, size] : {std::pair{over, limit + 1}, std::pair{at, limit}}) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{");
+            QVERIFY(f.resize(size));
+        }
+        QVERIFY(!Database::load(over, &error));
+        QVERIFY2(error.startsWith(over + u": "_s), qPrintable(error));
+        QVERIFY2(error.contains(u"64 MiB limit"_s), qPrintable(error));
+        QVERIFY(!Database::load(at, &error));
+        QVERIFY2(error.startsWith(at + u": "_s), qPrintable(error));
+        QVERIFY2(!error.contains(u"limit"_s), qPrintable(error));
+        // In-memory content follows the same rule.
+        QVERIFY(!Database::parse(QByteArray(limit + 1, ' '), u"mem"_s, &error));
+        QVERIFY2(error.contains(u"64 MiB limit"_s), qPrintable(error));
+    }
+
     void builtinLoads()
     {
         const Database b = Database::builtin();
