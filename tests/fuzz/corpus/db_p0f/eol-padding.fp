@@ -1,0 +1,3 @@
+[tcp:response]
+label = s:unix:Pad:1
+sig = *:64:0:*:*,*:mss,eol+30::0

@@ -1,0 +1,2 @@
+[tcp:request]
+label s:unix:Linux:1

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What every database-reader target checks once a reader has run: a failure carries a message; a
+// database that loaded can be saved as SynScope JSON and that file loads again with the same
+// entries (the GUI's "save as" and the CLI's import rely on it), and it can classify and explain.
+#pragma once
+
+#include "fuzz_common.h"
+
+#include <QString>
+
+#include <optional>
+
+namespace synscope::fuzz {
+
+inline Fingerprint sampleFingerprint(int variant)
+{
+    Fingerprint fp;
+    fp.ip_version = variant == 2 ? 6 : 4;
+    fp.ip_ttl = variant == 1 ? 128 : 64;
+    fp.ip_df = variant != 2;
+    fp.tcp_window_size = variant == 1 ? 65535 : 64240;
+    fp.tcp_flags = variant == 3 ? (TcpSyn | TcpAck) : TcpSyn;
+    fp.tcp_header_length = 40;
+    fp.setTcpOptions(variant == 1 ? "M1460,N,W8,N,N,S," : "M1460,S,T,N,W7,");
+    fp.quirks = fp.ip_df ? uint32_t(QuirkDf) : 0u;
+    return fp;
+}
+
+inline void checkDatabase(const std::optional<Database>& db, const QString& error)
+{
+    if (verbose())
+        std::fprintf(stderr, "  %s\n", db ? qPrintable(QStringLiteral("loaded %1 entries").arg(db->entries.size()))
+                                          : qPrintable(error));
+    if (!db) {
+        FUZZ_CHECK(!error.isEmpty(), "a reader failed without an error message");
+        return;
+    }
+    const QByteArray saved = db->toJson();
+    QString again;
+    const std::optional<Database> reloaded =
+        Database::parse(saved, QStringLiteral("fuzz-saved.json"), &again);
+    FUZZ_CHECK(reloaded, "a loaded database, saved as SynScope JSON, does not load again: %s\n%s",
+               qPrintable(again), saved.constData());
+    FUZZ_CHECK(reloaded->entries.size() == db->entries.size(),
+               "%zu entries saved, %zu loaded again", db->entries.size(),
+               reloaded->entries.size());
+
+    for (const Profile* profile : {&Profile::synscope(), &Profile::classic()}) {
+        Classifier classifier(*db, *profile, 5, 0);
+        for (int v = 0; v < 4; ++v) {
+            const Fingerprint fp = sampleFingerprint(v);
+            const Classification& c = classifier.classify(fp);
+            for (int i : c.best)
+                FUZZ_CHECK(i >= 0 && size_t(i) < db->entries.size(), "best entry %d", i);
+            if (!c.best.empty()) {
+                (void)profile->explain(fp, db->entries[size_t(c.best.front())]);
+                (void)entryLabel(db->entries[size_t(c.best.front())]);
+            }
+        }
+    }
+}
+
+} // namespace synscope::fuzz
