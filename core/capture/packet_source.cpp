@@ -17,14 +17,17 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 namespace synscope {
 
@@ -38,13 +41,10 @@ uint16_t swap16(uint16_t v) { return __builtin_bswap16(v); }
 
 std::string quoted(const std::string& path) { return "'" + path + "'"; }
 
-// Live capture runs in the calling process, so that executable is the one that needs the rights.
-std::string runningProgram()
-{
-    char buf[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, size_t(n)) : std::string("this program");
-}
+// Longest single wait on a pipe or FIFO before breakLoop() and the cancel flag are checked again.
+constexpr int kWaitSliceMs = 100;
+
+bool isSet(const std::atomic<bool>* flag) { return flag && flag->load(std::memory_order_relaxed); }
 
 class FileSource final : public PacketSource {
 public:
@@ -54,7 +54,7 @@ public:
             ::close(m_fd);
     }
 
-    bool open(const std::string& path, std::string* error);
+    bool open(const std::string& path, std::string* error, const std::atomic<bool>* cancel);
     Status next(RawPacket& out) override;
     std::string errorString() const override { return m_error; }
     void breakLoop() override { m_break.store(true, std::memory_order_relaxed); }
@@ -75,6 +75,13 @@ private:
     // Makes at least `need` unread bytes available at m_data + m_pos unless the file ends first
     // (then fewer are, and callers report the cut). May move the window: re-read pointers after.
     void fill(uint64_t need);
+    // Streams: waits in slices until the descriptor is readable (data, or the writer gone); false
+    // when breakLoop() or the cancel flag stopped the wait.
+    bool waitReadable();
+    bool stopRequested() const
+    {
+        return m_break.load(std::memory_order_relaxed) || isSet(m_cancel);
+    }
     bool readInterface(const uint8_t* body, uint32_t bodyLen);
     int64_t pcapngTime(const Interface& itf, uint64_t ts) const;
 
@@ -99,6 +106,9 @@ private:
     uint64_t m_pos = 0;              // read position within the window
     uint64_t m_base = 0;             // file offset of the window's first byte
     uint64_t m_fileSize = 0;         // from fstat when a regular file, else 0
+    bool m_stream = false;           // not a regular file: non-blocking reads behind poll()
+    bool m_interrupted = false;      // a wait was ended by breakLoop() or the cancel flag
+    const std::atomic<bool>* m_cancel = nullptr;
     bool m_eof = false;
     std::string m_readError;
     bool m_pcapng = false;
@@ -120,15 +130,17 @@ PacketSource::Status FileSource::fail(const std::string& what)
     return Status::Error;
 }
 
-bool FileSource::open(const std::string& path, std::string* error)
+bool FileSource::open(const std::string& path, std::string* error, const std::atomic<bool>* cancel)
 {
     m_path = path;
+    m_cancel = cancel;
     const auto setError = [&](const std::string& what) {
         if (error)
             *error = "cannot read capture file " + quoted(path) + ": " + what;
         return false;
     };
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO without a writer would block open() itself, where nothing can reach.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return setError(std::strerror(errno));
     struct stat st{};
@@ -143,7 +155,14 @@ bool FileSource::open(const std::string& path, std::string* error)
     }
     m_fd = fd;
     m_fileSize = S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0;
-    fill(28);
+    m_stream = !S_ISREG(st.st_mode);
+    if (!m_stream)
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    // A stream may hold just a pcap file header (24 bytes) for a long time: ask for no more than
+    // the magic number until it tells which format follows.
+    fill(m_stream ? 4 : 28);
+    if (m_interrupted)
+        return setError("cancelled");
     if (!m_readError.empty())
         return setError(m_readError);
 
@@ -153,6 +172,9 @@ bool FileSource::open(const std::string& path, std::string* error)
     std::memcpy(&magic, m_data, 4);
     if (magic == 0x0a0d0d0a) {
         m_pcapng = true;
+        fill(28);
+        if (m_interrupted)
+            return setError("cancelled");
         if (m_size < 28)
             return setError("truncated pcapng section header");
         uint32_t bom;
@@ -166,6 +188,8 @@ bool FileSource::open(const std::string& path, std::string* error)
         const uint32_t len = r32(m_data + 4);
         if (len <= kMaxRecord)
             fill(len);
+        if (m_interrupted)
+            return setError("cancelled");
         if (!readSectionHeader(0, len))
             return setError(m_error);
         return true;
@@ -179,6 +203,9 @@ bool FileSource::open(const std::string& path, std::string* error)
     default:
         return setError("not a pcap or pcapng file (unknown magic number)");
     }
+    fill(24);
+    if (m_interrupted)
+        return setError("cancelled");
     if (m_size < 24)
         return setError("truncated pcap file header (" + std::to_string(m_size) + " of 24 bytes)");
     const uint16_t major = r16(m_data + 4);
@@ -216,8 +243,13 @@ void FileSource::fill(uint64_t need)
     m_pos = 0;
     m_size = unread;
     while (m_size < need && !m_eof) {
+        if (m_stream && !waitReadable()) {
+            m_interrupted = true;
+            m_eof = true;
+            break;
+        }
         const ssize_t n = ::read(m_fd, m_buffer.data() + m_size, m_buffer.size() - m_size);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n < 0)
             m_readError = std::strerror(errno);
@@ -228,6 +260,21 @@ void FileSource::fill(uint64_t need)
         m_size += static_cast<uint64_t>(n);
     }
     m_data = m_buffer.data();
+}
+
+bool FileSource::waitReadable()
+{
+    // A FIFO opened without a writer reads as end of file (0) but polls as "nothing yet": POLLHUP
+    // only comes once a writer has come and gone. So read only what poll() reports, and a FIFO
+    // nobody has opened for writing yet waits instead of looking like an empty file.
+    for (;;) {
+        if (stopRequested())
+            return false;
+        pollfd pfd{m_fd, POLLIN, 0};
+        const int n = ::poll(&pfd, 1, kWaitSliceMs);
+        if (n > 0 || (n < 0 && errno != EINTR))
+            return true;   // readable, hung up or failed: read() tells which
+    }
 }
 
 // Validates a section header block at `at` and resets the interface table.
@@ -324,9 +371,16 @@ PacketSource::Status FileSource::next(RawPacket& out)
 {
     if (m_failed)
         return Status::Error;
-    if (m_break.load(std::memory_order_relaxed))
+    if (stopRequested())
         return Status::End;
-    return m_pcapng ? nextPcapng(out) : nextPcap(out);
+    const Status st = m_pcapng ? nextPcapng(out) : nextPcap(out);
+    if (st != Status::Packet && m_interrupted) {
+        // Stopped while waiting for more: the end, not a record cut short.
+        m_failed = false;
+        m_error.clear();
+        return Status::End;
+    }
+    return st;
 }
 
 PacketSource::Status FileSource::nextPcap(RawPacket& out)
@@ -470,7 +524,10 @@ PacketSource::Status FileSource::nextPcapng(RawPacket& out)
 class PcapSource final : public PacketSource {
 public:
     enum class Kind { Live, Stream };
-    PcapSource(pcap_t* p, Kind kind, int timeoutMs) : m_pcap(p), m_kind(kind), m_timeoutMs(timeoutMs) {}
+    PcapSource(pcap_t* p, Kind kind, int timeoutMs, const std::atomic<bool>* cancel = nullptr)
+        : m_pcap(p), m_kind(kind), m_timeoutMs(timeoutMs), m_cancel(cancel)
+    {
+    }
     ~PcapSource() override
     {
         pcap_close(m_pcap);
@@ -495,7 +552,7 @@ public:
         for (;;) {
             if (m_failed)
                 return Status::Error;
-            if (m_break.load(std::memory_order_relaxed))
+            if (m_break.load(std::memory_order_relaxed) || isSet(m_cancel))
                 return Status::End;
             if (m_kind == Kind::Stream) {
                 // Wait before reading: a blocking read could not be interrupted.
@@ -562,25 +619,34 @@ private:
         return Status::Error;
     }
 
-    // Packet: data (or end of stream) can be read now; Timeout, End (woken by breakLoop()), Error.
+    // Packet: data (or end of stream) can be read now; Timeout, End (woken by breakLoop() or the
+    // cancel flag, which is looked at every kWaitSliceMs), Error.
     Status wait()
     {
-        pollfd fds[2] = {{m_selectFd, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
-        const int n = poll(fds, 2, m_timeoutMs);
-        // A signal that interrupts the wait is a short timeout: going on to read would block on a
-        // stream with nothing in it, where breakLoop() cannot reach.
-        if (n < 0 && errno != EINTR)
-            return fail(std::strerror(errno));
-        if (n <= 0)
-            return Status::Timeout;
-        if (fds[1].revents & POLLIN)
-            return Status::End;
-        return Status::Packet;
+        int left = m_timeoutMs;
+        for (;;) {
+            if (isSet(m_cancel))
+                return Status::End;
+            const int slice = m_cancel && (left < 0 || left > kWaitSliceMs) ? kWaitSliceMs : left;
+            pollfd fds[2] = {{m_selectFd, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
+            const int n = poll(fds, 2, slice);
+            // A signal that interrupts the wait is a short timeout: going on to read would block
+            // on a stream with nothing in it, where breakLoop() cannot reach.
+            if (n < 0 && errno != EINTR)
+                return fail(std::strerror(errno));
+            if (n < 0)
+                return Status::Timeout;
+            if (n > 0)
+                return (fds[1].revents & POLLIN) ? Status::End : Status::Packet;
+            if (left >= 0 && (left -= slice) <= 0)
+                return Status::Timeout;
+        }
     }
 
     pcap_t* m_pcap;
     Kind m_kind;
     int m_timeoutMs;
+    const std::atomic<bool>* m_cancel;
     bool m_nano = false;
     bool m_failed = false;
     int m_linkType = -1;
@@ -611,16 +677,6 @@ bool PacketSource::stats(uint64_t*, uint64_t*, uint64_t*) const
     return false;
 }
 
-std::string defaultLiveFilter(int linkType)
-{
-    // IPv4: tcp[tcpflags] handles IP options and skips non-first fragments. IPv6: TCP right after
-    // the fixed header, flags byte at 40 + 13. The same again behind a VLAN tag.
-    const std::string syn = "(tcp[tcpflags] & tcp-syn != 0) or (ip6[6] == 6 and ip6[53] & 0x02 != 0)";
-    if (linkType != DLT_EN10MB)
-        return syn;
-    return syn + " or (vlan and (" + syn + "))";
-}
-
 std::vector<InterfaceInfo> listInterfaces(std::string* error)
 {
     std::vector<InterfaceInfo> out;
@@ -649,74 +705,55 @@ std::vector<InterfaceInfo> listInterfaces(std::string* error)
     return out;
 }
 
-std::unique_ptr<PacketSource> PacketSource::openFile(const std::string& path, std::string* error)
+std::unique_ptr<PacketSource> PacketSource::openFile(const std::string& path, std::string* error,
+                                                     const std::atomic<bool>* cancel)
 {
     auto src = std::make_unique<FileSource>();
-    if (!src->open(path, error))
+    if (!src->open(path, error, cancel))
         return nullptr;
     return src;
 }
 
 std::unique_ptr<PacketSource> PacketSource::openLive(const LiveOptions& options, std::string* error)
 {
-    const auto setError = [&](const std::string& what) {
-        if (error)
-            *error = what;
-        return nullptr;
-    };
-    const std::string itf = quoted(options.interface);
-    if (options.interface.empty())
-        return setError("no capture interface given; use --list-interfaces to see the available ones");
-    char errbuf[PCAP_ERRBUF_SIZE] = {};
-    pcap_t* p = pcap_create(options.interface.c_str(), errbuf);
-    if (!p)
-        return setError("cannot open interface " + itf + ": " + errbuf);
-    pcap_set_snaplen(p, options.snaplen);
-    pcap_set_promisc(p, options.promiscuous ? 1 : 0);
-    pcap_set_timeout(p, options.timeout_ms);
-    pcap_set_immediate_mode(p, 1);
-    const int rc = pcap_activate(p);
-    if (rc < 0) {
-        std::string why;
-        switch (rc) {
-        case PCAP_ERROR_PERM_DENIED:
-        case PCAP_ERROR_PROMISC_PERM_DENIED:
-            why = "no permission to capture on " + itf + ". Run as root, or grant capture rights once with "
-                  "`sudo setcap cap_net_raw,cap_net_admin=eip " + runningProgram() + "`";
+    LiveOpenError e;
+    pcap_t* p = openLiveHandle(options, &e);
+    if (!p) {
+        if (!error)
+            return nullptr;
+        std::string why = e.message;
+        std::string detail = e.detail;
+        switch (e.kind) {
+        case LiveOpenError::Kind::NoInterface:
+            why += "; use --list-interfaces to see the available ones";
             break;
-        case PCAP_ERROR_NO_SUCH_DEVICE:
-            why = "there is no interface " + itf + "; run with --list-interfaces to see the available ones";
+        case LiveOpenError::Kind::NoSuchDevice:
+            why += "; run with --list-interfaces to see the available ones";
             break;
-        case PCAP_ERROR_IFACE_NOT_UP:
-            why = "interface " + itf + " is not up";
+        case LiveOpenError::Kind::PermissionDenied: {
+            // Capture rights belong to the helper, the one program made to hold them (it drops
+            // them once its socket is open and, installed from the package, only the synscope
+            // group may run it); this program can read its stream.
+            const std::string helper = captureHelperPath();
+            why += ". Run as root, or capture through the capture helper: grant it capture rights once "
+                   "with `sudo setcap cap_net_raw,cap_net_admin=eip " + helper + "` (the synscope "
+                   "package does this; then join the synscope group) and read its stream with `"
+                   + helper + " -i " + options.interface + " 2>/dev/null | synscope-cli -r -`";
+            break;
+        }
+        case LiveOpenError::Kind::BadFilter:
+        case LiveOpenError::Kind::SetFilter:
+        case LiveOpenError::Kind::Capabilities:
+            why += ": " + detail;
+            detail.clear();
             break;
         default:
-            why = "cannot capture on " + itf;
             break;
         }
-        const std::string detail = pcap_geterr(p);
         if (!detail.empty())
             why += " (libpcap: " + detail + ")";
-        pcap_close(p);
-        return setError(why);
-    }
-    std::string filter = options.filter;
-    if (filter == defaultLiveFilter())
-        filter = defaultLiveFilter(pcap_datalink(p));
-    if (!filter.empty()) {
-        bpf_program prog{};
-        if (pcap_compile(p, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            const std::string why = "invalid capture filter \"" + filter + "\": " + pcap_geterr(p);
-            pcap_close(p);
-            return setError(why);
-        }
-        const int set = pcap_setfilter(p, &prog);
-        pcap_freecode(&prog);
-        if (set != 0) {
-            const std::string why = "cannot apply the capture filter on " + itf + ": " + pcap_geterr(p);
-            pcap_close(p);
-            return setError(why);
-        }
+        *error = why;
+        return nullptr;
     }
     auto src = std::make_unique<PcapSource>(p, PcapSource::Kind::Live, options.timeout_ms);
     src->init();
@@ -725,8 +762,30 @@ std::unique_ptr<PacketSource> PacketSource::openLive(const LiveOptions& options,
     return src;
 }
 
-std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error, int timeoutMs)
+std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error, int timeoutMs,
+                                                   const std::atomic<bool>* cancel)
 {
+    // pcap_fopen_offline() reads the 24-byte file header with a blocking fread(): start it only
+    // once the header is there (or the writer is gone), waiting in slices that look at *cancel.
+    for (;;) {
+        if (isSet(cancel)) {
+            if (error)
+                *error = "cannot read the pcap stream: cancelled";
+            ::close(fd);
+            return nullptr;
+        }
+        pollfd pfd{fd, POLLIN, 0};
+        const int n = ::poll(&pfd, 1, kWaitSliceMs);
+        if (n < 0 && errno != EINTR)
+            break;   // fread reports it
+        if (n <= 0)
+            continue;
+        int available = 0;
+        if ((pfd.revents & ~POLLIN) || ::ioctl(fd, FIONREAD, &available) != 0 || available >= 24)
+            break;
+        // Part of the header: the rest follows at once from any real writer.
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     FILE* f = fdopen(fd, "rb");
     if (!f) {
         if (error)
@@ -743,7 +802,7 @@ std::unique_ptr<PacketSource> PacketSource::openFd(int fd, std::string* error, i
         fclose(f);
         return nullptr;
     }
-    auto src = std::make_unique<PcapSource>(p, PcapSource::Kind::Stream, timeoutMs);
+    auto src = std::make_unique<PcapSource>(p, PcapSource::Kind::Stream, timeoutMs, cancel);
     src->init();
     if (!src->makePollable(fd, error))
         return nullptr;

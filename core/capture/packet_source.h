@@ -3,6 +3,9 @@
 // a file descriptor (the privileged capture helper writes one into a pipe). No Qt here.
 #pragma once
 
+#include "live_handle.h"
+
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,18 +23,7 @@ struct RawPacket {
     const uint8_t* data = nullptr;
 };
 
-// BPF filter for TCP SYN and SYN+ACK over IPv4, IPv6 (TCP right after the fixed header) and, on
-// Ethernet (link type 1), VLAN-tagged frames. libpcap has no VLAN matching for other link types,
-// so openLive() uses the variant for the interface's link type when given the Ethernet default.
-std::string defaultLiveFilter(int linkType = 1);
-
-struct LiveOptions {
-    std::string interface;
-    std::string filter = defaultLiveFilter();   // empty: capture everything
-    int snaplen = 262144;
-    bool promiscuous = true;
-    int timeout_ms = 250;                       // next() returns Timeout after this long without a packet
-};
+// LiveOptions and defaultLiveFilter() live in live_handle.h, which the capture helper shares.
 
 struct InterfaceInfo {
     std::string name;
@@ -50,14 +42,22 @@ public:
     virtual ~PacketSource();
 
     // pcap (either byte order, micro- or nanosecond) or pcapng (any number of sections and
-    // interfaces, mixed link types). Fails with a sentence naming the file.
-    static std::unique_ptr<PacketSource> openFile(const std::string& path, std::string* error);
-    // A live interface through libpcap, filter applied. Permission, unknown interface and bad
-    // filter failures are explained in the error.
+    // interfaces, mixed link types). Fails with a sentence naming the file. A FIFO, pipe or other
+    // non-regular file (`synscope <(ssh host tcpdump -w -)`) is read without blocking: every wait
+    // (for a writer, for the header, for the next record) is a poll() of at most 100 ms that checks
+    // breakLoop() and *cancel. Cancelled while opening: nullptr with an error ending in "cancelled";
+    // during next(): End.
+    static std::unique_ptr<PacketSource> openFile(const std::string& path, std::string* error,
+                                                  const std::atomic<bool>* cancel = nullptr);
+    // A live interface through libpcap (openLiveHandle()), filter applied. Permission, unknown
+    // interface and bad filter failures are explained in the error.
     static std::unique_ptr<PacketSource> openLive(const LiveOptions& options, std::string* error);
-    // A pcap stream read from fd (a pipe); the source takes ownership of fd. next() returns
-    // Timeout after timeoutMs without data, and breakLoop() interrupts a wait.
-    static std::unique_ptr<PacketSource> openFd(int fd, std::string* error, int timeoutMs = 250);
+    // A pcap stream read from fd (a pipe); the source takes ownership of fd. The 24-byte header is
+    // awaited in cancellable slices of at most 100 ms (nullptr, "cancelled", when *cancel is set).
+    // next() returns Timeout after timeoutMs without data, End once *cancel is set, and breakLoop()
+    // interrupts a wait.
+    static std::unique_ptr<PacketSource> openFd(int fd, std::string* error, int timeoutMs = 250,
+                                                const std::atomic<bool>* cancel = nullptr);
 
     enum class Status { Packet, Timeout, End, Error };
     // Packet: out is filled. Timeout: live or fd, nothing arrived within the timeout. End: end of

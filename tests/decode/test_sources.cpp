@@ -17,6 +17,7 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -102,6 +104,36 @@ bool readLibpcap(const std::string& path, std::vector<Packet>* out, bool* readEr
     pcap_close(p);
     return !interfacesRefused;
 }
+
+// A classic little-endian pcap file: header and `packets` SYN frames.
+std::string pcapBytes(int packets)
+{
+    std::string out;
+    const auto put32 = [&out](uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); };
+    put32(0xa1b2c3d4);
+    put32(0x00040002);   // version 2.4
+    put32(0);
+    put32(0);
+    put32(65535);
+    put32(1);
+    for (int i = 0; i < packets; ++i) {
+        const auto frame = synFrame(0x02, false, false, uint16_t(2000 + i));
+        put32(uint32_t(1700000000 + i));
+        put32(0);
+        put32(uint32_t(frame.size()));
+        put32(uint32_t(frame.size()));
+        out.append(reinterpret_cast<const char*>(frame.data()), frame.size());
+    }
+    return out;
+}
+
+bool writeAll(int fd, const std::string& bytes)
+{
+    return ::write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size());
+}
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 // The snaplen of a classic pcap file's header; 0 for anything else.
 uint32_t classicSnaplen(const std::string& path)
@@ -612,6 +644,176 @@ private slots:
             st = src->next(p);
         stopper.join();
         QCOMPARE(st, PacketSource::Status::End);
+    }
+    // A FIFO nobody has opened for writing yet: openFile() waits (it is not an empty file) instead
+    // of sitting in open() for good, and the cancel flag ends the wait within one poll slice.
+    void fifoWithoutWriterIsCancelled()
+    {
+        QTemporaryDir dir;
+        const std::string fifo = dir.filePath(u"capture.fifo"_s).toStdString();
+        QCOMPARE(mkfifo(fifo.c_str(), 0600), 0);
+        std::atomic<bool> cancel{false};
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(milliseconds(300));
+            cancel = true;
+        });
+        std::string error;
+        const auto started = Clock::now();
+        auto src = PacketSource::openFile(fifo, &error, &cancel);
+        const auto took = Clock::now() - started;
+        canceller.join();
+        QVERIFY(!src);
+        QVERIFY2(error.find("cancelled") != std::string::npos, error.c_str());
+        QVERIFY2(error.find(fifo) != std::string::npos, error.c_str());
+        QVERIFY(took >= milliseconds(250));   // it waited for a writer
+        QVERIFY(took < milliseconds(300 + 1000));
+    }
+
+    // A writer that comes later, and writes in pieces, is read in full.
+    void fifoWriterComesLater()
+    {
+        QTemporaryDir dir;
+        const std::string fifo = dir.filePath(u"capture.fifo"_s).toStdString();
+        QCOMPARE(mkfifo(fifo.c_str(), 0600), 0);
+        const std::string bytes = pcapBytes(3);
+        std::thread writer([&] {
+            std::this_thread::sleep_for(milliseconds(200));
+            const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+            writeAll(fd, bytes.substr(0, 30));
+            std::this_thread::sleep_for(milliseconds(100));
+            writeAll(fd, bytes.substr(30));
+            ::close(fd);
+        });
+        std::string error;
+        auto src = PacketSource::openFile(fifo, &error);
+        QVERIFY2(src, error.c_str());
+        PacketSource::Status st;
+        const std::vector<Packet> got = readOurs(*src, &st);
+        writer.join();
+        QCOMPARE(st, PacketSource::Status::End);
+        QCOMPARE(got.size(), size_t(3));
+        QCOMPARE(src->linkType(), 1);
+    }
+
+    // A writer that sent the header, one packet and part of the next record, then stays open and
+    // silent: next() waits, and breakLoop() or the cancel flag ends it within a second with End
+    // (not a record cut short).
+    void stalledFifoWriterIsInterruptible_data()
+    {
+        QTest::addColumn<bool>("viaCancel");
+        QTest::newRow("breakLoop") << false;
+        QTest::newRow("cancel flag") << true;
+    }
+    void stalledFifoWriterIsInterruptible()
+    {
+        QFETCH(bool, viaCancel);
+        QTemporaryDir dir;
+        const std::string fifo = dir.filePath(u"capture.fifo"_s).toStdString();
+        QCOMPARE(mkfifo(fifo.c_str(), 0600), 0);
+        const std::string bytes = pcapBytes(2);
+        std::promise<void> release;
+        std::thread writer([&, done = release.get_future()] {
+            const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+            writeAll(fd, bytes.substr(0, bytes.size() - 20));
+            done.wait();
+            ::close(fd);
+        });
+        std::atomic<bool> cancel{false};
+        std::string error;
+        auto src = PacketSource::openFile(fifo, &error, &cancel);
+        QVERIFY2(src, error.c_str());
+        RawPacket p;
+        QCOMPARE(src->next(p), PacketSource::Status::Packet);
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(milliseconds(200));
+            if (viaCancel)
+                cancel = true;
+            else
+                src->breakLoop();
+        });
+        const auto started = Clock::now();
+        const PacketSource::Status st = src->next(p);
+        const auto took = Clock::now() - started;
+        stopper.join();
+        release.set_value();
+        writer.join();
+        QCOMPARE(st, PacketSource::Status::End);
+        QVERIFY2(src->errorString().empty(), src->errorString().c_str());
+        QVERIFY(took < milliseconds(200 + 1000));
+        QCOMPARE(src->next(p), PacketSource::Status::End);
+    }
+
+    // `synscope <(ssh host tcpdump -w -)`: a pipe opened by path whose writer stays open and
+    // silent; opening it is cancellable.
+    void silentPipeByPathIsCancelled()
+    {
+        int fds[2];
+        QCOMPARE(pipe(fds), 0);
+        const std::string path = "/proc/self/fd/" + std::to_string(fds[0]);
+        std::atomic<bool> cancel{false};
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(milliseconds(200));
+            cancel = true;
+        });
+        std::string error;
+        const auto started = Clock::now();
+        auto src = PacketSource::openFile(path, &error, &cancel);
+        const auto took = Clock::now() - started;
+        canceller.join();
+        ::close(fds[0]);
+        ::close(fds[1]);
+        QVERIFY(!src);
+        QVERIFY2(error.find("cancelled") != std::string::npos, error.c_str());
+        QVERIFY(took < milliseconds(200 + 1000));
+    }
+
+    // openFd(): the wait for the header is cancellable (pcap_fopen_offline would block in
+    // fread), and so is next() on a stream that went quiet, whatever the timeout.
+    void openFdIsCancellable()
+    {
+        int fds[2];
+        QCOMPARE(pipe(fds), 0);
+        std::atomic<bool> cancel{false};
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(milliseconds(200));
+            cancel = true;
+        });
+        std::string error;
+        auto started = Clock::now();
+        auto src = PacketSource::openFd(fds[0], &error, 250, &cancel);
+        auto took = Clock::now() - started;
+        canceller.join();
+        ::close(fds[1]);
+        QVERIFY(!src);
+        QVERIFY2(error.find("cancelled") != std::string::npos, error.c_str());
+        QVERIFY(took < milliseconds(200 + 1000));
+
+        // Half a header, then the rest: it waits for all 24 bytes and reads the stream.
+        QCOMPARE(pipe(fds), 0);
+        cancel = false;
+        const std::string bytes = pcapBytes(1);
+        QVERIFY(writeAll(fds[1], bytes.substr(0, 10)));
+        std::thread rest([&] {
+            std::this_thread::sleep_for(milliseconds(100));
+            writeAll(fds[1], bytes.substr(10));
+        });
+        src = PacketSource::openFd(fds[0], &error, 10000, &cancel);
+        rest.join();
+        QVERIFY2(src, error.c_str());
+        RawPacket p;
+        QCOMPARE(src->next(p), PacketSource::Status::Packet);
+        // Then silence with the writer open: the cancel flag ends next() long before its timeout.
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(milliseconds(200));
+            cancel = true;
+        });
+        started = Clock::now();
+        const PacketSource::Status st = src->next(p);
+        took = Clock::now() - started;
+        stopper.join();
+        ::close(fds[1]);
+        QCOMPARE(st, PacketSource::Status::End);
+        QVERIFY(took < milliseconds(200 + 1000));
     }
 };
 
