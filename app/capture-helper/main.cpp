@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // synscope-capture: the only SynScope binary that needs cap_net_raw,cap_net_admin. It opens one
-// interface, applies a BPF filter, writes a pcap stream on stdout and framed status messages on
-// stderr (ui/capture/helper_protocol.h). libpcap only, so the privileged code stays small.
+// network interface (core's openLiveHandle(), shared with synscope-cli, which adapts the GUI's
+// Ethernet default filter to the interface's link type and drops every capability right after
+// activation), writes a pcap stream on stdout and framed status messages on stderr
+// (core/capture/helper_protocol.h). libpcap only, so the privileged code stays small.
+//
+// Installed 0750 root:synscope with the capabilities (packaging/debian/postinst), it refuses
+// libpcap devices that are not network interfaces (nflog, nfqueue, usbmon, Bluetooth, D-Bus,
+// netlink monitors) unless given --allow-special-devices, which the GUI never passes.
 #include "core/capture/helper_protocol.h"
+#include "core/capture/live_handle.h"
 
 #include <pcap/pcap.h>
 
@@ -12,10 +19,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <linux/capability.h>
 #include <poll.h>
 #include <string>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace {
@@ -46,21 +51,18 @@ void sendMessage(MessageKind kind, const std::string& payload)
     }
 }
 
-void usage(const char* argv0)
-{
-    std::fprintf(stderr,
-                 "usage: %s -i IFACE [-f FILTER] [-s SNAPLEN] [-p]\n"
-                 "Writes a pcap stream on stdout and framed status messages on stderr.\n"
-                 "-p: do not put the interface into promiscuous mode.\n",
-                 argv0);
-}
+const char kUsage[] =
+    "usage: synscope-capture -i IFACE [-f FILTER] [-s SNAPLEN] [-p] [--allow-special-devices]\n"
+    "Writes a pcap stream on stdout and framed status messages on stderr.\n"
+    "-p: do not put the interface into promiscuous mode.\n"
+    "--allow-special-devices: also capture on libpcap devices that are not network interfaces\n"
+    "  (nflog, nfqueue, usbmon, Bluetooth, D-Bus, netlink monitors).\n";
 
-// Clears the effective, permitted and inheritable sets (ambient ones go with permitted).
-bool dropCapabilities()
+// Errors go out framed like every other status: stderr is the GUI's status channel.
+int usageError(const std::string& what)
 {
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-    return ::syscall(SYS_capset, &header, data) == 0;
+    sendMessage(MessageKind::Error, what.empty() ? std::string(kUsage) : what + "\n" + kUsage);
+    return synscope::helper::kExitUsage;
 }
 
 void sendStats(pcap_t* p)
@@ -82,95 +84,67 @@ double monotonicSeconds()
 
 int main(int argc, char** argv)
 {
-    std::string iface;
-    std::string filter;
-    int snaplen = 262144;
-    bool promiscuous = true;
+    synscope::LiveOptions options;
+    options.filter.clear();   // the GUI passes its filter; none given: everything
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if ((a == "-i" || a == "-f" || a == "-s") && i + 1 < argc) {
+        if (a == "-i" || a == "-f" || a == "-s") {
+            if (i + 1 >= argc)
+                return usageError("option " + a + " needs a value");
             const char* v = argv[++i];
             if (a == "-i") {
-                iface = v;
+                options.interface = v;
             } else if (a == "-f") {
-                filter = v;
+                options.filter = v;
             } else {
                 char* end = nullptr;
+                errno = 0;
                 const long n = std::strtol(v, &end, 10);
-                if (*end != '\0' || n < 64 || n > 262144) {
-                    std::fprintf(stderr, "bad snaplen '%s': expected 64..262144\n", v);
-                    return synscope::helper::kExitUsage;
-                }
-                snaplen = static_cast<int>(n);
+                if (*v == '\0' || *end != '\0' || errno || n < 64 || n > 262144)
+                    return usageError(std::string("bad snaplen '") + v + "': expected 64..262144");
+                options.snaplen = static_cast<int>(n);
             }
         } else if (a == "-p") {
-            promiscuous = false;
+            options.promiscuous = false;
+        } else if (a == "--allow-special-devices") {
+            options.allow_special_devices = true;
         } else if (a == "-h" || a == "--help") {
-            usage(argv[0]);
+            std::fputs(kUsage, stdout);   // asked for by a person: plain text
             return synscope::helper::kExitOk;
         } else {
-            usage(argv[0]);
-            return synscope::helper::kExitUsage;
+            return usageError("unknown argument '" + a + "'");
         }
     }
-    if (iface.empty()) {
-        usage(argv[0]);
-        return synscope::helper::kExitUsage;
-    }
+    if (options.interface.empty())
+        return usageError("no interface given (-i IFACE)");
 
-    char err[PCAP_ERRBUF_SIZE] = {};
-    pcap_t* p = pcap_create(iface.c_str(), err);
+    // The open socket is all the privilege the capture needs: openLiveHandle() drops every
+    // capability right after activation, before the caller's filter is compiled (as dumpcap does).
+    options.buffer_timeout_ms = 100;
+    options.drop_capabilities = true;
+    synscope::LiveOpenError e;
+    pcap_t* p = synscope::openLiveHandle(options, &e);
     if (!p) {
-        sendMessage(MessageKind::Error, "Cannot open interface " + iface + ": " + err);
-        return synscope::helper::kExitError;
-    }
-    pcap_set_snaplen(p, snaplen);
-    pcap_set_promisc(p, promiscuous ? 1 : 0);
-    pcap_set_timeout(p, 100);
-    const int rc = pcap_activate(p);
-    if (rc < 0) {
-        const std::string detail = pcap_geterr(p);
-        pcap_close(p);
-        if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
+        const std::string detail = e.detail.empty() ? std::string() : " (" + e.detail + ")";
+        switch (e.kind) {
+        case synscope::LiveOpenError::Kind::PermissionDenied:
             // The GUI adds the setcap command for the helper path it runs.
-            sendMessage(MessageKind::PermissionDenied,
-                        "No permission to capture on " + iface + " (" + detail + ").");
+            sendMessage(MessageKind::PermissionDenied, e.message + detail + ".");
             return synscope::helper::kExitPermission;
-        }
-        if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
-            sendMessage(MessageKind::Error, "No such interface: " + iface + " (" + detail + ")");
-            return synscope::helper::kExitError;
-        }
-        sendMessage(MessageKind::Error, "Cannot capture on " + iface + ": " + detail);
-        return synscope::helper::kExitError;
-    }
-    // The open socket is all the privilege the capture needs: the caller's filter is compiled,
-    // and every packet handled, without any capability (as dumpcap does).
-    if (!dropCapabilities()) {
-        sendMessage(MessageKind::Error,
-                    std::string("Cannot drop capture privileges: ") + std::strerror(errno));
-        pcap_close(p);
-        return synscope::helper::kExitError;
-    }
-
-    if (!filter.empty()) {
-        bpf_program prog{};
-        if (pcap_compile(p, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            sendMessage(MessageKind::BadFilter, pcap_geterr(p));
-            pcap_close(p);
+        case synscope::LiveOpenError::Kind::BadFilter:
+            sendMessage(MessageKind::BadFilter, e.detail);
             return synscope::helper::kExitBadFilter;
-        }
-        const int set = pcap_setfilter(p, &prog);
-        pcap_freecode(&prog);
-        if (set != 0) {
-            sendMessage(MessageKind::Error, std::string("Cannot apply the filter: ") + pcap_geterr(p));
-            pcap_close(p);
+        default:
+            sendMessage(MessageKind::Error, e.message + detail);
             return synscope::helper::kExitError;
         }
     }
 
     // A reader that went away must end the helper, not kill it mid-write with SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
+    // Whole blocks of packets go out in a few large writes.
+    static char outBuffer[1 << 18];
+    std::setvbuf(stdout, outBuffer, _IOFBF, sizeof outBuffer);
     pcap_dumper_t* dumper = pcap_dump_fopen(p, stdout);
     if (!dumper) {
         sendMessage(MessageKind::Error, std::string("Cannot write the pcap stream: ") + pcap_geterr(p));
@@ -188,6 +162,7 @@ int main(int argc, char** argv)
 
     // Non-blocking reads behind poll(): a blocking pcap_dispatch may not return while the link is
     // quiet (TPACKET_V3 keeps an empty block), and drop counts are due every second regardless.
+    char err[PCAP_ERRBUF_SIZE] = {};
     const int fd = pcap_get_selectable_fd(p);
     if (fd >= 0 && pcap_setnonblock(p, 1, err) != 0) {
         sendMessage(MessageKind::Error, std::string("Cannot switch to non-blocking reads: ") + err);
@@ -196,18 +171,23 @@ int main(int argc, char** argv)
         return synscope::helper::kExitError;
     }
 
-    sendMessage(MessageKind::Started, std::to_string(pcap_datalink(p)) + ' ' + iface);
+    sendMessage(MessageKind::Started, std::to_string(pcap_datalink(p)) + ' ' + options.interface);
 
     int exitCode = synscope::helper::kExitOk;
     double lastStats = monotonicSeconds();
     while (!g_stop) {
-        if (fd >= 0) {
-            pollfd pfd{fd, POLLIN, 0};
-            if (::poll(&pfd, 1, 250) < 0 && errno != EINTR) {
-                sendMessage(MessageKind::Error, std::string("poll failed: ") + std::strerror(errno));
-                exitCode = synscope::helper::kExitError;
-                break;
-            }
+        // stdout is polled too (no events asked: POLLERR and POLLHUP always come): on a quiet link
+        // the helper never writes, so without this it would not notice that its reader is gone.
+        pollfd pfds[2] = {{fd, POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
+        if (::poll(pfds, 2, 250) < 0 && errno != EINTR) {
+            sendMessage(MessageKind::Error, std::string("poll failed: ") + std::strerror(errno));
+            exitCode = synscope::helper::kExitError;
+            break;
+        }
+        if (pfds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+            // The reader closed the pipe: nothing left to capture for.
+            exitCode = synscope::helper::kExitError;
+            break;
         }
         const int n = pcap_dispatch(p, -1, pcap_dump, reinterpret_cast<u_char*>(dumper));
         if (n == PCAP_ERROR_BREAK)
