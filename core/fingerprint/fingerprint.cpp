@@ -158,7 +158,11 @@ bool Fingerprint::setTcpOptions(std::string_view notation)
                 tcp_window_scaling = static_cast<int16_t>(value);
             break;
         case 'K':
-            if (!parseNumber(rest, value) || value < 0 || value > 255)
+            // Only kinds without a letter: "K2" would be an MSS option without its value (and
+            // "K4"/"K8" would not set the SACK/timestamp flags), which tcpOptions() writes back
+            // as a letter that means something else or does not parse.
+            if (!parseNumber(rest, value) || value < 0 || value > 255 ||
+                optionLetter(static_cast<uint8_t>(value)) != 'K')
                 return false;
             kind = static_cast<uint8_t>(value);
             break;
