@@ -13,6 +13,8 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QHeaderView>
+#include <QTableView>
 #include <QTimer>
 
 #include <cstdio>
@@ -61,12 +63,14 @@ int main(int argc, char** argv)
     const QCommandLineOption profileOpt(u"profile"_s, u"scoring profile (default: synscope)"_s, u"name"_s);
     const QCommandLineOption capOpt(u"row-cap"_s, u"store row cap (default 1000000)"_s, u"rows"_s);
     const QCommandLineOption sortOpt(u"sort"_s, u"keep the proxy sorted by time, newest first"_s);
+    const QCommandLineOption sortColumnOpt(u"sort-column"_s, u"keep the proxy sorted by this column (0-based), ascending"_s, u"column"_s);
     const QCommandLineOption filterOpt(u"filter"_s, u"display filter on the proxy"_s, u"text"_s);
+    const QCommandLineOption viewOpt(u"view"_s, u"show the proxy in a table view set up as the main window's"_s);
     const QCommandLineOption aggOpt(u"aggregates"_s, u"also feed the host, timeline and histogram models"_s);
     const QCommandLineOption resortOpt(u"time-sorts"_s, u"after ingest, time sorting the proxy by each column"_s);
     const QCommandLineOption rowsOpt(u"batch-rows"_s, u"rows per batch (default 4096)"_s, u"rows"_s);
     const QCommandLineOption inFlightOpt(u"in-flight"_s, u"batches in flight to the GUI (default 1)"_s, u"n"_s);
-    parser.addOptions({dbOpt, profileOpt, capOpt, sortOpt, filterOpt, aggOpt, rowsOpt, inFlightOpt, resortOpt});
+    parser.addOptions({dbOpt, profileOpt, capOpt, sortOpt, sortColumnOpt, viewOpt, filterOpt, aggOpt, rowsOpt, inFlightOpt, resortOpt});
     parser.process(app);
     if (parser.positionalArguments().size() != 1) {
         std::fprintf(stderr, "%s\n", qPrintable(parser.helpText()));
@@ -120,12 +124,36 @@ int main(int argc, char** argv)
     proxy.setSourceModel(&model);
     if (parser.isSet(sortOpt))
         proxy.sort(ConnectionModel::Time, Qt::DescendingOrder);
+    if (parser.isSet(sortColumnOpt)) {
+        bool ok = false;
+        const int column = parser.value(sortColumnOpt).toInt(&ok);
+        if (!ok || column < 0 || column >= ConnectionModel::NUM_COLUMNS) {
+            std::fprintf(stderr, "bad --sort-column '%s'\n", qPrintable(parser.value(sortColumnOpt)));
+            return 1;
+        }
+        proxy.sort(column, Qt::AscendingOrder);
+    }
     if (parser.isSet(filterOpt)) {
         proxy.setFilterText(parser.value(filterOpt));
         if (!proxy.filterError().isEmpty()) {
             std::fprintf(stderr, "%s\n", qPrintable(proxy.filterError()));
             return 1;
         }
+    }
+    // What the window does with the proxy: a table view, auto-scrolled to the newest row.
+    QTableView view;
+    QTimer scroll;
+    if (parser.isSet(viewOpt)) {
+        view.setModel(&proxy);
+        view.setSortingEnabled(true);
+        view.verticalHeader()->hide();
+        view.verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+        view.horizontalHeader()->setSortIndicator(proxy.sortColumn(), proxy.sortOrder());
+        view.resize(1400, 800);
+        view.show();
+        scroll.setInterval(100);
+        QObject::connect(&scroll, &QTimer::timeout, &view, &QTableView::scrollToBottom);
+        scroll.start();
     }
     HostModel hosts;
     OsTimelineModel timeline;

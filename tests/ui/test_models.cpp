@@ -14,6 +14,7 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QSortFilterProxyModel>
 #include <QTest>
 
 #include <map>
@@ -283,18 +284,32 @@ private Q_SLOTS:
         generic.sort(column, Qt::AscendingOrder);
         QCOMPARE(::column(generic, ConnectionModel::Time), times);
 
-        // Bulk insertion: sorting paused while rows arrive, applied once on resume.
-        ConnectionModel bulkModel;
-        ConnectionFilterModel bulk;
-        bulk.setSourceModel(&bulkModel);
-        QAbstractItemModelTester bulkTester(&bulk, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        bulk.sort(column, Qt::AscendingOrder);
-        bulk.setBulkInsert(true);
-        for (const auto& b : batches(2))
-            bulkModel.appendBatch(b);
-        QCOMPARE(bulk.rowCount(), 5);
-        bulk.setBulkInsert(false);
-        QCOMPARE(::column(bulk, ConnectionModel::Time), times);
+        // Descending: the reverse order, ties newest first.
+        proxy.sort(column, Qt::DescendingOrder);
+        QStringList reversed = times;
+        std::reverse(reversed.begin(), reversed.end());
+        QCOMPARE(::column(proxy, ConnectionModel::Time), reversed);
+
+        // Batches merged into a sorted view while the row cap evicts the oldest rows: always the
+        // order a QSortFilterProxyModel gives the same rows.
+        ConnectionModel capped;
+        capped.setRowCap(3);
+        ConnectionFilterModel sorted;
+        sorted.setSourceModel(&capped);
+        QAbstractItemModelTester cappedTester(&sorted, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        sorted.sort(column, Qt::AscendingOrder);
+        for (int round = 0; round < 3; ++round) {
+            for (const auto& b : batches(2)) {
+                capped.appendBatch(b);
+                // A fresh (stable) sort of the rows now in the model: ties in arrival order.
+                QSortFilterProxyModel reference;
+                reference.setSourceModel(&capped);
+                reference.setSortRole(ConnectionModel::SortRole);
+                reference.sort(column, Qt::AscendingOrder);
+                QCOMPARE(sorted.rowCount(), capped.rowCount());
+                QCOMPARE(::column(sorted, ConnectionModel::Time), ::column(reference, ConnectionModel::Time));
+            }
+        }
     }
 
     void osGuessFollowsTheDatabase()

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 using namespace Qt::StringLiterals;
@@ -46,23 +47,244 @@ int compareEndpoint(const IpAddress& a, uint16_t ap, const IpAddress& b, uint16_
 
 } // namespace
 
-ConnectionFilterModel::ConnectionFilterModel(QObject* parent) : QSortFilterProxyModel(parent)
-{
-    setSortRole(ConnectionModel::SortRole);
-}
+ConnectionFilterModel::ConnectionFilterModel(QObject* parent) : QAbstractProxyModel(parent) {}
 
 void ConnectionFilterModel::setSourceModel(QAbstractItemModel* model)
 {
+    beginResetModel();
+    if (sourceModel())
+        disconnect(sourceModel(), nullptr, this, nullptr);
     m_model = qobject_cast<ConnectionModel*>(model);
-    QSortFilterProxyModel::setSourceModel(model);
+    QAbstractProxyModel::setSourceModel(m_model);
+    if (m_model) {
+        connect(m_model, &QAbstractItemModel::rowsInserted, this, &ConnectionFilterModel::onRowsInserted);
+        connect(m_model, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+                &ConnectionFilterModel::onRowsAboutToBeRemoved);
+        connect(m_model, &QAbstractItemModel::rowsRemoved, this, &ConnectionFilterModel::onRowsRemoved);
+        connect(m_model, &QAbstractItemModel::dataChanged, this, &ConnectionFilterModel::onDataChanged);
+        connect(m_model, &QAbstractItemModel::headerDataChanged, this, &QAbstractItemModel::headerDataChanged);
+        connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this, [this] { beginResetModel(); });
+        connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+            m_base = 0;
+            rebuild();
+            endResetModel();
+        });
+        connect(m_model, &QAbstractItemModel::layoutChanged, this, &ConnectionFilterModel::resetFromSource);
+    }
+    m_base = 0;
+    rebuild();
+    endResetModel();
 }
 
-void ConnectionFilterModel::setBulkInsert(bool bulk)
+QModelIndex ConnectionFilterModel::mapToSource(const QModelIndex& proxyIndex) const
 {
-    setDynamicSortFilter(!bulk);
-    if (!bulk) {
-        invalidate();
+    if (!m_model || !proxyIndex.isValid() || proxyIndex.model() != this || size_t(proxyIndex.row()) >= m_rows.size())
+        return {};
+    return m_model->index(int(m_rows[size_t(proxyIndex.row())] - m_base), proxyIndex.column());
+}
+
+QModelIndex ConnectionFilterModel::mapFromSource(const QModelIndex& sourceIndex) const
+{
+    if (!m_model || !sourceIndex.isValid() || sourceIndex.model() != m_model)
+        return {};
+    const int row = proxyRowOf(m_base + uint64_t(sourceIndex.row()));
+    return row < 0 ? QModelIndex() : index(row, sourceIndex.column());
+}
+
+QModelIndex ConnectionFilterModel::index(int row, int column, const QModelIndex& parent) const
+{
+    if (parent.isValid() || row < 0 || size_t(row) >= m_rows.size() || column < 0 || column >= columnCount())
+        return {};
+    return createIndex(row, column);
+}
+
+QModelIndex ConnectionFilterModel::parent(const QModelIndex&) const
+{
+    return {};
+}
+
+QModelIndex ConnectionFilterModel::sibling(int row, int column, const QModelIndex&) const
+{
+    return index(row, column);
+}
+
+int ConnectionFilterModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int ConnectionFilterModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() || !m_model ? 0 : m_model->columnCount();
+}
+
+bool ConnectionFilterModel::hasChildren(const QModelIndex& parent) const
+{
+    return !parent.isValid() && !m_rows.empty();
+}
+
+QVariant ConnectionFilterModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (!m_model)
+        return {};
+    if (orientation == Qt::Horizontal)
+        return m_model->headerData(section, orientation, role);
+    return role == Qt::DisplayRole ? QVariant(section + 1) : QVariant();
+}
+
+int ConnectionFilterModel::proxyRowOf(uint64_t arrival) const
+{
+    if (!m_model || arrival < m_base)
+        return -1;
+    if (!m_proxyOfSourceValid) {
+        m_proxyOfSource.assign(size_t(m_model->rowCount()), -1);
+        for (size_t i = 0; i < m_rows.size(); ++i)
+            m_proxyOfSource[size_t(m_rows[i] - m_base)] = int(i);
+        m_proxyOfSourceValid = true;
     }
+    const uint64_t source = arrival - m_base;
+    return source < m_proxyOfSource.size() ? m_proxyOfSource[size_t(source)] : -1;
+}
+
+template <typename Change>
+void ConnectionFilterModel::relayout(Change&& change)
+{
+    Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    const QModelIndexList from = persistentIndexList();
+    std::vector<uint64_t> arrivals;
+    arrivals.reserve(size_t(from.size()));
+    for (const QModelIndex& i : from)
+        arrivals.push_back(m_rows[size_t(i.row())]);
+    change();
+    m_proxyOfSourceValid = false;
+    if (!from.isEmpty()) {
+        QModelIndexList to;
+        to.reserve(from.size());
+        for (qsizetype k = 0; k < from.size(); ++k) {
+            const int row = proxyRowOf(arrivals[size_t(k)]);
+            to << (row < 0 ? QModelIndex() : index(row, from[k].column()));
+        }
+        changePersistentIndexList(from, to);
+    }
+    Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+}
+
+void ConnectionFilterModel::rebuild()
+{
+    m_rows.clear();
+    m_proxyOfSourceValid = false;
+    if (!m_model)
+        return;
+    const size_t n = size_t(m_model->rowCount());
+    for (size_t r = 0; r < n; ++r)
+        if (accepts(r))
+            m_rows.push_back(m_base + r);
+    if (m_sortColumn >= 0)
+        std::sort(m_rows.begin(), m_rows.end(), [this](uint64_t a, uint64_t b) { return before(a, b); });
+}
+
+void ConnectionFilterModel::resetFromSource()
+{
+    beginResetModel();
+    rebuild();
+    endResetModel();
+}
+
+void ConnectionFilterModel::sort(int column, Qt::SortOrder order)
+{
+    if (column >= columnCount())
+        column = -1;
+    if (column == m_sortColumn && order == m_sortOrder)
+        return;
+    m_sortColumn = column;
+    m_sortOrder = order;
+    relayout([this] {
+        std::sort(m_rows.begin(), m_rows.end(), [this](uint64_t a, uint64_t b) { return before(a, b); });
+    });
+}
+
+void ConnectionFilterModel::onRowsInserted(const QModelIndex& parent, int first, int last)
+{
+    if (parent.isValid())
+        return;
+    if (last != m_model->rowCount() - 1) {
+        resetFromSource();   // not an append: ConnectionModel only appends, but be correct
+        return;
+    }
+    std::vector<uint64_t> added;
+    for (int r = first; r <= last; ++r)
+        if (accepts(size_t(r)))
+            added.push_back(m_base + uint64_t(r));
+    if (added.empty())
+        return;
+    const auto order = [this](uint64_t a, uint64_t b) { return before(a, b); };
+    if (m_sortColumn >= 0)
+        std::sort(added.begin(), added.end(), order);
+    const size_t n = m_rows.size();
+    // In one insertion at the end; when the batch belongs elsewhere (any sort but arrival or
+    // ascending time), one merge puts it in place.
+    beginInsertRows({}, int(n), int(n + added.size()) - 1);
+    m_rows.insert(m_rows.end(), added.begin(), added.end());
+    m_proxyOfSourceValid = false;
+    endInsertRows();
+    if (m_sortColumn >= 0 && n > 0 && before(m_rows[n], m_rows[n - 1]))
+        relayout([&] { std::inplace_merge(m_rows.begin(), m_rows.begin() + qsizetype(n), m_rows.end(), order); });
+}
+
+void ConnectionFilterModel::onRowsAboutToBeRemoved(const QModelIndex& parent, int first, int last)
+{
+    if (parent.isValid())
+        return;
+    if (first != 0) {
+        m_resetOnRemoved = true;
+        beginResetModel();
+        return;
+    }
+    const uint64_t end = m_base + uint64_t(last) + 1;   // arrival numbers below this go
+    const auto gone = [end](uint64_t a) { return a < end; };
+    const size_t removed = size_t(std::count_if(m_rows.begin(), m_rows.end(), gone));
+    if (removed == 0)
+        return;
+    // The evicted rows are the oldest: at the front in arrival order, at the back newest-first;
+    // scattered under any other sort, they are first gathered at the back in one layout change.
+    const size_t n = m_rows.size();
+    if (std::all_of(m_rows.begin(), m_rows.begin() + qsizetype(removed), gone)) {
+        beginRemoveRows({}, 0, int(removed) - 1);
+        m_rows.erase(m_rows.begin(), m_rows.begin() + qsizetype(removed));
+        m_proxyOfSourceValid = false;
+        endRemoveRows();
+        return;
+    }
+    if (!std::all_of(m_rows.end() - qsizetype(removed), m_rows.end(), gone))
+        relayout([&] { std::stable_partition(m_rows.begin(), m_rows.end(), [&](uint64_t a) { return !gone(a); }); });
+    beginRemoveRows({}, int(n - removed), int(n) - 1);
+    m_rows.resize(n - removed);
+    m_proxyOfSourceValid = false;
+    endRemoveRows();
+}
+
+void ConnectionFilterModel::onRowsRemoved(const QModelIndex& parent, int first, int last)
+{
+    if (parent.isValid())
+        return;
+    if (m_resetOnRemoved) {
+        m_resetOnRemoved = false;
+        m_base = 0;
+        rebuild();
+        endResetModel();
+        return;
+    }
+    m_base += uint64_t(last - first) + 1;
+    m_proxyOfSourceValid = false;
+}
+
+void ConnectionFilterModel::onDataChanged(const QModelIndex& topLeft, const QModelIndex& bottomRight,
+                                          const QList<int>& roles)
+{
+    // The rows' keys do not change in place (only how the time is shown), so nothing re-sorts;
+    // the changed columns are announced for every proxy row.
+    if (!m_rows.empty())
+        Q_EMIT dataChanged(index(0, topLeft.column()), index(int(m_rows.size()) - 1, bottomRight.column()), roles);
 }
 
 void ConnectionFilterModel::setFilterText(const QString& text)
@@ -108,9 +330,7 @@ void ConnectionFilterModel::setFilterText(const QString& text)
     }
     if (!m_error.isEmpty())
         m_clauses.clear();
-    // A full invalidate rebuilds the mapping in one pass; invalidateFilter() would announce every
-    // changed range separately, which is quadratic on a sorted view of a million rows.
-    invalidate();
+    resetFromSource();
 }
 
 bool ConnectionFilterModel::matches(const Clause& c, size_t row) const
@@ -137,55 +357,48 @@ bool ConnectionFilterModel::matches(const Clause& c, size_t row) const
     return false;
 }
 
-bool ConnectionFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
+bool ConnectionFilterModel::accepts(size_t sourceRow) const
 {
-    if (sourceParent.isValid() || !m_model)
-        return false;
     if (!m_error.isEmpty())
         return false;
     for (const Clause& c : m_clauses) {
-        if (!matches(c, size_t(sourceRow)))
+        if (!matches(c, sourceRow))
             return false;
     }
     return true;
 }
 
-bool ConnectionFilterModel::lessThan(const QModelIndex& left, const QModelIndex& right) const
+bool ConnectionFilterModel::before(uint64_t a, uint64_t b) const
 {
-    if (!m_model || sortRole() != ConnectionModel::SortRole)
-        return QSortFilterProxyModel::lessThan(left, right);
-    const ConnectionStore& store = m_model->store();
-    const ConnectionRow& a = store.row(size_t(left.row()));
-    const ConnectionRow& b = store.row(size_t(right.row()));
-    int c = 0;
-    switch (left.column()) {
-    case ConnectionModel::Time: c = compare3(a.ts_ns, b.ts_ns); break;
-    case ConnectionModel::Source:
-        c = compareEndpoint(a.src, a.src_port, b.src, b.src_port, a.ip_version, b.ip_version);
-        break;
-    case ConnectionModel::Destination:
-        c = compareEndpoint(a.dst, a.dst_port, b.dst, b.dst_port, a.ip_version, b.ip_version);
-        break;
-    case ConnectionModel::Kind: c = compare3(a.kind, b.kind); break;
-    case ConnectionModel::TtlHops:
-        c = compare3(a.hops() * 256 + a.ttl, b.hops() * 256 + b.ttl);
-        break;
-    case ConnectionModel::Window: c = compare3(a.window, b.window); break;
-    case ConnectionModel::Mss:
-        c = compare3((a.flags & RowHasMss) ? int(a.mss) : -1, (b.flags & RowHasMss) ? int(b.mss) : -1);
-        break;
-    case ConnectionModel::Options:
-        c = compare3(store.optionsRank(a.options_id), store.optionsRank(b.options_id));
-        break;
-    case ConnectionModel::OsGuess:
-        c = compare3(store.entryGuessRank(a.best_entry), store.entryGuessRank(b.best_entry));
-        break;
-    case ConnectionModel::Score: c = compare3(a.best_score, b.best_score); break;
-    case ConnectionModel::LinkMtu: c = compare3(a.mtu(), b.mtu()); break;
-    default: return QSortFilterProxyModel::lessThan(left, right);
-    }
+    if (m_sortOrder == Qt::DescendingOrder)
+        std::swap(a, b);
+    const int c = m_sortColumn < 0 ? 0 : compareRows(size_t(a - m_base), size_t(b - m_base));
     // Equal keys keep arrival order, so a sort is stable across batches.
-    return c != 0 ? c < 0 : left.row() < right.row();
+    return c != 0 ? c < 0 : a < b;
+}
+
+int ConnectionFilterModel::compareRows(size_t left, size_t right) const
+{
+    const ConnectionStore& store = m_model->store();
+    const ConnectionRow& a = store.row(left);
+    const ConnectionRow& b = store.row(right);
+    switch (m_sortColumn) {
+    case ConnectionModel::Time: return compare3(a.ts_ns, b.ts_ns);
+    case ConnectionModel::Source:
+        return compareEndpoint(a.src, a.src_port, b.src, b.src_port, a.ip_version, b.ip_version);
+    case ConnectionModel::Destination:
+        return compareEndpoint(a.dst, a.dst_port, b.dst, b.dst_port, a.ip_version, b.ip_version);
+    case ConnectionModel::Kind: return compare3(a.kind, b.kind);
+    case ConnectionModel::TtlHops: return compare3(a.hops() * 256 + a.ttl, b.hops() * 256 + b.ttl);
+    case ConnectionModel::Window: return compare3(a.window, b.window);
+    case ConnectionModel::Mss:
+        return compare3((a.flags & RowHasMss) ? int(a.mss) : -1, (b.flags & RowHasMss) ? int(b.mss) : -1);
+    case ConnectionModel::Options: return compare3(store.optionsRank(a.options_id), store.optionsRank(b.options_id));
+    case ConnectionModel::OsGuess: return compare3(store.entryGuessRank(a.best_entry), store.entryGuessRank(b.best_entry));
+    case ConnectionModel::Score: return compare3(a.best_score, b.best_score);
+    case ConnectionModel::LinkMtu: return compare3(a.mtu(), b.mtu());
+    }
+    return 0;
 }
 
 } // namespace synscope
