@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 if [[ $# -lt 1 || ! $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; then
-    sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 minutes=$1
@@ -26,6 +26,10 @@ targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 build=${BUILD_DIR:-build-fuzz}
 seconds=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
+if [[ $seconds -lt 1 ]]; then
+    echo "run-fuzzers.sh: MINUTES must come to at least one second (libFuzzer takes 0 as forever)" >&2
+    exit 2
+fi
 
 sanitize="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 if [[ ! -f $build/CMakeCache.txt ]]; then
