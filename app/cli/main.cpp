@@ -12,9 +12,14 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 using namespace synscope;
@@ -22,13 +27,28 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// The source the SIGINT/SIGTERM handler interrupts; pcap_breakloop is safe to call from a handler.
+// SIGINT/SIGTERM: g_cancel stops a source that is still being opened (a FIFO without a writer,
+// a pipe whose writer has gone quiet), breakLoop() one that is being read. Both are atomics (and
+// pcap_breakloop plus an eventfd write), so safe in a handler.
+std::atomic<bool> g_cancel{false};
+volatile sig_atomic_t g_signal = 0;
 std::atomic<PacketSource*> g_interruptible{nullptr};
 
-void onSignal(int)
+void onSignal(int sig)
 {
+    g_signal = sig;
+    g_cancel.store(true);
     if (PacketSource* s = g_interruptible.load())
         s->breakLoop();
+}
+
+void installSignalHandlers()
+{
+    struct sigaction sa{};
+    sa.sa_handler = onSignal;   // no SA_RESTART: a signal also ends a wait at once
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
 }
 
 void write(FILE* f, const QString& text)
@@ -45,7 +65,8 @@ void fail(const QString& message)
 enum class Output { Text, Json, Quiet };
 
 // Reads `source` to its end (or until `limit` SYNs), classifying when a classifier is given.
-// Returns false when reading failed (the error has been printed).
+// `live`: a live interface or a stream (pipe, FIFO), whose records are printed within a fraction
+// of a second, not in 64 KiB chunks. Returns false when reading failed (the error has been printed).
 bool run(PacketSource& source, bool live, Decoder& decoder, Classifier* classifier, Output output,
          uint64_t limit, int maxGuesses)
 {
@@ -57,18 +78,32 @@ bool run(PacketSource& source, bool live, Decoder& decoder, Classifier* classifi
     std::unique_ptr<ReportWriter> writer;
     if (classifier && output != Output::Quiet)
         writer = std::make_unique<ReportWriter>(classifier->database(), maxGuesses);
-    // Live captures print each record as it comes; files are written in large chunks.
-    const size_t flushAt = live ? 1 : size_t(1) << 16;
-    const auto flush = [&out] {
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        std::fflush(stdout);
-        out.clear();
+    // Output is written in 64 KiB chunks; live, also whenever the source runs dry (Timeout) and at
+    // least every 50 ms while records wait, so a quiet link's rows show at once without a write()
+    // per SYN at full rate (which made the capture thread fall behind the kernel).
+    constexpr size_t kFlushAt = size_t(1) << 16;
+    constexpr auto kLiveFlushEvery = std::chrono::milliseconds(50);
+    auto lastFlush = std::chrono::steady_clock::now();
+    const auto flush = [&out, &lastFlush, live] {
+        if (!out.empty()) {
+            std::fwrite(out.data(), 1, out.size(), stdout);
+            std::fflush(stdout);
+            out.clear();
+        }
+        if (live)
+            lastFlush = std::chrono::steady_clock::now();
     };
     g_interruptible.store(&source);
+    if (g_cancel.load())   // a signal that came before the store
+        source.breakLoop();
     for (;;) {
         const PacketSource::Status st = source.next(pkt);
-        if (st == PacketSource::Status::Timeout)
+        if (st == PacketSource::Status::Timeout) {
+            if (g_cancel.load())
+                break;
+            flush();
             continue;
+        }
         if (st == PacketSource::Status::End)
             break;
         if (st == PacketSource::Status::Error) {
@@ -76,6 +111,8 @@ bool run(PacketSource& source, bool live, Decoder& decoder, Classifier* classifi
             ok = false;
             break;
         }
+        if (live && !out.empty() && std::chrono::steady_clock::now() - lastFlush >= kLiveFlushEvery)
+            flush();
         if (!decoder.decode(pkt, rec))
             continue;
         if (classifier) {
@@ -85,7 +122,7 @@ bool run(PacketSource& source, bool live, Decoder& decoder, Classifier* classifi
                     writer->appendJson(out, rec, c);
                 else
                     writer->appendText(out, rec, c);
-                if (out.size() >= flushAt)
+                if (out.size() >= kFlushAt)
                     flush();
             }
         }
@@ -210,8 +247,12 @@ int main(int argc, char** argv)
     const QCommandLineOption listOpt(u"list-interfaces"_s, u"List capture interfaces and exit."_s);
     const QCommandLineOption benchOpt(u"bench"_s,
                                       u"Time decoding and decoding+classifying of the -r file."_s);
+    const QCommandLineOption specialOpt(
+        u"allow-special-devices"_s,
+        u"With -i: also capture on libpcap devices that are not network interfaces (nflog, nfqueue, "
+        "usbmon, Bluetooth, D-Bus, netlink monitors)."_s);
     parser.addOptions({readOpt, ifaceOpt, filterOpt, dbOpt, profileOpt, jsonOpt, quietOpt, countOpt,
-                       guessesOpt, minClassOpt, decodeOnlyOpt, listOpt, benchOpt});
+                       guessesOpt, minClassOpt, decodeOnlyOpt, listOpt, benchOpt, specialOpt});
     // process() alone exits 1 on an unknown option or a missing value, the status of a read
     // error; every usage error exits 2.
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -276,12 +317,57 @@ int main(int argc, char** argv)
         }
     }
 
+    // Before anything is opened: Ctrl-C must also end a wait for a FIFO's writer or a pipe's header.
+    installSignalHandlers();
+    const auto interrupted = [] { return 128 + int(g_signal ? g_signal : SIGINT); };
+
+    // The source is opened before the database is read. Live: the capture socket is all the
+    // privilege the run needs, so a setcap'd CLI drops every capability right after activation
+    // and parses the database (and every packet) without any. Files need none at all.
+    const bool live = parser.isSet(ifaceOpt);
+    if (!live && !dropCapabilities()) {
+        fail(u"cannot drop capabilities: "_s + QString::fromLocal8Bit(std::strerror(errno)));
+        return 2;
+    }
+    std::string error;
+    std::unique_ptr<PacketSource> source;
+    bool streaming = live;   // records printed as they come
+    if (parser.isSet(benchOpt)) {
+        if (!parser.isSet(readOpt)) {
+            fail(u"--bench needs -r FILE"_s);
+            return 2;
+        }
+    } else if (!live) {
+        std::string path = parser.value(readOpt).toStdString();
+        if (path == "-")
+            path = "/dev/stdin";   // `synscope-capture -i eth0 | synscope-cli -r -`
+        struct stat st{};
+        streaming = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+        source = PacketSource::openFile(path, &error, &g_cancel);
+    } else {
+        LiveOptions options;
+        options.interface = parser.value(ifaceOpt).toStdString();
+        options.filter = parser.isSet(filterOpt) ? parser.value(filterOpt).toStdString()
+                                                 : defaultLiveFilter();
+        options.timeout_ms = 100;   // a quiet link's rows are flushed on the timeout
+        options.drop_capabilities = true;
+        options.allow_special_devices = parser.isSet(specialOpt);
+        source = PacketSource::openLive(options, &error);
+    }
+    if (!parser.isSet(benchOpt) && !source) {
+        fail(QString::fromStdString(error));
+        return g_cancel.load() ? interrupted() : 2;
+    }
+    g_interruptible.store(source.get());
+    if (g_cancel.load() && source)
+        source->breakLoop();
+
     Database db;
     if (parser.isSet(dbOpt)) {
-        QString error;
-        auto loaded = Database::load(parser.value(dbOpt), &error);
+        QString dbError;
+        auto loaded = Database::load(parser.value(dbOpt), &dbError);
         if (!loaded) {
-            fail(error);
+            fail(dbError);
             return 2;
         }
         db = std::move(*loaded);
@@ -293,38 +379,15 @@ int main(int argc, char** argv)
         }
     }
 
-    if (parser.isSet(benchOpt)) {
-        if (!parser.isSet(readOpt)) {
-            fail(u"--bench needs -r FILE"_s);
-            return 2;
-        }
+    if (parser.isSet(benchOpt))
         return bench(parser.value(readOpt), db, *profile);
-    }
-
-    std::string error;
-    std::unique_ptr<PacketSource> source;
-    if (parser.isSet(readOpt)) {
-        source = PacketSource::openFile(parser.value(readOpt).toStdString(), &error);
-    } else {
-        LiveOptions live;
-        live.interface = parser.value(ifaceOpt).toStdString();
-        live.filter = parser.isSet(filterOpt) ? parser.value(filterOpt).toStdString()
-                                              : defaultLiveFilter();
-        source = PacketSource::openLive(live, &error);
-    }
-    if (!source) {
-        fail(QString::fromStdString(error));
-        return 2;
-    }
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
 
     const Output output = parser.isSet(quietOpt) ? Output::Quiet
                           : parser.isSet(jsonOpt) ? Output::Json
                                                   : Output::Text;
     Decoder decoder;
     Classifier classifier(db, *profile, 5, minClassSize);
-    const bool readOk = run(*source, parser.isSet(ifaceOpt), decoder,
+    const bool readOk = run(*source, streaming, decoder,
                             parser.isSet(decodeOnlyOpt) ? nullptr : &classifier, output, limit, maxGuesses);
     // The summary goes to stderr with --json so stdout stays one JSON object per line.
     write(output == Output::Json ? stderr : stdout,

@@ -13,8 +13,16 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <csignal>
 
 using namespace Qt::StringLiterals;
 
@@ -193,8 +201,9 @@ private slots:
         QVERIFY2(r.err.contains("nosuchif0"), r.err.constData());
     }
 
-    // Without capture rights the message names the command that grants them to synscope-cli
-    // itself (it captures in its own process), and the other way out.
+    // Without capture rights the message names the command that grants them to the capture helper
+    // (the one program meant to hold them; see noPermissionNamesTheCaptureHelper), and the other
+    // way out.
     void noPermissionSaysHowToGrantIt()
     {
         if (geteuid() == 0) {
@@ -216,8 +225,7 @@ private slots:
         const QByteArray err = p.readAllStandardError();
         QCOMPARE(p.exitCode(), 2);
         QVERIFY2(err.contains("no permission to capture on 'lo'"), err.constData());
-        QVERIFY2(err.contains("sudo setcap cap_net_raw,cap_net_admin=eip " + QFileInfo(cli).canonicalFilePath().toUtf8()),
-                 err.constData());
+        QVERIFY2(err.contains("sudo setcap cap_net_raw,cap_net_admin=eip "), err.constData());
         QVERIFY2(err.contains("Run as root"), err.constData());
     }
 
@@ -353,6 +361,169 @@ private slots:
                 ++agree;
         }
         QCOMPARE(agree, 89562);
+    }
+    // Without capture rights the hint points at synscope-capture, found as the GUI finds it (next
+    // to the CLI, or ../capture-helper/ in the build tree), never at setcap on the CLI itself, and
+    // says how to read the helper's stream.
+    void noPermissionNamesTheCaptureHelper()
+    {
+        if (geteuid() == 0 && QStandardPaths::findExecutable(u"setpriv"_s).isEmpty())
+            QSKIP("setpriv (util-linux) is needed to run the CLI without root");
+        QProcess p;
+        const QString cli = QStringLiteral(SYNSCOPE_CLI);
+        if (geteuid() == 0)
+            p.start(u"setpriv"_s, {u"--reuid=65534"_s, u"--regid=65534"_s, u"--clear-groups"_s,
+                                   u"--inh-caps=-all"_s, cli, u"-i"_s, u"lo"_s});
+        else
+            p.start(cli, {u"-i"_s, u"lo"_s});
+        if (!p.waitForFinished(10000)) {
+            p.kill();
+            p.waitForFinished();
+            QSKIP("this synscope-cli can capture on lo (it kept running): the permission error cannot be shown");
+        }
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(err.contains("no permission to capture on 'lo'"), err.constData());
+        const QRegularExpression grant(u"sudo setcap cap_net_raw,cap_net_admin=eip (\\S*synscope-capture)`"_s);
+        const auto m = grant.match(QString::fromUtf8(err));
+        QVERIFY2(m.hasMatch(), err.constData());
+        QVERIFY2(!err.contains("eip " + QFileInfo(cli).canonicalFilePath().toUtf8()), err.constData());
+        const QString besideCli = QFileInfo(QFileInfo(cli).absolutePath() + u"/../capture-helper/synscope-capture"_s)
+                                      .canonicalFilePath();
+        if (!besideCli.isEmpty())
+            QCOMPARE(m.captured(1), besideCli);
+        QVERIFY2(err.contains(" -i lo 2>/dev/null | synscope-cli -r -`"), err.constData());
+    }
+
+    // A setcap'd copy of the CLI, run as nobody, holds no capability once its capture socket is
+    // open (before the database is read), and still captures.
+    void liveCaptureHoldsNoCapabilities()
+    {
+        if (geteuid() != 0)
+            QSKIP("needs root to give a copy of the CLI file capabilities and run it as nobody");
+        const QString setcap = QStandardPaths::findExecutable(u"setcap"_s);
+        const QString setpriv = QStandardPaths::findExecutable(u"setpriv"_s);
+        if (setcap.isEmpty() || setpriv.isEmpty())
+            QSKIP("setcap (libcap2-bin) and setpriv (util-linux) are needed");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QVERIFY(QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner
+                                                      | QFile::ReadOther | QFile::ExeOther));
+        const QString copy = dir.filePath(u"synscope-cli"_s);
+        QVERIFY(QFile::copy(QStringLiteral(SYNSCOPE_CLI), copy));
+        QVERIFY(QFile::setPermissions(copy, QFile::ReadOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther));
+        QProcess grant;
+        grant.start(setcap, {u"cap_net_raw,cap_net_admin=eip"_s, copy});
+        QVERIFY(grant.waitForFinished(10000));
+        if (grant.exitCode() != 0)
+            QSKIP(qPrintable(u"setcap failed here: "_s + QString::fromLocal8Bit(grant.readAllStandardError())));
+
+        const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        QCOMPARE(::listen(listener, 4), 0);
+        socklen_t len = sizeof addr;
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+        const int port = ntohs(addr.sin_port);
+
+        QProcess p;
+        p.start(setpriv, {u"--reuid=65534"_s, u"--regid=65534"_s, u"--clear-groups"_s, copy, u"-i"_s, u"lo"_s,
+                          u"-f"_s, u"tcp dst port %1 and tcp[tcpflags] == tcp-syn"_s.arg(port)});
+        QVERIFY(p.waitForStarted(5000));
+        // Every thread's capability sets are empty once the socket is open.
+        QByteArray status;
+        bool dropped = false;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!dropped && p.state() == QProcess::Running && std::chrono::steady_clock::now() < deadline) {
+            QTest::qWait(20);
+            QDir tasks(u"/proc/%1/task"_s.arg(p.processId()));
+            dropped = !tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty();
+            for (const QString& t : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+                QFile f(tasks.filePath(t + u"/status"_s));
+                if (!f.open(QIODevice::ReadOnly)) {
+                    dropped = false;
+                    break;
+                }
+                status = f.readAll();
+                for (const char* set : {"CapPrm", "CapEff", "CapInh", "CapAmb"})
+                    dropped = dropped && status.contains('\n' + QByteArray(set) + ":\t0000000000000000\n");
+            }
+        }
+        QVERIFY2(p.state() == QProcess::Running,
+                 (p.readAllStandardError() + p.readAllStandardOutput()).constData());
+        QVERIFY2(dropped, status.constData());
+        // ... and it still captures: a SYN to the listener is printed.
+        const int client = ::socket(AF_INET, SOCK_STREAM, 0);
+        QCOMPARE(::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        QByteArray out;
+        const auto printed = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!out.contains(":%1  SYN"_ba.replace("%1", QByteArray::number(port))) && std::chrono::steady_clock::now() < printed) {
+            p.waitForReadyRead(100);
+            out += p.readAllStandardOutput();
+        }
+        ::close(client);
+        ::close(listener);
+        p.terminate();
+        QVERIFY(p.waitForFinished(5000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(out.contains(":" + QByteArray::number(port) + "  SYN"), out.constData());
+    }
+
+    // Ctrl-C (or SIGTERM) on `synscope-cli -r FIFO` ends the run within a second: while it waits
+    // for a writer, and while a writer that sent the header has gone quiet (it used to sit in a
+    // read() that breakLoop() could not reach).
+    void signalEndsAStalledFifo_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::addColumn<bool>("header");
+        QTest::newRow("SIGINT, no writer") << int(SIGINT) << false;
+        QTest::newRow("SIGTERM, no writer") << int(SIGTERM) << false;
+        QTest::newRow("SIGINT, header then silence") << int(SIGINT) << true;
+        QTest::newRow("SIGTERM, header then silence") << int(SIGTERM) << true;
+    }
+    void signalEndsAStalledFifo()
+    {
+        QFETCH(int, signal);
+        QFETCH(bool, header);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QByteArray fifo = QFile::encodeName(dir.filePath(u"capture.fifo"_s));
+        QCOMPARE(::mkfifo(fifo.constData(), 0600), 0);
+        QProcess p;
+        p.start(QStringLiteral(SYNSCOPE_CLI), {u"-r"_s, QString::fromLocal8Bit(fifo)});
+        QVERIFY(p.waitForStarted(5000));
+        int writer = -1;
+        if (header) {
+            writer = ::open(fifo.constData(), O_WRONLY | O_CLOEXEC);   // the CLI is the reader
+            QVERIFY(writer >= 0);
+            const uint32_t h[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+            QCOMPARE(::write(writer, h, sizeof h), ssize_t(sizeof h));
+        }
+        QTest::qWait(500);   // into the wait (and past loading the database)
+        QCOMPARE(p.state(), QProcess::Running);
+        const auto sent = std::chrono::steady_clock::now();
+        ::kill(pid_t(p.processId()), signal);
+        const bool finished = p.waitForFinished(1000);
+        const auto took = std::chrono::steady_clock::now() - sent;
+        if (!finished) {
+            p.kill();
+            p.waitForFinished();
+        }
+        if (writer >= 0)
+            ::close(writer);
+        QVERIFY2(finished, "synscope-cli did not stop within 1 s of the signal");
+        QVERIFY(took < std::chrono::seconds(1));
+        // Its own handler ended the run (not the signal's default action).
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        if (header) {
+            QCOMPARE(p.exitCode(), 0);
+            QVERIFY2(p.readAllStandardOutput().contains("packets 0,"), "no summary");
+        } else {
+            QCOMPARE(p.exitCode(), 128 + signal);
+            QVERIFY2(p.readAllStandardError().contains("cancelled"), "no message");
+        }
     }
 };
 
