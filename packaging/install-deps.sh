@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="cmake ninja-build g++ pkg-config
 qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libpcap-dev
-iproute2 libcap2-bin procps util-linux"
+iproute2 libcap2-bin procps util-linux tcpdump tcpreplay
+dpkg-dev file"
 
 missing=""
 for p in $PACKAGES; do
