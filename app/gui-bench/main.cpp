@@ -156,6 +156,7 @@ int main(int argc, char** argv)
         scroll.start();
     }
     HostModel hosts;
+    hosts.setHostCap(model.store().rowCap());   // as the window does: one cap for rows and hosts
     OsTimelineModel timeline;
     ScoreHistogramModel histogram;
 
@@ -235,6 +236,9 @@ int main(int argc, char** argv)
         std::printf("ingest rate           %.0f rows/s\n", seconds > 0 ? appended / seconds : 0.0);
         std::printf("longest GUI stall     %lld ms (10 ms timer lateness)\n", static_cast<long long>(worstStallMs));
         std::printf("batches               %llu\n", static_cast<unsigned long long>(batchCount));
+        if (aggregates)
+            std::printf("hosts                 %d (evicted: %llu)\n", hosts.rowCount(),
+                        static_cast<unsigned long long>(hosts.evictedCount()));
         for (const Cost* c : {&modelCost, &hostCost, &timelineCost, &histogramCost}) {
             if (c->worstWallUs > 0)
                 std::printf("  longest %-12s %.1f ms (%.1f ms CPU) per batch\n", c->name,

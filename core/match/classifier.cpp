@@ -110,9 +110,19 @@ const Classification& Classifier::classify(const Fingerprint& fp)
         ++m_hits;
         return it->second;
     }
-    ++m_misses;
-    if (m_cache.size() >= kMaxCacheEntries)
+    // Two generations: when the current one is full it becomes the previous one, whose entries
+    // come back on their next hit. Hot fingerprints survive a flood of new ones, and the cache
+    // never holds more than kMaxCacheEntries.
+    if (m_cache.size() >= kMaxCacheEntries / 2) {
+        m_previous = std::move(m_cache);
         m_cache.clear();
+    }
+    if (auto old = m_previous.find(key); old != m_previous.end()) {
+        ++m_hits;
+        auto node = m_previous.extract(old);
+        return m_cache.insert(std::move(node)).position->second;
+    }
+    ++m_misses;
     return m_cache.emplace(std::move(key), classifyFeatures(observed)).first->second;
 }
 

@@ -53,11 +53,13 @@ public:
 
     const Database& database() const { return m_db; }
     const Profile& profile() const { return m_profile; }
-    size_t cacheSize() const { return m_cache.size(); }
+    size_t cacheSize() const { return m_cache.size() + m_previous.size(); }
     uint64_t cacheHits() const { return m_hits; }
     uint64_t cacheMisses() const { return m_misses; }
 
-    static constexpr size_t kMaxCacheEntries = 100000;
+    // Ordinary traffic has tens to thousands of distinct fingerprints; a flood of random ones
+    // must not grow the process (a Classification with its lists is about 0.5 KB).
+    static constexpr size_t kMaxCacheEntries = 32768;
 
 private:
     Classification classifyFeatures(const Profile::Features& observed) const;
@@ -73,7 +75,8 @@ private:
     std::vector<QString> m_classes;    // distinct classes in order of first appearance
     std::vector<int> m_classOf;        // entry -> class index, -1 without a class
     std::vector<int> m_classSize;
-    std::unordered_map<std::string, Classification> m_cache;
+    std::unordered_map<std::string, Classification> m_cache;      // current generation
+    std::unordered_map<std::string, Classification> m_previous;   // the one before
     uint64_t m_hits = 0;
     uint64_t m_misses = 0;
 };

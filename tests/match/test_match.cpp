@@ -279,6 +279,24 @@ private slots:
         }
         QVERIFY(classifier.cacheMisses() > Classifier::kMaxCacheEntries);
         QCOMPARE(peak, Classifier::kMaxCacheEntries);
+
+        // Eviction is gradual: a fingerprint that keeps coming during a flood of new ones stays
+        // cached (a wholesale clear would make it miss after every clear).
+        const Fingerprint hot = makeFp(64, true, 29200, "M1460,S,T,N,W7,");
+        classifier.classify(hot);
+        fp.tcp_mss = 1200;
+        int hotMisses = 0;
+        for (int w = 0; w < 3 * int(Classifier::kMaxCacheEntries); ++w) {
+            fp.tcp_window_size = static_cast<uint16_t>(w % 65536);
+            fp.tcp_mss = 1200 + w / 65536;
+            classifier.classify(fp);
+            if (w % 1000 == 0) {
+                const uint64_t misses = classifier.cacheMisses();
+                classifier.classify(hot);
+                hotMisses += classifier.cacheMisses() != misses;
+            }
+        }
+        QCOMPARE(hotMisses, 0);
     }
 
     // The synscope profile's weights were chosen on this measurement (docs/SCORING.md).

@@ -434,6 +434,82 @@ private Q_SLOTS:
         QCOMPARE(actual, golden);
     }
 
+    // Beyond the cap the oldest hosts go, counted; those kept are still found and updated.
+    void hostModelCapEvictsOldest()
+    {
+        HostModel hosts;
+        QAbstractItemModelTester tester(&hosts, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        hosts.setHostCap(800);
+        auto hostRow = [](uint32_t n) {
+            ConnectionRow r;
+            r.src[0] = 10;
+            r.src[1] = uint8_t(n >> 16);
+            r.src[2] = uint8_t(n >> 8);
+            r.src[3] = uint8_t(n);
+            r.ts_ns = int64_t(n);
+            return r;
+        };
+        for (uint32_t b = 0; b < 10; ++b) {
+            auto batch = std::make_shared<RowBatch>();
+            for (uint32_t i = 0; i < 500; ++i)
+                batch->rows.push_back(hostRow(b * 500 + i));
+            hosts.addBatch(batch);
+            QVERIFY(size_t(hosts.rowCount()) <= hosts.hostCap());
+        }
+        QCOMPARE(quint64(hosts.rowCount()) + hosts.evictedCount(), quint64(5000));
+        // The newest host is the last row; seeing it again updates that row, adds none.
+        const QString newest = QString::fromStdString(formatAddress(hostRow(4999).src, 4));
+        QCOMPARE(hosts.index(hosts.rowCount() - 1, HostModel::Address).data().toString(), newest);
+        auto again = std::make_shared<RowBatch>();
+        again->rows.push_back(hostRow(4999));
+        const int rows = hosts.rowCount();
+        hosts.addBatch(again);
+        QCOMPARE(hosts.rowCount(), rows);
+        QCOMPARE(hosts.index(rows - 1, HostModel::Connections).data().toInt(), 2);
+    }
+
+    // One address with ever new fingerprints (a flood from one source): counted up to a bound.
+    void hostModelBoundsFingerprintsPerHost()
+    {
+        HostModel hosts;
+        auto batch = std::make_shared<RowBatch>();
+        for (uint32_t i = 0; i < HostModel::kMaxFingerprints + 100; ++i) {
+            ConnectionRow r;
+            r.src[0] = 10;
+            r.window = uint16_t(i);
+            r.initial_ttl = uint8_t(i >> 16);
+            batch->rows.push_back(r);
+        }
+        hosts.addBatch(batch);
+        QCOMPARE(hosts.rowCount(), 1);
+        QCOMPARE(hosts.index(0, HostModel::Fingerprints).data().toString(),
+                 u"%1+"_qs.arg(HostModel::kMaxFingerprints));
+        QCOMPARE(hosts.index(0, HostModel::Connections).data().toULongLong(),
+                 qulonglong(HostModel::kMaxFingerprints + 100));
+    }
+
+    // The option notations a capped store keeps follow its rows, not everything ever seen.
+    void storeOptionTableIsBounded()
+    {
+        ConnectionStore store(100);
+        const auto db = std::make_shared<const Database>(Database::builtin());
+        for (int b = 0; b < 50; ++b) {
+            auto batch = std::make_shared<RowBatch>();
+            batch->database = db;
+            for (int i = 0; i < 100; ++i) {
+                ConnectionRow r;
+                r.options_id = uint32_t(i);
+                batch->rows.push_back(r);
+                batch->options.push_back("M" + std::to_string(b * 100 + i) + ",S,");
+            }
+            store.append(*batch);
+            QVERIFY2(store.optionsCount() <= 2 * store.size() + 1024, qPrintable(QString::number(store.optionsCount())));
+        }
+        // Every kept row still shows its own notation.
+        for (size_t i = 0; i < store.size(); ++i)
+            QCOMPARE(store.optionsText(store.row(i).options_id), u"M%1,S,"_qs.arg(4900 + i));
+    }
+
     void aggregates()
     {
         OsTimelineModel timeline;

@@ -234,6 +234,34 @@ void ConnectionStore::append(const RowBatch& batch)
         m_rowChunks.back().push_back(r);
         ++m_size;
     }
+    // Without this the table would keep every notation ever seen: a flood with random options
+    // adds one per SYN, whatever the row cap.
+    if (m_options.size() > 2 * m_size + 1024)
+        compactOptions();
+}
+
+void ConnectionStore::compactOptions()
+{
+    constexpr uint32_t kUnused = std::numeric_limits<uint32_t>::max();
+    std::vector<uint32_t> remap(m_options.size(), kUnused);
+    std::vector<QString> kept;
+    QHash<QString, uint32_t> ids;
+    for (size_t c = 0; c < m_rowChunks.size(); ++c) {
+        for (size_t k = c == 0 ? m_head : 0; k < m_rowChunks[c].size(); ++k) {
+            uint32_t& id = m_rowChunks[c][k].options_id;
+            if (id >= remap.size())
+                continue;
+            if (remap[id] == kUnused) {
+                remap[id] = uint32_t(kept.size());
+                ids.insert(m_options[id], remap[id]);
+                kept.push_back(m_options[id]);
+            }
+            id = remap[id];
+        }
+    }
+    m_options = std::move(kept);
+    m_optionIds = std::move(ids);
+    m_optionRank.clear();
 }
 
 void ConnectionStore::removeFront(size_t n)

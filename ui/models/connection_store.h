@@ -169,6 +169,9 @@ private:
     static constexpr size_t kArenaChunk = size_t(1) << 20;
 
     void setDatabase(std::shared_ptr<const Database> db);
+    // Keeps only the option notations live rows use, renumbering them (text order is kept, so
+    // optionsRank() orders rows as before).
+    void compactOptions();
     uint64_t arenaAppend(const uint8_t* data, size_t n);
     const uint8_t* arenaAt(uint64_t offset) const;
 

@@ -78,16 +78,51 @@ void HostModel::addFingerprint(Host& h, uint64_t fp)
         h.firstFingerprint = fp;
         return;
     }
-    if (fp == h.firstFingerprint)
+    if (fp == h.firstFingerprint || h.fingerprintsSaturated)
         return;
     if (h.moreFingerprints == 0) {
-        m_moreFingerprints.push_back({fp});
-        h.moreFingerprints = uint32_t(m_moreFingerprints.size());
-        return;
+        if (m_freeFingerprintSets.empty()) {
+            m_moreFingerprints.emplace_back();
+            h.moreFingerprints = uint32_t(m_moreFingerprints.size());
+        } else {
+            h.moreFingerprints = m_freeFingerprintSets.back();
+            m_freeFingerprintSets.pop_back();
+        }
     }
-    std::vector<uint64_t>& more = m_moreFingerprints[h.moreFingerprints - 1];
-    if (std::find(more.begin(), more.end(), fp) == more.end())
-        more.push_back(fp);
+    std::unordered_set<uint64_t>& more = m_moreFingerprints[h.moreFingerprints - 1];
+    if (more.size() + 1 >= kMaxFingerprints && !more.contains(fp))
+        h.fingerprintsSaturated = true;
+    else
+        more.insert(fp);
+}
+
+void HostModel::evict()
+{
+    const size_t keep = m_hostCap - m_hostCap / 8;
+    if (m_hosts.size() <= m_hostCap)
+        return;
+    const size_t n = m_hosts.size() - keep;
+    beginRemoveRows({}, 0, int(n) - 1);
+    for (size_t i = 0; i < n; ++i) {
+        if (const uint32_t slot = m_hosts[i].moreFingerprints) {
+            std::unordered_set<uint64_t>().swap(m_moreFingerprints[slot - 1]);
+            m_freeFingerprintSets.push_back(slot);
+        }
+    }
+    m_hosts.erase(m_hosts.begin(), m_hosts.begin() + qsizetype(n));
+    m_evicted += n;
+    for (Shard& shard : m_index) {
+        std::fill(shard.cells.begin(), shard.cells.end(), 0u);
+        shard.used = 0;
+    }
+    for (size_t number = 0; number < m_hosts.size(); ++number) {
+        const Host& h = m_hosts[number];
+        const size_t hash = hashOf(h.address, h.ipVersion);
+        Shard& shard = m_index[hash % kShards];
+        cellFor(shard, h.address, h.ipVersion, hash) = uint32_t(number) + 1;
+        ++shard.used;
+    }
+    endRemoveRows();
 }
 
 HostModel::HostModel(QObject* parent) : QAbstractTableModel(parent) {}
@@ -113,7 +148,9 @@ QVariant HostModel::data(const QModelIndex& index, int role) const
         case FirstSeen: return timeText(h.firstNs);
         case LastSeen: return timeText(h.lastNs);
         case Connections: return qulonglong(h.connections);
-        case Fingerprints: return qulonglong(fingerprintCount(h));
+        case Fingerprints:
+            return h.fingerprintsSaturated ? QVariant(u"%1+"_s.arg(fingerprintCount(h)))
+                                           : QVariant(qulonglong(fingerprintCount(h)));
         case OsGuess: return m_classes.name(h.osClass);
         }
     } else if (role == SortRole) {
@@ -203,6 +240,7 @@ void HostModel::addBatch(const RowBatchPtr& batch)
         m_pending.clear();
         endInsertRows();
     }
+    evict();
 }
 
 void HostModel::clear()
@@ -213,6 +251,8 @@ void HostModel::clear()
     for (Shard& shard : m_index)
         shard = Shard();
     m_moreFingerprints.clear();
+    m_freeFingerprintSets.clear();
+    m_evicted = 0;
     endResetModel();
 }
 

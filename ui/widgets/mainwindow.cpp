@@ -215,8 +215,10 @@ MainWindow::MainWindow(QWidget* parent)
     // Clearing the table (a new file or capture) resets the count too.
     const auto showEvicted = [this] {
         const quint64 evicted = m_model->store().evictedCount();
-        m_evictedLabel->setText(tr("Evicted: %1").arg(count(evicted)));
-        m_evictedLabel->setVisible(evicted > 0);
+        const quint64 hosts = m_hosts->evictedCount();
+        m_evictedLabel->setText(hosts > 0 ? tr("Evicted: %1 rows, %2 hosts").arg(count(evicted), count(hosts))
+                                          : tr("Evicted: %1").arg(count(evicted)));
+        m_evictedLabel->setVisible(evicted > 0 || hosts > 0);
     };
     connect(m_model, &QAbstractItemModel::modelReset, this, showEvicted);
     connect(m_model, &ConnectionModel::rowsAppended, this, [this, showEvicted] {
@@ -369,7 +371,7 @@ void MainWindow::createMenus()
         bool ok = false;
         const int cap = QInputDialog::getInt(
             this, tr("Row Limit"),
-            tr("Connections kept in the table; beyond this the oldest rows are removed:"),
+            tr("Connections (and hosts) kept; beyond this the oldest are removed:"),
             int(m_model->store().rowCap()), 1000, 50'000'000, 100'000, &ok);
         if (ok)
             setRowCap(size_t(cap));
@@ -427,7 +429,7 @@ void MainWindow::createStatusBar()
     m_synLabel = label(tr("SYN and SYN+ACK packets decoded"));
     m_dropsLabel = label(tr("Frames that could not be decoded or were dropped by the capture"));
     m_rateLabel = label(tr("SYN and SYN+ACK per second"));
-    m_evictedLabel = label(tr("Oldest rows removed to stay under the row cap"));
+    m_evictedLabel = label(tr("Oldest rows and hosts removed to stay under the limit (View > Row Limit)"));
     m_dbLabel = label(QString());
     m_profileLabel = label(tr("Scoring profile (Analyze > Scoring Profile)"));
     showStats(CaptureStats{});
@@ -445,8 +447,10 @@ void MainWindow::readSettings()
     m_detail->restoreLayout(s.value(QStringLiteral("window/detailSplitter")).toByteArray());
     m_autoScrollAction->setChecked(s.value(QStringLiteral("table/autoScroll"), true).toBool());
     // Not setRowCap(): its status message confirms a change the user made, not a restored value.
-    m_model->setRowCap(s.value(QStringLiteral("table/rowCap"), qulonglong(ConnectionStore::kDefaultRowCap))
-                           .toULongLong());
+    const size_t rowCap = s.value(QStringLiteral("table/rowCap"), qulonglong(ConnectionStore::kDefaultRowCap))
+                              .toULongLong();
+    m_model->setRowCap(rowCap);
+    m_hosts->setHostCap(rowCap);
     m_relativeTimeAction->setChecked(s.value(QStringLiteral("table/relativeTime"), true).toBool());
     m_recentFiles = s.value(QStringLiteral("files/recent")).toStringList();
     m_live.interface = s.value(QStringLiteral("capture/interface")).toString().toStdString();
@@ -557,6 +561,7 @@ bool MainWindow::isCapturing() const { return m_worker->isRunning(); }
 void MainWindow::setRowCap(size_t cap)
 {
     m_model->setRowCap(cap);
+    m_hosts->setHostCap(cap);
     statusBar()->showMessage(tr("Row limit: %1 connections (applies as new rows arrive)").arg(cap), 5000);
 }
 

@@ -71,7 +71,8 @@ public:
     QLineEdit* displayFilterEdit() const { return m_filterEdit; }
     QStringList recentFiles() const { return m_recentFiles; }
     bool isCapturing() const;
-    // Connections kept in the table; beyond it the oldest rows go as new ones arrive. Saved.
+    // Connections kept in the table, and hosts in the hosts view; beyond it the oldest go as new
+    // ones arrive. Saved.
     void setRowCap(size_t cap);
 
 Q_SIGNALS:
