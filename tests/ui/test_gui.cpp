@@ -26,6 +26,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
 #include <QItemSelectionModel>
@@ -56,6 +57,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -128,6 +130,7 @@ private Q_SLOTS:
     void mainWindowOpensCaptureAndExplainsRow();
     void mainWindowReportsUnreadableFile();
     void failedOpenChangesNothing();
+    void quitWhileAFifoWaits();
     void mnemonicsDoNotClash();
     void mainWindowOpensDroppedFileAndRemembersSettings();
     void executableArguments();
@@ -520,6 +523,35 @@ void TestGui::failedOpenChangesNothing()
         QCOMPARE(window.windowTitle(), title);
         QCOMPARE(window.recentFiles(), recent);
     }
+}
+
+// `synscope <(ssh host tcpdump -w -)` with nothing arriving: Stop and Quit answer at once, and
+// what was shown stays until the stream has opened.
+void TestGui::quitWhileAFifoWaits()
+{
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath(u"stream"_s);
+    QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+    auto window = std::make_unique<MainWindow>();
+    QSignalSpy loaded(window.get(), &MainWindow::fileLoaded);
+    QSignalSpy failed(window.get(), &MainWindow::captureFailed);
+    window->openCaptureFile(m_sample);
+    QVERIFY(loaded.wait(20000));
+    const int rows = window->connectionModel()->rowCount();
+    window->openCaptureFile(fifo);
+    QTest::qWait(200);
+    QCOMPARE(window->connectionModel()->rowCount(), rows);
+    QVERIFY(window->isCapturing());
+    QElapsedTimer t;
+    t.start();
+    window->stopCapture();
+    QTRY_VERIFY_WITH_TIMEOUT(!window->isCapturing(), 1000);
+    QCOMPARE(failed.size(), 0);   // the user stopped it: no error box
+    window->openCaptureFile(fifo);
+    QTest::qWait(100);
+    window->close();
+    window.reset();
+    QVERIFY2(t.elapsed() < 1500, qPrintable(QString::number(t.elapsed())));
 }
 
 // A tab's Alt+letter must not steal a menu's.

@@ -5,11 +5,13 @@
 #include "core/match/profile.h"
 #include "test_models_capture.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -229,6 +231,52 @@ private Q_SLOTS:
         QTest::qWait(50);
         QCOMPARE(finished.size(), 0);   // a stopped run's end is stale: not reported
         ::close(fds[1]);
+    }
+
+    // `synscope <(ssh host tcpdump -w -)`: a FIFO (or pipe) that nobody writes to, or whose
+    // writer sent the header and went quiet. stop() and finish() end the run within a second.
+    void stopWhileAFifoHasNoWriter_data()
+    {
+        QTest::addColumn<bool>("header");
+        QTest::addColumn<bool>("useFinish");
+        QTest::newRow("no writer, stop") << false << false;
+        QTest::newRow("no writer, finish") << false << true;
+        QTest::newRow("quiet writer, stop") << true << false;
+        QTest::newRow("quiet writer, finish") << true << true;
+    }
+
+    void stopWhileAFifoHasNoWriter()
+    {
+        QFETCH(bool, header);
+        QFETCH(bool, useFinish);
+        const QString fifo = m_dir.filePath(u"fifo-%1-%2"_qs.arg(header).arg(useFinish));
+        QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+        CaptureWorker worker;
+        QSignalSpy finished(&worker, &CaptureWorker::finished);
+        worker.startFile(fifo, config());
+        int writer = -1;
+        if (header) {
+            writer = ::open(fifo.toLocal8Bit().constData(), O_WRONLY);   // the reader is waiting
+            QVERIFY(writer >= 0);
+            const QByteArray h = testcapture::pcapHeader();
+            QCOMPARE(::write(writer, h.constData(), size_t(h.size())), ssize_t(h.size()));
+        }
+        QTest::qWait(200);
+        QVERIFY(worker.isRunning());
+        QElapsedTimer t;
+        t.start();
+        if (useFinish) {
+            worker.finish();
+            QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 1000);
+            // Ended by the user: not an error, whether or not the source had opened.
+            QCOMPARE(finished.at(0).at(1).toString(), QString());
+        } else {
+            worker.stop();
+        }
+        QVERIFY2(t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+        QVERIFY(!worker.isRunning());
+        if (writer >= 0)
+            ::close(writer);
     }
 
     void finishDeliversTheTail()

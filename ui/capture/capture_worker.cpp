@@ -44,12 +44,12 @@ CaptureWorker::~CaptureWorker()
 void CaptureWorker::startFile(const QString& path, const CaptureConfig& config)
 {
     const std::string p = path.toStdString();
-    start([p](std::string* error) { return PacketSource::openFile(p, error); }, config);
+    start([this, p](std::string* error) { return PacketSource::openFile(p, error, &m_cancel); }, config);
 }
 
 void CaptureWorker::startFd(int fd, const CaptureConfig& config)
 {
-    start([fd](std::string* error) { return PacketSource::openFd(fd, error); }, config, fd);
+    start([this, fd](std::string* error) { return PacketSource::openFd(fd, error, 250, &m_cancel); }, config, fd);
 }
 
 void CaptureWorker::startLive(const LiveOptions& options, const CaptureConfig& config)
@@ -63,6 +63,7 @@ void CaptureWorker::start(Opener opener, const CaptureConfig& config, int stream
     const quint64 gen = ++m_generation;
     m_abort = false;
     m_finish = false;
+    m_cancel = false;
     m_helperReceived = 0;
     m_helperDropped = 0;
     m_helperIfDropped = 0;
@@ -80,6 +81,7 @@ void CaptureWorker::stop()
         return;
     ++m_generation;   // whatever the old run still queues is stale from now on
     m_abort = true;
+    m_cancel = true;   // also a source still opening (a FIFO without a writer)
     {
         std::lock_guard lock(m_sourceMutex);
         if (m_source)
@@ -94,6 +96,7 @@ void CaptureWorker::stop()
 void CaptureWorker::finish()
 {
     m_finish = true;
+    m_cancel = true;
     std::lock_guard lock(m_sourceMutex);
     if (m_source)
         m_source->breakLoop();
@@ -139,7 +142,9 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     std::string openError;
     std::unique_ptr<PacketSource> source = opener(&openError);
     if (!source) {
-        Q_EMIT runEnded(generation, QString::fromStdString(openError), QPrivateSignal());
+        // Stopped while the source was still opening (a FIFO nobody writes to yet): no error.
+        const bool cancelled = m_cancel.load();
+        Q_EMIT runEnded(generation, cancelled ? QString() : QString::fromStdString(openError), QPrivateSignal());
         return;
     }
     {

@@ -114,6 +114,7 @@ private:
     std::atomic<quint64> m_generation{0};
     std::atomic<bool> m_abort{false};
     std::atomic<bool> m_finish{false};
+    std::atomic<bool> m_cancel{false};   // stop() or finish(): ends a file or pipe source's waits
     std::atomic<int> m_inFlight{0};
     std::atomic<quint64> m_helperReceived{0};
     std::atomic<quint64> m_helperDropped{0};

@@ -673,10 +673,15 @@ void MainWindow::onFinished(quint64 generation, const QString& error)
 {
     if (generation != m_worker->generation())
         return;
-    const Source ran = m_pending.source != Source::None ? m_pending.source : m_source;
+    const bool neverOpened = m_pending.source != Source::None;
+    const Source ran = neverOpened ? m_pending.source : m_source;
     m_pending = Pending{};
     updateActions();
     updateTitle();
+    if (neverOpened && error.isEmpty()) {
+        statusBar()->showMessage(tr("Stopped before anything was read"), 5000);
+        return;
+    }
     if (!error.isEmpty()) {
         // A helper-fed stream ends when the helper does: wait for its exit to know whether it
         // has a better explanation than the broken stream.
