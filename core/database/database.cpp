@@ -11,9 +11,16 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
+#include <QScopeGuard>
 
+#include <cerrno>
 #include <cmath>
 #include <limits>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -526,8 +533,79 @@ std::optional<Database> Database::parse(const QByteArray& rawContent, const QStr
     return std::nullopt;
 }
 
+namespace {
+
+// A FIFO, socket or device (anything but a regular file), read by hand: QFile::open() waits in
+// open(2) for a FIFO's writer and retries it on EINTR, and its read() retries too, so a FIFO
+// nobody writes to held the process until SIGKILL. Opened non-blocking (which never waits for a
+// writer) and then waited on with poll(), a signal delivered without SA_RESTART (synscope-cli's
+// SIGINT/SIGTERM) ends the wait with an error. On Linux a reader that has never had a writer is
+// not told POLLHUP, so poll() still waits for a writer that comes later.
+std::optional<QByteArray> readStream(const QString& path, QString* error)
+{
+    const auto fail = [&](const QString& what) {
+        if (error)
+            *error = u"%1: %2"_s.arg(path, what);
+        return std::nullopt;
+    };
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return fail(u"cannot open: %1"_s.arg(qt_error_string(errno)));
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    QByteArray content;
+    constexpr qsizetype kChunk = 1 << 20;
+    bool polledReadable = false;   // poll() said readable since the last data
+    for (;;) {
+        const qsizetype have = content.size();
+        const qsizetype want = qMin<qsizetype>(kChunk, Database::kMaxFileBytes + 1 - have);
+        content.resize(have + want);
+        const ssize_t n = ::read(fd, content.data() + have, size_t(want));
+        const int readErrno = errno;
+        content.resize(have + (n > 0 ? qsizetype(n) : 0));
+        if (content.size() > Database::kMaxFileBytes) {
+            if (error)
+                *error = tooLargeMessage(path);
+            return std::nullopt;
+        }
+        if (n > 0) {
+            polledReadable = false;
+            continue;
+        }
+        // 0 is the end once data came or poll() said readable (a writer has been there, or a
+        // device such as /dev/null); before that it is what a FIFO without a writer says.
+        if (n == 0 && (have > 0 || polledReadable))
+            break;
+        if (n < 0 && readErrno != EAGAIN && readErrno != EWOULDBLOCK && readErrno != EINTR)
+            return fail(u"cannot read: %1"_s.arg(qt_error_string(readErrno)));
+        pollfd p{fd, POLLIN, 0};
+        const int ready = ::poll(&p, 1, -1);
+        if (ready < 0 && errno == EINTR)
+            return fail(u"interrupted while waiting for data"_s);
+        if (ready < 0)
+            return fail(u"cannot read: %1"_s.arg(qt_error_string(errno)));
+        if (p.revents & POLLNVAL)
+            return fail(u"cannot read: invalid descriptor"_s);
+        if (!(p.revents & POLLIN))
+            break;   // POLLHUP / POLLERR without data: the writer is gone, all it wrote was read
+        polledReadable = true;
+    }
+    return content;
+}
+
+} // namespace
+
 std::optional<Database> Database::load(const QString& path, QString* error)
 {
+    // Regular files (and Qt resources, which stat() does not see) go through QFile.
+    struct stat st{};
+    if (::stat(QFile::encodeName(path).constData(), &st) == 0 && !S_ISREG(st.st_mode) &&
+        !S_ISDIR(st.st_mode)) {
+        std::optional<QByteArray> content = readStream(path, error);
+        if (!content)
+            return std::nullopt;
+        return parse(*content, path, error);
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         if (error)

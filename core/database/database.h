@@ -74,8 +74,9 @@ public:
     // the line or entry index and the field; input text in a message is quoted by at most its
     // first 80 characters and its length. More than kMaxFileBytes is refused ("larger than the
     // 64 MiB limit for a database file"), and so is an XML file with a DTD (Satori files have
-    // none; its entities could expand a small file to gigabytes). Opening a FIFO waits for a
-    // writer, as open(2) does.
+    // none; its entities could expand a small file to gigabytes). A FIFO, socket or device is read
+    // as data arrives: a FIFO's writer may come later, and a signal delivered without SA_RESTART
+    // (synscope-cli's SIGINT/SIGTERM) ends the wait ("interrupted while waiting for data").
     static std::optional<Database> load(const QString& path, QString* error);
     // Parses in-memory content; `origin` names it in messages and provenance. The same limits.
     static std::optional<Database> parse(const QByteArray& content, const QString& origin,

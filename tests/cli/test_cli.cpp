@@ -152,6 +152,31 @@ private slots:
     }
 
     // A database that never ends (a device, a FIFO) stops at the size limit with a message.
+    // --db on a FIFO nobody writes to waits, and SIGTERM (like Ctrl-C) ends the wait with a
+    // message: QFile retried the blocked open(2) on EINTR, so only SIGKILL ended the process.
+    void fifoDatabaseEndsOnSignal()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString fifo = dir.filePath(u"db.fifo"_s);
+        QVERIFY(mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
+        QProcess p;
+        p.start(QStringLiteral(SYNSCOPE_CLI), {u"--db"_s, fifo, u"-r"_s, sample(), u"-q"_s});
+        QVERIFY(p.waitForStarted());
+        QVERIFY(!p.waitForFinished(700));   // still waiting for a writer
+        p.terminate();
+        const bool ended = p.waitForFinished(5000);
+        if (!ended) {
+            p.kill();
+            p.waitForFinished();
+        }
+        QVERIFY2(ended, "SIGTERM did not end synscope-cli waiting on a FIFO database");
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(err.contains(fifo.toUtf8() + ": interrupted"), err.constData());
+    }
+
     void endlessDatabaseIsRefused()
     {
         if (!QFile::exists(u"/dev/zero"_s))

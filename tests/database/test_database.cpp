@@ -3,11 +3,21 @@
 #include "core/database/database.h"
 #include "core/match/classifier.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace synscope;
 using namespace Qt::StringLiterals;
@@ -632,6 +642,75 @@ private slots:
         // In-memory content follows the same rule.
         QVERIFY(!Database::parse(QByteArray(limit + 1, ' '), u"mem"_s, &error));
         QVERIFY2(error.contains(u"64 MiB limit"_s), qPrintable(error));
+    }
+
+    // A FIFO is read as it arrives: a writer that comes later is waited for, and a signal
+    // (SIGINT/SIGTERM in the CLI, installed without SA_RESTART) ends the wait for one that never
+    // comes: QFile::open() retried open(2) on EINTR, so nothing but SIGKILL ended it.
+    void fifoWriterComesLater()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QByteArray fifo = QFile::encodeName(dir.filePath(u"db.fifo"_s));
+        QVERIFY(mkfifo(fifo.constData(), 0600) == 0);
+        std::thread writer([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            const int fd = ::open(fifo.constData(), O_WRONLY);
+            if (fd < 0)
+                return;
+            const QByteArray db(kSynScopeDb);
+            for (qsizetype done = 0; done < db.size();) {   // in two parts, the second late
+                const qsizetype part = done == 0 ? db.size() / 2 : db.size() - done;
+                const ssize_t n = ::write(fd, db.constData() + done, size_t(part));
+                if (n <= 0)
+                    break;
+                done += n;
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            ::close(fd);
+        });
+        QString error;
+        const std::optional<Database> db = Database::load(QFile::decodeName(fifo), &error);
+        writer.join();
+        QVERIFY2(db, qPrintable(error));
+        QCOMPARE(db->entries.size(), size_t(2));
+    }
+    void fifoWithoutWriterEndsOnSignal()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QByteArray fifo = QFile::encodeName(dir.filePath(u"db.fifo"_s));
+        QVERIFY(mkfifo(fifo.constData(), 0600) == 0);
+        struct sigaction sa{}, old{};
+        sa.sa_handler = [](int) {};
+        sigemptyset(&sa.sa_mask);   // no SA_RESTART, like synscope-cli's handlers
+        QVERIFY(sigaction(SIGUSR1, &sa, &old) == 0);
+        const pthread_t self = pthread_self();
+        std::atomic<bool> done{false};
+        std::thread signaller([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            pthread_kill(self, SIGUSR1);
+            // Should the signal not end the wait, a writer that opens and closes does, so the
+            // test fails instead of hanging.
+            for (int i = 0; i < 30 && !done; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (!done) {
+                const int fd = ::open(fifo.constData(), O_WRONLY | O_NONBLOCK);
+                if (fd >= 0)
+                    ::close(fd);
+            }
+        });
+        QElapsedTimer timer;
+        timer.start();
+        QString error;
+        const std::optional<Database> db = Database::load(QFile::decodeName(fifo), &error);
+        done = true;
+        signaller.join();
+        sigaction(SIGUSR1, &old, nullptr);
+        QVERIFY(!db);
+        QVERIFY2(error.startsWith(QFile::decodeName(fifo) + u": "_s), qPrintable(error));
+        QVERIFY2(error.contains(u"interrupted"_s), qPrintable(error));
+        QVERIFY2(timer.elapsed() < 2500, qPrintable(u"%1 ms"_s.arg(timer.elapsed())));
     }
 
     void builtinLoads()
