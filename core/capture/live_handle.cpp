@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -47,6 +48,41 @@ std::string defaultLiveFilter(int linkType)
     if (linkType != DLT_EN10MB)
         return syn;
     return syn + " or (vlan and (" + syn + "))";
+}
+
+std::string filterForLinkType(const std::string& filter, int linkType)
+{
+    return filter == defaultLiveFilter() ? defaultLiveFilter(linkType) : filter;
+}
+
+int expectedLinkType(const std::string& interface)
+{
+    if (interface == "any")
+        return DLT_LINUX_SLL;
+    // The ARPHRD_* type the kernel gives the interface, mapped as libpcap's pcap-linux.c does
+    // for the common ones; what libpcap cannot map it captures in cooked mode.
+    std::string type;
+    if (interface.find('/') == std::string::npos) {
+        if (FILE* f = std::fopen(("/sys/class/net/" + interface + "/type").c_str(), "r")) {
+            char buf[16] = {};
+            if (std::fgets(buf, sizeof buf, f))
+                type = buf;
+            std::fclose(f);
+        }
+    }
+    switch (std::atoi(type.c_str())) {
+    case 1:       // ARPHRD_ETHER
+    case 6:       // ARPHRD_IEEE802
+    case 772:     // ARPHRD_LOOPBACK
+        return DLT_EN10MB;
+    case 65534:   // ARPHRD_NONE: tun, WireGuard
+    case 768:     // ARPHRD_TUNNEL (ipip)
+    case 769:     // ARPHRD_TUNNEL6
+    case 776:     // ARPHRD_SIT
+        return DLT_RAW;
+    default:
+        return type.empty() ? DLT_EN10MB : DLT_LINUX_SLL;
+    }
 }
 
 const char* specialDeviceByName(const std::string& name)
@@ -183,8 +219,7 @@ pcap_t* openLiveHandle(const LiveOptions& options, LiveOpenError* error)
                                 + "), not a network interface; pass --allow-special-devices to capture on it anyway");
     }
     std::string filter = options.filter;
-    if (filter == defaultLiveFilter())
-        filter = defaultLiveFilter(linkType);
+    filter = filterForLinkType(filter, linkType);
     if (!filter.empty()) {
         bpf_program prog{};
         if (pcap_compile(p, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)

@@ -15,6 +15,12 @@ namespace synscope {
 // Ethernet (link type 1), VLAN-tagged frames. libpcap has no VLAN matching for other link types,
 // so openLiveHandle() uses the variant for the interface's link type when given the Ethernet default.
 std::string defaultLiveFilter(int linkType = 1);
+// The filter to compile on an interface of linkType: the Ethernet default becomes that link
+// type's variant, any other filter stays as it is.
+std::string filterForLinkType(const std::string& filter, int linkType);
+// The link type libpcap will most likely report for an interface, known without opening it (so
+// without privileges): from its kernel device type; Ethernet when the type cannot be read.
+int expectedLinkType(const std::string& interface);
 
 struct LiveOptions {
     std::string interface;

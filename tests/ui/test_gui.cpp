@@ -327,11 +327,18 @@ void TestGui::detailPaneShowsUndecodableBytes()
 
 void TestGui::captureFilterValidation()
 {
-    QVERIFY(CaptureDialog::validateFilter(QString::fromStdString(defaultLiveFilter())).isEmpty());
-    QVERIFY(CaptureDialog::validateFilter(QString()).isEmpty());
-    QVERIFY(CaptureDialog::validateFilter(u"tcp port 443"_s).isEmpty());
-    const QString error = CaptureDialog::validateFilter(u"tcp port banana and"_s);
-    QVERIFY(!error.isEmpty());
+    for (int linkType : {1 /* Ethernet */, 113 /* Linux cooked, 'any' */, 12 /* raw IP: tun, WireGuard */}) {
+        QVERIFY(CaptureDialog::validateFilter(QString::fromStdString(defaultLiveFilter()), linkType).isEmpty());
+        QVERIFY(CaptureDialog::validateFilter(QString(), linkType).isEmpty());
+        QVERIFY(CaptureDialog::validateFilter(u"tcp port 443"_s, linkType).isEmpty());
+        QVERIFY(!CaptureDialog::validateFilter(u"tcp port banana and"_s, linkType).isEmpty());
+    }
+    // Checked against the interface's link type, not Ethernet's: libpcap has no VLAN matching on
+    // a cooked or raw-IP interface.
+    QVERIFY(CaptureDialog::validateFilter(u"vlan and tcp"_s, 1).isEmpty());
+    QVERIFY(!CaptureDialog::validateFilter(u"vlan and tcp"_s, 113).isEmpty());
+    QCOMPARE(expectedLinkType("any"), 113);
+    QCOMPARE(expectedLinkType("lo"), 1);
 
     // The dialog refuses to start with a filter libpcap rejects.
     CaptureDialog dialog(QString(), u"tcp port banana and"_s);

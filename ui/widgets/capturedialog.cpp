@@ -114,14 +114,16 @@ QString CaptureDialog::filter() const { return m_filter->text().trimmed(); }
 
 bool CaptureDialog::promiscuous() const { return m_promiscuous->isChecked(); }
 
-QString CaptureDialog::validateFilter(const QString& filter)
+QString CaptureDialog::validateFilter(const QString& filter, int linkType)
 {
-    pcap_t* dead = pcap_open_dead(DLT_EN10MB, 262144);
+    pcap_t* dead = pcap_open_dead(linkType, 262144);
     if (!dead)
         return tr("libpcap could not open a handle to check the filter");
     bpf_program program{};
     QString message;
-    if (pcap_compile(dead, &program, filter.toUtf8().constData(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+    // Checked as the capture will compile it: the default adapted to the link type.
+    const std::string compiled = filterForLinkType(filter.toStdString(), linkType);
+    if (pcap_compile(dead, &program, compiled.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
         message = QString::fromLocal8Bit(pcap_geterr(dead));
     else
         pcap_freecode(&program);
@@ -131,7 +133,7 @@ QString CaptureDialog::validateFilter(const QString& filter)
 
 void CaptureDialog::updateState()
 {
-    const QString error = validateFilter(filter());
+    const QString error = validateFilter(filter(), expectedLinkType(interfaceName().toStdString()));
     m_filterStatus->setText(error.isEmpty() ? tr("Filter is valid.") : tr("Invalid filter: %1").arg(error));
     m_filterStatus->setStyleSheet(error.isEmpty() ? QStringLiteral("color: #2e7d32") : QStringLiteral("color: #c62828"));
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(error.isEmpty() && !interfaceName().isEmpty());

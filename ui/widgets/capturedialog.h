@@ -25,8 +25,9 @@ public:
     QString filter() const;
     bool promiscuous() const;
 
-    // libpcap's message when `filter` does not compile for Ethernet; empty when it is valid.
-    static QString validateFilter(const QString& filter);
+    // libpcap's message when `filter` does not compile for an interface of linkType (the default
+    // filter is adapted to it, as the capture does); empty when it is valid.
+    static QString validateFilter(const QString& filter, int linkType);
 
 private:
     void updateState();
