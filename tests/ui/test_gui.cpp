@@ -459,7 +459,10 @@ void TestGui::mainWindowOpensCaptureAndExplainsRow()
     // Export: CSV of the visible rows, JSON lines of the selection.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
+    QSignalSpy exported(&window, &MainWindow::exportFinished);
     QVERIFY2(window.exportRows(dir.filePath(u"rows.csv"_s), false, &error), qPrintable(error));
+    QVERIFY(exported.wait(20000));
+    QVERIFY2(exported.last().at(0).toBool(), qPrintable(exported.last().at(1).toString()));
     QFile csv(dir.filePath(u"rows.csv"_s));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = csv.readAll().split('\n');
@@ -470,6 +473,8 @@ void TestGui::mainWindowOpensCaptureAndExplainsRow()
     QTRY_COMPARE_WITH_TIMEOUT(window.filterModel()->rowCount(), int(syns.size()), 2000);
     window.selectRow(row);
     QVERIFY2(window.exportRows(dir.filePath(u"selected.jsonl"_s), true, &error), qPrintable(error));
+    QVERIFY(exported.wait(20000));
+    QVERIFY(exported.last().at(0).toBool());
     QFile jsonl(dir.filePath(u"selected.jsonl"_s));
     QVERIFY(jsonl.open(QIODevice::ReadOnly));
     const QList<QByteArray> objects = jsonl.readAll().trimmed().split('\n');

@@ -5,9 +5,10 @@
 #include "ui/models/connection_model.h"
 #include "core/report/report.h"
 
-#include <QAbstractItemModel>
 #include <QFileInfo>
 #include <QIODevice>
+#include <QSaveFile>
+#include <QThread>
 
 namespace synscope {
 
@@ -30,6 +31,13 @@ bool writeLine(QIODevice* out, const QByteArray& line, QString* error)
     return false;
 }
 
+constexpr size_t kProgressEvery = 4096;
+
+bool cancelled(const ExportProgress& progress, size_t done)
+{
+    return progress && done % kProgressEvery == 0 && !progress(done);
+}
+
 } // namespace
 
 ExportFormat exportFormatFor(const QString& fileName)
@@ -39,7 +47,8 @@ ExportFormat exportFormatFor(const QString& fileName)
                                                                              : ExportFormat::Csv;
 }
 
-bool writeCsv(const QAbstractItemModel& model, const std::vector<int>& rows, QIODevice* out, QString* error)
+bool writeCsv(const ConnectionModel& model, const std::vector<size_t>& storeRows, QIODevice* out,
+              QString* error, const ExportProgress& progress)
 {
     const int columns = model.columnCount();
     QStringList fields;
@@ -47,18 +56,21 @@ bool writeCsv(const QAbstractItemModel& model, const std::vector<int>& rows, QIO
         fields << csvField(model.headerData(c, Qt::Horizontal).toString());
     if (!writeLine(out, fields.join(QLatin1Char(',')).toUtf8() + '\n', error))
         return false;
-    for (int row : rows) {
+    size_t done = 0;
+    for (size_t row : storeRows) {
         fields.clear();
         for (int c = 0; c < columns; ++c)
-            fields << csvField(model.index(row, c).data().toString());
+            fields << csvField(model.text(row, c));
         if (!writeLine(out, fields.join(QLatin1Char(',')).toUtf8() + '\n', error))
+            return false;
+        if (cancelled(progress, ++done))
             return false;
     }
     return true;
 }
 
 bool writeJsonLines(const ConnectionModel& model, const std::vector<size_t>& storeRows, const Profile& profile,
-                    QIODevice* out, int* skipped, QString* error)
+                    QIODevice* out, int* skipped, QString* error, const ExportProgress& progress)
 {
     *skipped = 0;
     const ConnectionStore& store = model.store();
@@ -70,7 +82,10 @@ bool writeJsonLines(const ConnectionModel& model, const std::vector<size_t>& sto
     Classifier classifier(*db, profile);
     ReportWriter writer(*db);
     std::string line;
+    size_t done = 0;
     for (size_t i : storeRows) {
+        if (cancelled(progress, ++done))
+            return false;
         SynRecord rec;
         if (!store.record(i, &rec)) {
             ++*skipped;
@@ -82,6 +97,54 @@ bool writeJsonLines(const ConnectionModel& model, const std::vector<size_t>& sto
             return false;
     }
     return true;
+}
+
+ExportJob::ExportJob(const ConnectionModel& model, std::vector<size_t> storeRows, ExportFormat format,
+                     const Profile& profile, std::unique_ptr<QSaveFile> file, QObject* parent)
+    : QObject(parent), m_model(model), m_rows(std::move(storeRows)), m_format(format), m_profile(profile),
+      m_file(std::move(file))
+{
+}
+
+ExportJob::~ExportJob()
+{
+    m_cancel = true;
+    if (m_thread) {
+        m_thread->wait();
+        delete m_thread;
+    }
+}
+
+void ExportJob::start()
+{
+    m_thread = QThread::create([this] { run(); });
+    m_thread->setObjectName(QStringLiteral("export"));
+    m_thread->start();
+}
+
+void ExportJob::run()
+{
+    const qulonglong total = m_rows.size();
+    const ExportProgress onProgress = [this, total](size_t done) {
+        Q_EMIT progress(done, total);
+        return !m_cancel.load();
+    };
+    QString error;
+    int skipped = 0;
+    const bool ok = m_format == ExportFormat::Csv
+        ? writeCsv(m_model, m_rows, m_file.get(), &error, onProgress)
+        : writeJsonLines(m_model, m_rows, m_profile, m_file.get(), &skipped, &error, onProgress);
+    if (!ok || m_cancel) {
+        m_file->cancelWriting();
+        m_file->commit();   // with writing cancelled: removes the temporary file, keeps the old one
+        Q_EMIT finished(false, m_cancel ? QString() : error, 0, 0);
+        return;
+    }
+    if (!m_file->commit()) {
+        Q_EMIT finished(false, m_file->errorString(), 0, 0);
+        return;
+    }
+    Q_EMIT finished(true, QString(), total - qulonglong(skipped), skipped);
 }
 
 } // namespace synscope

@@ -28,6 +28,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPointer>
+#include <QProgressDialog>
 #include <QSaveFile>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -40,6 +42,8 @@
 #include <QVBoxLayout>
 
 #include <unistd.h>
+
+#include <utility>
 
 namespace synscope {
 
@@ -184,10 +188,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_tabs->addTab(m_overview, tr("&Overview"));
     setCentralWidget(m_tabs);
 
-    connect(m_worker, &CaptureWorker::batchReady, m_model, &ConnectionModel::appendBatch);
-    connect(m_worker, &CaptureWorker::batchReady, m_hosts, &HostModel::addBatch);
-    connect(m_worker, &CaptureWorker::batchReady, m_timeline, &OsTimelineModel::addBatch);
-    connect(m_worker, &CaptureWorker::batchReady, m_histogram, &ScoreHistogramModel::addBatch);
+    connect(m_worker, &CaptureWorker::batchReady, this, &MainWindow::addBatch);
     connect(m_helper, &HelperProcess::dropsChanged, m_worker, &CaptureWorker::setCaptureDrops);
     connect(m_helper, &HelperProcess::started, this, [this](int, const QString& interface) {
         statusBar()->showMessage(tr("Capture helper is capturing on %1").arg(interface), 5000);
@@ -653,6 +654,13 @@ void MainWindow::stopCapture()
 
 void MainWindow::clearData()
 {
+    // The export reads the rows about to go: it finishes (cancelled) first.
+    if (m_export) {
+        m_export->cancel();
+        delete m_export;   // joins its thread; its finished() is not delivered
+        m_export = nullptr;
+        m_heldBatches.clear();
+    }
     m_model->clear();
     m_hosts->clear();
     m_timeline->clear();
@@ -765,45 +773,78 @@ void MainWindow::applyDisplayFilter()
         statusBar()->showMessage(tr("Display filter: %1").arg(error), 5000);
 }
 
+void MainWindow::addBatch(const RowBatchPtr& batch)
+{
+    // An export reads the connection model from its thread: nothing changes under it, the rows
+    // that arrive meanwhile are added when it is done.
+    if (m_export) {
+        m_heldBatches.push_back(batch);
+        return;
+    }
+    m_model->appendBatch(batch);
+    m_hosts->addBatch(batch);
+    m_timeline->addBatch(batch);
+    m_histogram->addBatch(batch);
+}
+
 bool MainWindow::exportRows(const QString& path, bool selectedOnly, QString* error)
 {
-    std::vector<int> proxyRows;
+    if (m_export) {
+        *error = tr("An export is already running.");
+        return false;
+    }
+    std::vector<size_t> storeRows;
     if (selectedOnly) {
-        for (const QModelIndex& i : m_table->selectionModel()->selectedRows())
-            proxyRows.push_back(i.row());
-        std::sort(proxyRows.begin(), proxyRows.end());
+        QModelIndexList selected = m_table->selectionModel()->selectedRows();
+        std::sort(selected.begin(), selected.end());
+        for (const QModelIndex& i : std::as_const(selected))
+            storeRows.push_back(size_t(m_proxy->mapToSource(i).row()));
     } else {
+        storeRows.reserve(size_t(m_proxy->rowCount()));
         for (int r = 0; r < m_proxy->rowCount(); ++r)
-            proxyRows.push_back(r);
-    }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    bool ok = false;
-    int skipped = 0;
-    if (exportFormatFor(path) == ExportFormat::Csv) {
-        ok = writeCsv(*m_proxy, proxyRows, &file, error);
-    } else {
-        std::vector<size_t> storeRows;
-        for (int r : proxyRows)
             storeRows.push_back(size_t(m_proxy->mapToSource(m_proxy->index(r, 0)).row()));
-        ok = writeJsonLines(*m_model, storeRows, *m_profile, &file, &skipped, error);
     }
-    if (!ok) {
-        *error = tr("Cannot write %1: %2").arg(path, *error);
-        file.cancelWriting();
+    auto file = std::make_unique<QSaveFile>(path);
+    if (!file->open(QIODevice::WriteOnly)) {
+        *error = tr("Cannot write %1: %2").arg(path, file->errorString());
         return false;
     }
-    if (!file.commit()) {
-        *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    QString message = tr("Exported %1 rows to %2").arg(proxyRows.size() - size_t(skipped)).arg(QFileInfo(path).fileName());
-    if (skipped > 0)
-        message += tr(" (%1 rows skipped: their stored bytes no longer decode)").arg(skipped);
-    statusBar()->showMessage(message, 8000);
+    const qulonglong total = storeRows.size();
+    m_export = new ExportJob(*m_model, std::move(storeRows), exportFormatFor(path), *m_profile, std::move(file), this);
+    auto* progress = new QProgressDialog(tr("Exporting %1 rows to %2…").arg(count(total), QFileInfo(path).fileName()),
+                                         tr("Cancel"), 0, 1000, this);
+    progress->setAttribute(Qt::WA_DeleteOnClose);
+    progress->setMinimumDuration(500);   // a quick export shows no dialog
+    progress->setAutoClose(false);
+    progress->setAutoReset(false);
+    connect(progress, &QProgressDialog::canceled, m_export, &ExportJob::cancel);
+    connect(m_export, &ExportJob::progress, progress, [progress](qulonglong done, qulonglong all) {
+        progress->setValue(all ? int(done * 1000 / all) : 0);
+    });
+    connect(m_export, &ExportJob::finished, this,
+            [this, path, job = m_export, progress = QPointer<QProgressDialog>(progress)](
+                bool ok, const QString& why, qulonglong written, int skipped) {
+        if (job != m_export)   // cancelled by clearData(), which has already deleted it
+            return;
+        if (progress)
+            progress->close();
+        m_export = nullptr;
+        job->deleteLater();
+        for (const RowBatchPtr& b : std::exchange(m_heldBatches, {}))
+            addBatch(b);
+        if (ok) {
+            QString message = tr("Exported %1 rows to %2").arg(count(written), QFileInfo(path).fileName());
+            if (skipped > 0)
+                message += tr(" (%1 rows skipped: their stored bytes no longer decode)").arg(skipped);
+            statusBar()->showMessage(message, 8000);
+        } else if (why.isEmpty()) {
+            statusBar()->showMessage(tr("Export cancelled; %1 unchanged").arg(QFileInfo(path).fileName()), 8000);
+        } else {
+            showError(tr("Export failed"), tr("Cannot write %1: %2").arg(path, why));
+        }
+        Q_EMIT exportFinished(ok, ok ? path : why);
+    });
+    m_export->start();
     return true;
 }
 
@@ -820,7 +861,7 @@ void MainWindow::exportDialog(bool selectedOnly)
         target += selectedFilter.contains(QLatin1String("jsonl")) ? QStringLiteral(".jsonl") : QStringLiteral(".csv");
     QString error;
     if (!exportRows(target, selectedOnly, &error))
-        showError(tr("Export failed"), error);
+        showError(tr("Export failed"), error);   // the file could not be opened; later failures report themselves
 }
 
 void MainWindow::loadDatabaseDialog()

@@ -29,6 +29,7 @@ namespace synscope {
 class ConnectionFilterModel;
 class ConnectionModel;
 class DetailPane;
+class ExportJob;
 class Database;
 class HelperProcess;
 class HostModel;
@@ -56,7 +57,8 @@ public:
     // Selects a row of the (filtered, sorted) table and shows it in the detail pane.
     void selectRow(int row);
     // Writes the visible rows (or only the selected ones) as CSV or JSON lines, chosen by the
-    // file name's suffix (see exportFormatFor).
+    // file name's suffix (see exportFormatFor), on a thread with a progress dialog. False (with
+    // *error) when the file cannot be opened; the outcome otherwise arrives as exportFinished().
     bool exportRows(const QString& path, bool selectedOnly, QString* error);
 
     const Database& database() const { return *m_db; }
@@ -80,6 +82,8 @@ Q_SIGNALS:
     void fileLoaded();
     // A file or capture could not be opened or broke off; the message is shown too.
     void captureFailed(const QString& message);
+    // An export ended: ok, with the path; or not, with why (empty when cancelled).
+    void exportFinished(bool ok, const QString& pathOrError);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -109,6 +113,7 @@ private:
     void updateTitle();
     void showStats(const CaptureStats& stats);
     void onOpened();
+    void addBatch(const synscope::RowBatchPtr& batch);
     void onFinished(quint64 generation, const QString& error);
     void onCurrentRowChanged(const QModelIndex& current);
     void applyDisplayFilter();
@@ -141,6 +146,8 @@ private:
     };
     Pending m_pending;
     QString m_deferredError;   // a helper-fed stream's error, held until the helper's exit
+    ExportJob* m_export = nullptr;           // the running export, if any
+    std::vector<RowBatchPtr> m_heldBatches;  // arrived during it
     QString m_filePath;
     LiveOptions m_live;
     QStringList m_recentFiles;
