@@ -11,7 +11,7 @@
 #   PCAP  default /tmp/synscope-bench/syn-1m.pcap (../shared/bench/README.md says how to make it)
 #   RUNS  default 3
 #   BUILD environment variable: the build directory (default: build-h3, then build, beside tests/)
-#   TOOLS environment variable: which of "tcpdump cli-text cli-quiet helper" to run (default: all;
+#   TOOLS environment variable: which of "tcpdump cli-text cli-quiet helper helper-gui" to run (default: all;
 #         "tcpdump-immediate" adds tcpdump with --immediate-mode, for comparison)
 #
 # Only two namespaces and the veth pair between them are created (no addresses: tcpreplay injects
@@ -36,6 +36,7 @@ if [[ -z ${BUILD:-} ]]; then
 fi
 CLI=${BUILD:-}/app/cli/synscope-cli
 HELPER=${BUILD:-}/app/capture-helper/synscope-capture
+GUIBENCH=${BUILD:-}/app/gui-bench/synscope-gui-bench   # only for the helper-gui tool
 [[ -x $CLI && -x $HELPER ]] || skip "synscope-cli and synscope-capture not built (set BUILD=dir)"
 
 # SynScope's defaultLiveFilter() for Ethernet, so that every tool keeps the same packets.
@@ -112,6 +113,15 @@ run_once() {
         SINK_PID=$!
         ip netns exec "$NS_RX" "$HELPER" -i "$IF_RX" -f "$FILTER" >"$TMP/stream" 2>"$log" &
         CAPTURE_PID=$! ;;
+    helper-gui)
+        # The window's path: the helper's stream read by the GUI's capture worker into the
+        # table, its proxy and every aggregate model (the GUI benchmark, offscreen).
+        rm -f "$TMP/stream"
+        mkfifo "$TMP/stream"
+        QT_QPA_PLATFORM=offscreen "$GUIBENCH" "$TMP/stream" --aggregates > "$TMP/gui.out" 2>&1 &
+        SINK_PID=$!
+        ip netns exec "$NS_RX" "$HELPER" -i "$IF_RX" -f "$FILTER" >"$TMP/stream" 2>"$log" &
+        CAPTURE_PID=$! ;;
     esac
     sleep 1.5   # activated, database loaded
     local replay
@@ -131,7 +141,7 @@ run_once() {
     cli-*)
         received=$(sed -n 's/.*capture: received \([0-9]*\), dropped by kernel \([0-9]*\).*/\1/p' "$log")
         dropped=$(sed -n 's/.*capture: received \([0-9]*\), dropped by kernel \([0-9]*\).*/\2/p' "$log") ;;
-    helper)
+    helper*)
         read -r received dropped _ < <(helper_drops "$log") ;;
     esac
     echo "${sent:-?} ${pps:-?} ${received:-?} ${dropped:-?}"
@@ -140,13 +150,14 @@ run_once() {
 echo "input: $PCAP ($(stat -c %s "$PCAP") bytes); $RUNS runs per tool; tcpreplay --topspeed over a veth"
 echo "build: $BUILD; $(uptime)"
 printf '%-34s %4s %9s %11s %10s %9s %7s\n' tool run sent "replay pps" received dropped "drop %"
-for tool in ${TOOLS:-tcpdump cli-text cli-quiet helper}; do
+for tool in ${TOOLS:-tcpdump cli-text cli-quiet helper helper-gui}; do
     case $tool in
     tcpdump) label="tcpdump -w /dev/null" ;;
     tcpdump-immediate) label="tcpdump --immediate-mode" ;;
     cli-text) label="synscope-cli -i (text | tail)" ;;
     cli-quiet) label="synscope-cli -i -q" ;;
     helper) label="synscope-capture | cat > /dev/null" ;;
+    helper-gui) label="synscope-capture | GUI worker+models" ;;
     esac
     for ((i = 1; i <= RUNS; i++)); do
         read -r sent pps received dropped < <(run_once "$tool")
