@@ -389,7 +389,19 @@ int main(int argc, char** argv)
     Classifier classifier(db, *profile, 5, minClassSize);
     const bool readOk = run(*source, streaming, decoder,
                             parser.isSet(decodeOnlyOpt) ? nullptr : &classifier, output, limit, maxGuesses);
-    // The summary goes to stderr with --json so stdout stays one JSON object per line.
+    // With --json, stdout stays one JSON object per line and ends with the summary's; the
+    // human summary goes to stderr.
+    if (output == Output::Json) {
+        RunSummary rs;
+        rs.database = db.name;
+        rs.entries = db.entries.size();
+        rs.profile = profile->name();
+        rs.stats = &decoder.stats();
+        rs.hasCaptureStats = source->stats(&rs.received, &rs.dropped, &rs.ifDropped);
+        const std::string line = summaryJson(rs);
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fflush(stdout);
+    }
     write(output == Output::Json ? stderr : stdout,
           u"database %1 (%2 entries), profile %3\n"_s.arg(db.name)
                   .arg(db.entries.size())

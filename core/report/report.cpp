@@ -269,7 +269,9 @@ void ReportWriter::appendJson(std::string& out, const SynRecord& rec, const Clas
     const HopEstimate hops = estimateHops(fp.ip_ttl);
     const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
 
-    out += "{\"ts\":";
+    // "type" first, so that a reader of a mixed stream (later: flows, the summary) can dispatch
+    // on the line's start.
+    out += rec.kind == PacketKind::Syn ? "{\"type\":\"syn\",\"ts\":" : "{\"type\":\"syn-ack\",\"ts\":";
     appendJsonSeconds(out, rec.ts_ns);
     const auto field = [&out](const char* key, int64_t v) {
         appendKey(out, key);
@@ -440,6 +442,67 @@ void ReportWriter::appendText(std::string& out, const SynRecord& rec, const Clas
     }
     out += cached(m_textCache, c, false);
     out += '\n';
+}
+
+std::string summaryJson(const RunSummary& r)
+{
+    const DecodeStats& s = *r.stats;
+    std::string out = "{\"type\":\"summary\",\"database\":";
+    appendJsonString(out, r.database);
+    const auto field = [&out](const char* key, uint64_t v) {
+        appendKey(out, key);
+        appendInt(out, int64_t(v));
+    };
+    field("entries", r.entries);
+    appendKey(out, "profile");
+    appendJsonString(out, r.profile);
+    field("packets", s.packets);
+    field("syn", s.syn);
+    field("syn_ack", s.syn_ack);
+    field("other_tcp", s.other_tcp);
+    field("not_tcp", s.non_tcp);
+    field("skipped", s.droppedTotal());
+    field("bad_options", s.bad_options);
+    appendKey(out, "skipped_by_reason");
+    out += '{';
+    bool first = true;
+    for (size_t i = 0; i < s.dropped.size(); ++i) {
+        if (!s.dropped[i])
+            continue;
+        if (!first)
+            out += ',';
+        first = false;
+        appendJsonString(out, std::string_view(dropReasonName(DropReason(i))));
+        out += ':';
+        appendInt(out, int64_t(s.dropped[i]));
+    }
+    out += '}';
+    appendKey(out, "unsupported_link_types");
+    out += '{';
+    first = true;
+    for (const auto& [linkType, count] : s.unsupported_link_types) {
+        if (!first)
+            out += ',';
+        first = false;
+        appendJsonString(out, std::to_string(linkType));
+        out += ':';
+        appendInt(out, int64_t(count));
+    }
+    out += '}';
+    appendKey(out, "capture");
+    if (r.hasCaptureStats) {
+        out += "{\"received\":";
+        appendInt(out, int64_t(r.received));
+        out += ",\"dropped\":";
+        appendInt(out, int64_t(r.dropped));
+        out += ",\"if_dropped\":";
+        appendInt(out, int64_t(r.ifDropped));
+        out += '}';
+    } else {
+        out += "null";
+    }
+    out += "}\n";
+    return out;
 }
 
 } // namespace synscope

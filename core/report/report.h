@@ -6,6 +6,7 @@
 // which keeps a million records a second within reach.
 #pragma once
 
+#include "core/decode/decoder.h"
 #include "core/detect/detect.h"
 #include "core/fingerprint/fingerprint.h"
 #include "core/match/classifier.h"
@@ -29,12 +30,28 @@ QString formatTimestamp(int64_t tsNs);
 // Room for "YYYY-MM-DDTHH:MM:SS" of any int64 second (an expanded year such as "+292277026596").
 inline constexpr int kSecondTextSize = 32;
 
+// The end of a run, for the summary line of a JSON stream.
+struct RunSummary {
+    QString database;
+    uint64_t entries = 0;
+    QString profile;
+    const DecodeStats* stats = nullptr;
+    bool hasCaptureStats = false;   // live: the kernel's counts below
+    uint64_t received = 0, dropped = 0, ifDropped = 0;
+};
+// {"type":"summary","database":...,"entries":...,"profile":...,"packets":...,"syn":...,
+//  "syn_ack":...,"other_tcp":...,"not_tcp":...,"skipped":...,"bad_options":...,
+//  "skipped_by_reason":{reason:n},"unsupported_link_types":{"linktype":n},
+//  "capture":{"received","dropped","if_dropped"} or null} and a newline.
+std::string summaryJson(const RunSummary& summary);
+
 class ReportWriter {
 public:
     // maxGuesses: how many tied best entries are named.
     ReportWriter(const Database& db, int maxGuesses = 3);
 
-    // One JSON object and a newline. Field names follow the seed (ip_ttl, tcp_window_size, ...)
+    // One JSON object and a newline. "type" comes first ("syn" or "syn-ack"; a stream may also
+    // carry "summary" lines). Field names follow the seed (ip_ttl, tcp_window_size, ...)
     // plus ts, frame, src_ip, src_port, dst_ip, dst_port, kind, initial_ttl, hops, mtu, link,
     // tunnel, encapsulation, best_guesses, ties, os_averages, os_guess. ts is seconds since the
     // epoch with six decimals, the microsecond formatTimestamp shows, signed (-0.5 s: -0.500000).

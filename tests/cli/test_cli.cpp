@@ -273,7 +273,13 @@ private slots:
 
         const Result r = runCli({u"-r"_s, path, u"--json"_s});
         QCOMPARE(r.exitCode, 0);
-        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QList<QByteArray> lines = r.out.trimmed().split('\n');
+        // The stream ends with the run's summary, which counts what came before it.
+        const QJsonObject summary = QJsonDocument::fromJson(lines.takeLast()).object();
+        QCOMPARE(summary[u"type"_s].toString(), u"summary"_s);
+        QCOMPARE(summary[u"syn"_s].toInteger() + summary[u"syn_ack"_s].toInteger(), qint64(rows.size()));
+        QVERIFY(summary[u"packets"_s].toInteger() >= qint64(rows.size()));
+        QVERIFY(summary.contains(u"skipped_by_reason"_s) && summary.contains(u"capture"_s));
         QCOMPARE(lines.size(), rows.size());
         const QStringList required = {
             u"ts"_s, u"src_ip"_s, u"src_port"_s, u"dst_ip"_s, u"dst_port"_s, u"kind"_s,
@@ -296,6 +302,8 @@ private slots:
             QCOMPARE(o[u"ip_ttl"_s].toInt(), row[6].toInt());
             QCOMPARE(o[u"tcp_window_size"_s].toInt(), row[9].toInt());
             QCOMPARE(o[u"kind"_s].toString(), (row[10].toInt(nullptr, 16) & 0x10) ? u"syn-ack"_s : u"syn"_s);
+            QCOMPARE(o[u"type"_s].toString(), o[u"kind"_s].toString());
+            QVERIFY(lines[i].startsWith("{\"type\":"));
             const int ttl = row[6].toInt();
             QCOMPARE(o[u"initial_ttl"_s].toInt() - o[u"hops"_s].toInt(), ttl);
             if (row[13] != "-")
@@ -359,7 +367,8 @@ private slots:
         QFile truth(truthPath);
         QVERIFY(truth.open(QIODevice::ReadOnly));
         const QList<QByteArray> truthLines = truth.readAll().trimmed().split('\n');
-        const QList<QByteArray> outLines = r.out.trimmed().split('\n');
+        QList<QByteArray> outLines = r.out.trimmed().split('\n');
+        QVERIFY(outLines.takeLast().startsWith("{\"type\":\"summary\""));
         QCOMPARE(outLines.size(), truthLines.size());
         int agree = 0;
         for (int i = 0; i < outLines.size(); ++i) {

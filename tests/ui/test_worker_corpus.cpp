@@ -72,6 +72,8 @@ private Q_SLOTS:
                 continue;
             const QJsonObject o = QJsonDocument::fromJson(line).object();
             QVERIFY2(!o.isEmpty(), line.constData());
+            if (o.value(u"type"_qs) == u"summary"_qs)
+                continue;
             cliOs[quint64(o.value(u"frame"_qs).toDouble())] = o.value(u"os_guess"_qs).toString();
         }
 
