@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/match/classifier.h"
 
+#include "core/detect/detect.h"
+
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <atomic>
 #include <numeric>
 
@@ -101,11 +105,37 @@ Classification Classifier::classifyFeatures(const Profile::Features& observed) c
     return c;
 }
 
+Classifier::ObservationKey::ObservationKey(const Fingerprint& fp)
+    : mss(fp.tcp_mss), quirks(fp.quirks), window(fp.tcp_window_size), flags(fp.tcp_flags),
+      wscale(fp.tcp_window_scaling), ip_version(fp.ip_version),
+      initial_ttl(uint8_t(estimateHops(fp.ip_ttl).initial_ttl)), header_length(fp.tcp_header_length),
+      option_count(std::min<uint8_t>(fp.option_count, uint8_t(fp.option_kinds.size()))),
+      bits(uint8_t(fp.ip_df | fp.ip_mf << 1 | fp.tcp_sack_permitted << 2 | fp.tcp_has_timestamp << 3))
+{
+    std::copy_n(fp.option_kinds.begin(), option_count, option_kinds.begin());
+}
+
+bool Classifier::ObservationKey::operator==(const ObservationKey& o) const
+{
+    return std::memcmp(this, &o, sizeof *this) == 0;
+}
+
+size_t Classifier::KeyHash::operator()(const ObservationKey& k) const
+{
+    uint64_t words[sizeof k / 8];
+    std::memcpy(words, &k, sizeof k);
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (uint64_t w : words) {
+        h ^= w;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return size_t(h);
+}
+
 const Classification& Classifier::classify(const Fingerprint& fp)
 {
-    // The features make the key and, on a miss, the scores: derived once.
-    const Profile::Features observed = Profile::features(fp);
-    std::string key = m_profile.observationKey(observed);
+    const ObservationKey key(fp);
     if (auto it = m_cache.find(key); it != m_cache.end()) {
         ++m_hits;
         return it->second;
@@ -123,7 +153,7 @@ const Classification& Classifier::classify(const Fingerprint& fp)
         return m_cache.insert(std::move(node)).position->second;
     }
     ++m_misses;
-    return m_cache.emplace(std::move(key), classifyFeatures(observed)).first->second;
+    return m_cache.emplace(key, classifyFeatures(Profile::features(fp))).first->second;
 }
 
 } // namespace synscope

@@ -6,6 +6,8 @@
 #include "core/database/database.h"
 #include "core/match/profile.h"
 
+#include <array>
+#include <cstddef>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -75,8 +77,29 @@ private:
     std::vector<QString> m_classes;    // distinct classes in order of first appearance
     std::vector<int> m_classOf;        // entry -> class index, -1 without a class
     std::vector<int> m_classSize;
-    std::unordered_map<std::string, Classification> m_cache;      // current generation
-    std::unordered_map<std::string, Classification> m_previous;   // the one before
+    // Every decoded field Profile::features() reads, in fixed-size binary form: a cache hit
+    // builds no string and allocates nothing. (Wider than any profile's key: observations that
+    // differ only in a field the profile ignores are cached apart, and classified alike.)
+    struct ObservationKey {
+        std::array<uint8_t, 40> option_kinds{};   // the first option_count, the rest zero
+        int32_t mss = 0;
+        uint32_t quirks = 0;
+        uint16_t window = 0, flags = 0;
+        int16_t wscale = 0;
+        uint8_t ip_version = 0, initial_ttl = 0, header_length = 0, option_count = 0;
+        uint8_t bits = 0;   // df, mf, sack, timestamp
+        uint8_t zero[5] = {};   // the rest of 64 bytes, zero: keys compare and hash as bytes
+
+        explicit ObservationKey(const Fingerprint& fp);
+        bool operator==(const ObservationKey& o) const;
+    };
+    static_assert(sizeof(ObservationKey) == 64 && offsetof(ObservationKey, zero) == 59,
+                  "no hidden padding in the cache key");
+    struct KeyHash {
+        size_t operator()(const ObservationKey& k) const;
+    };
+    std::unordered_map<ObservationKey, Classification, KeyHash> m_cache;      // current generation
+    std::unordered_map<ObservationKey, Classification, KeyHash> m_previous;   // the one before
     uint64_t m_hits = 0;
     uint64_t m_misses = 0;
 };

@@ -251,6 +251,44 @@ private slots:
         QCOMPARE(c.bestAveragedClass(), u"Linux"_s);
     }
 
+    // The cache is keyed by the decoded fields, not the profile's key: whatever it serves must
+    // be what scoring the fingerprint afresh gives, for every profile, on every entry of the
+    // default database (and the shared ones) used as an observation, seen twice and with another
+    // TTL of the same initial TTL.
+    void cachedEqualsUncached()
+    {
+        std::vector<Database> dbs{Database::builtin()};
+        if (auto combined = loadCombined())
+            dbs.push_back(std::move(*combined));
+        for (const Database& db : dbs) {
+            for (const Profile* profile : Profile::all()) {
+                Classifier classifier(db, *profile);
+                for (int round = 0; round < 2; ++round) {
+                    for (const DbEntry& e : db.entries) {
+                        Fingerprint fp = e.fp;
+                        if (round == 1 && fp.ip_ttl > 2)
+                            fp.ip_ttl = uint8_t(fp.ip_ttl - 2);
+                        const Classification fresh = classifier.classifyUncached(fp);
+                        const Classification& cached = classifier.classify(fp);
+                        QCOMPARE(cached.best, fresh.best);
+                        QCOMPARE(cached.best_score, fresh.best_score);
+                        QCOMPARE(cached.top.size(), fresh.top.size());
+                        for (size_t i = 0; i < fresh.top.size(); ++i) {
+                            QCOMPARE(cached.top[i].entry, fresh.top[i].entry);
+                            QCOMPARE(cached.top[i].score, fresh.top[i].score);
+                        }
+                        QCOMPARE(cached.averages.size(), fresh.averages.size());
+                        for (size_t i = 0; i < fresh.averages.size(); ++i) {
+                            QCOMPARE(cached.averages[i].os_class, fresh.averages[i].os_class);
+                            QCOMPARE(cached.averages[i].average, fresh.averages[i].average);
+                        }
+                    }
+                }
+                QVERIFY(classifier.cacheHits() > 0);
+            }
+        }
+    }
+
     void cacheHitsAndBound()
     {
         Database db;
