@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <grp.h>
 #include <unistd.h>
 
 using namespace synscope;
@@ -131,6 +132,29 @@ private Q_SLOTS:
         QCOMPARE(helper.start(u"lo"_qs, QString()), -1);
         QCOMPARE(errors.size(), 1);
         QCOMPARE(errors.at(0).at(0).value<HelperProcess::ErrorKind>(), HelperProcess::ErrorKind::NotFound);
+    }
+
+    // Installed 0750 root:synscope, the helper exists for a user outside the group but does not
+    // run: the message says which group to join, not "not found".
+    void helperNotRunnable()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"synscope-capture"_qs);
+        QVERIFY(QFile::copy(kHelper, path));
+        QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup));
+        const group* g = getgrgid(getgid());
+        QVERIFY(g);
+        qputenv("SYNSCOPE_CAPTURE_HELPER", path.toLocal8Bit());
+        QCOMPARE(HelperProcess::findHelper(), QFileInfo(path).absoluteFilePath());
+        qunsetenv("SYNSCOPE_CAPTURE_HELPER");
+        HelperProcess helper;
+        helper.setHelperPath(path);
+        QSignalSpy errors(&helper, &HelperProcess::errorOccurred);
+        QCOMPARE(helper.start(u"lo"_qs, QString()), -1);
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(errors.at(0).at(0).value<HelperProcess::ErrorKind>(), HelperProcess::ErrorKind::PermissionDenied);
+        const QString message = errors.at(0).at(1).toString();
+        QVERIFY2(message.contains(u"sudo usermod -aG %1 $USER"_qs.arg(QString::fromLocal8Bit(g->gr_name))), qPrintable(message));
     }
 
     void badFilter()

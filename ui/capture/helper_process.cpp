@@ -3,12 +3,15 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QStandardPaths>
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -23,6 +26,16 @@ bool isExecutable(const QString& path)
 {
     const QFileInfo fi(path);
     return fi.isFile() && fi.isExecutable();
+}
+
+// The group a file belongs to, by name ("synscope" for the packaged helper).
+QString groupOf(const QString& path)
+{
+    struct stat st {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return {};
+    const group* g = ::getgrgid(st.st_gid);
+    return g ? QString::fromLocal8Bit(g->gr_name) : QString::number(st.st_gid);
 }
 
 } // namespace
@@ -45,13 +58,14 @@ QString HelperProcess::findHelper()
 {
     const QString env = qEnvironmentVariable("SYNSCOPE_CAPTURE_HELPER");
     if (!env.isEmpty())
-        return isExecutable(env) ? QFileInfo(env).absoluteFilePath() : QString();
+        return QFileInfo(env).isFile() ? QFileInfo(env).absoluteFilePath() : QString();
     if (QCoreApplication::instance()) {
         const QDir dir(QCoreApplication::applicationDirPath());
-        // Installed side by side, or the build tree (app/gui and app/capture-helper).
+        // Installed side by side, or the build tree (app/gui and app/capture-helper). One that
+        // this user may not run is still the helper: start() says how to get the right.
         for (const QString& candidate : {dir.filePath(kHelperName),
                                          dir.filePath(u"../capture-helper/"_s + kHelperName)}) {
-            if (isExecutable(candidate))
+            if (QFileInfo(candidate).isFile())
                 return QFileInfo(candidate).canonicalFilePath();
         }
     }
@@ -71,11 +85,20 @@ int HelperProcess::start(const QString& interface, const QString& filter, int sn
     m_lastError.clear();
     m_errorReported = false;
     m_stopping = false;
-    if (m_helperPath.isEmpty() || !isExecutable(m_helperPath)) {
+    if (m_helperPath.isEmpty() || !QFileInfo(m_helperPath).isFile()) {
         fail(ErrorKind::NotFound,
              tr("The capture helper %1 was not found next to the program or in PATH. Install it, "
                 "or set SYNSCOPE_CAPTURE_HELPER to its path.")
                  .arg(kHelperName));
+        return -1;
+    }
+    if (!isExecutable(m_helperPath)) {
+        // The Debian package installs it 0750 root:synscope, as Wireshark does with dumpcap.
+        const QString group = groupOf(m_helperPath);
+        fail(ErrorKind::PermissionDenied,
+             tr("You may not run the capture helper %1: only members of the group '%2' may. Join it "
+                "with `sudo usermod -aG %2 $USER`, then log in again.")
+                 .arg(m_helperPath, group));
         return -1;
     }
 

@@ -660,6 +660,7 @@ void MainWindow::clearData()
         delete m_export;   // joins its thread; its finished() is not delivered
         m_export = nullptr;
         m_heldBatches.clear();
+        m_relativeTimeAction->setEnabled(true);
     }
     m_model->clear();
     m_hosts->clear();
@@ -830,6 +831,7 @@ bool MainWindow::exportRows(const QString& path, bool selectedOnly, QString* err
             progress->close();
         m_export = nullptr;
         job->deleteLater();
+        m_relativeTimeAction->setEnabled(true);
         for (const RowBatchPtr& b : std::exchange(m_heldBatches, {}))
             addBatch(b);
         if (ok) {
@@ -844,6 +846,8 @@ bool MainWindow::exportRows(const QString& path, bool selectedOnly, QString* err
         }
         Q_EMIT exportFinished(ok, ok ? path : why);
     });
+    // The export thread reads the time column's text: its format stays put meanwhile.
+    m_relativeTimeAction->setEnabled(false);
     m_export->start();
     return true;
 }
