@@ -136,24 +136,12 @@ size_t Classifier::KeyHash::operator()(const ObservationKey& k) const
 const Classification& Classifier::classify(const Fingerprint& fp)
 {
     const ObservationKey key(fp);
-    if (auto it = m_cache.find(key); it != m_cache.end()) {
+    if (Classification* hit = m_cache.find(key)) {
         ++m_hits;
-        return it->second;
-    }
-    // Two generations: when the current one is full it becomes the previous one, whose entries
-    // come back on their next hit. Hot fingerprints survive a flood of new ones, and the cache
-    // never holds more than kMaxCacheEntries.
-    if (m_cache.size() >= kMaxCacheEntries / 2) {
-        m_previous = std::move(m_cache);
-        m_cache.clear();
-    }
-    if (auto old = m_previous.find(key); old != m_previous.end()) {
-        ++m_hits;
-        auto node = m_previous.extract(old);
-        return m_cache.insert(std::move(node)).position->second;
+        return *hit;
     }
     ++m_misses;
-    return m_cache.emplace(key, classifyFeatures(Profile::features(fp))).first->second;
+    return m_cache.insert(key, classifyFeatures(Profile::features(fp)));
 }
 
 } // namespace synscope

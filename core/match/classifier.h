@@ -5,11 +5,11 @@
 
 #include "core/database/database.h"
 #include "core/match/profile.h"
+#include "core/util/generational_cache.h"
 
 #include <array>
 #include <cstddef>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace synscope {
@@ -55,7 +55,7 @@ public:
 
     const Database& database() const { return m_db; }
     const Profile& profile() const { return m_profile; }
-    size_t cacheSize() const { return m_cache.size() + m_previous.size(); }
+    size_t cacheSize() const { return m_cache.size(); }
     uint64_t cacheHits() const { return m_hits; }
     uint64_t cacheMisses() const { return m_misses; }
 
@@ -98,8 +98,7 @@ private:
     struct KeyHash {
         size_t operator()(const ObservationKey& k) const;
     };
-    std::unordered_map<ObservationKey, Classification, KeyHash> m_cache;      // current generation
-    std::unordered_map<ObservationKey, Classification, KeyHash> m_previous;   // the one before
+    GenerationalCache<ObservationKey, Classification, KeyHash> m_cache{kMaxCacheEntries};
     uint64_t m_hits = 0;
     uint64_t m_misses = 0;
 };

@@ -15,7 +15,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-constexpr size_t kMaxCachedClassifications = 100000;
 
 void appendInt(std::string& out, int64_t v)
 {
@@ -197,18 +196,15 @@ ReportWriter::ReportWriter(const Database& db, int maxGuesses)
 {
 }
 
-const std::string& ReportWriter::cached(std::unordered_map<uint64_t, std::string>& cache,
-                                        const Classification& c, bool json)
+const std::string& ReportWriter::cached(RenderCache& cache, const Classification& c, bool json)
 {
     if (c.id == 0) {
         m_scratch = json ? classificationJson(c) : classificationText(c);
         return m_scratch;
     }
-    if (auto it = cache.find(c.id); it != cache.end())
-        return it->second;
-    if (cache.size() >= kMaxCachedClassifications)
-        cache.clear();
-    return cache.emplace(c.id, json ? classificationJson(c) : classificationText(c)).first->second;
+    if (const std::string* hit = cache.find(c.id))
+        return *hit;
+    return cache.insert(c.id, json ? classificationJson(c) : classificationText(c));
 }
 
 std::string ReportWriter::classificationJson(const Classification& c) const

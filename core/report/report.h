@@ -10,11 +10,11 @@
 #include "core/detect/detect.h"
 #include "core/fingerprint/fingerprint.h"
 #include "core/match/classifier.h"
+#include "core/util/generational_cache.h"
 
 #include <QString>
 
 #include <string>
-#include <unordered_map>
 
 namespace synscope {
 
@@ -61,15 +61,16 @@ public:
     void appendText(std::string& out, const SynRecord& record, const Classification& c);
 
 private:
-    const std::string& cached(std::unordered_map<uint64_t, std::string>& cache,
-                              const Classification& c, bool json);
+    // Rendered classification parts by Classification::id, as many as the classifier caches.
+    using RenderCache = GenerationalCache<uint64_t, std::string>;
+    const std::string& cached(RenderCache& cache, const Classification& c, bool json);
     std::string classificationJson(const Classification& c) const;
     std::string classificationText(const Classification& c) const;
 
     const Database& m_db;
     int m_maxGuesses;
-    std::unordered_map<uint64_t, std::string> m_jsonCache;
-    std::unordered_map<uint64_t, std::string> m_textCache;
+    RenderCache m_jsonCache{Classifier::kMaxCacheEntries};
+    RenderCache m_textCache{Classifier::kMaxCacheEntries};
     std::string m_scratch;   // for classifications without an id (never cached)
     int64_t m_lastSecond = INT64_MIN;
     char m_secondText[kSecondTextSize] = {};
