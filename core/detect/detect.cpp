@@ -3,8 +3,6 @@
 
 #include <iterator>
 
-using namespace Qt::StringLiterals;
-
 namespace synscope {
 
 HopEstimate estimateHops(uint8_t ttl)
@@ -81,14 +79,14 @@ constexpr MtuRow kMtuTable[] = {
 LinkEstimate estimateLink(int mss, int ipVersion)
 {
     if (mss < 0)
-        return {-1, QString(), false};
+        return {-1, {}, false};
     const int mtu = mss + (ipVersion == 6 ? 60 : 40);
     for (const MtuRow& row : kMtuTable)
         if (row.mtu == mtu)
-            return {mtu, QString::fromLatin1(row.link), row.tunnel};
+            return {mtu, row.link, row.tunnel};
     if (mtu < 1500)
-        return {mtu, u"reduced MTU (tunnel or MSS clamping)"_s, true};
-    return {mtu, u"non-standard MTU"_s, false};
+        return {mtu, "reduced MTU (tunnel or MSS clamping)", true};
+    return {mtu, "non-standard MTU", false};
 }
 
 } // namespace synscope

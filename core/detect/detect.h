@@ -2,9 +2,8 @@
 // Path properties read off one SYN: hop distance from the TTL, link MTU and tunnels from the MSS.
 #pragma once
 
-#include <QString>
-
 #include <cstdint>
+#include <string_view>
 
 namespace synscope {
 
@@ -16,7 +15,8 @@ HopEstimate estimateHops(uint8_t ttl);
 
 struct LinkEstimate {
     int mtu;           // MSS + 40 (IPv4) or + 60 (IPv6); -1 without MSS
-    QString link;      // "Ethernet", "PPPoE/DSL", "WireGuard (IPv4 underlay)", ...; empty without MSS
+    std::string_view link;   // "Ethernet", "PPPoE/DSL", "WireGuard (IPv4 underlay)", ...; empty
+                             // without MSS. Static ASCII text.
     bool tunnel;       // the MTU points at encapsulation (VPN, tunnel, overlay)
 };
 LinkEstimate estimateLink(int mss, int ipVersion);

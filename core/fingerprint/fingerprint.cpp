@@ -2,7 +2,6 @@
 #include "core/fingerprint/fingerprint.h"
 
 #include <charconv>
-#include <cstdio>
 
 namespace synscope {
 
@@ -57,47 +56,71 @@ uint32_t quirkFromName(std::string_view name)
     return 0;
 }
 
-std::string quirksString(uint32_t quirks)
+// The append forms write straight into a report's buffer: a JSON line builds no temporary string.
+void appendQuirks(std::string& out, uint32_t quirks)
 {
-    std::string out;
+    bool first = true;
     for (int i = 0; i < int(QuirkCount); ++i) {
         if (quirks & (1u << i)) {
-            if (!out.empty())
+            if (!first)
                 out += ',';
+            first = false;
             out += kQuirkNames[i];
         }
     }
+}
+
+std::string quirksString(uint32_t quirks)
+{
+    std::string out;
+    appendQuirks(out, quirks);
     return out;
+}
+
+void appendEncapsulation(std::string& out, uint16_t encap)
+{
+    bool first = true;
+    for (size_t i = 0; i < std::size(kEncapNames); ++i) {
+        if (encap & (1u << i)) {
+            if (!first)
+                out += ',';
+            first = false;
+            out += kEncapNames[i];
+        }
+    }
 }
 
 std::string encapsulationString(uint16_t encap)
 {
     std::string out;
-    for (size_t i = 0; i < std::size(kEncapNames); ++i) {
-        if (encap & (1u << i)) {
-            if (!out.empty())
-                out += ',';
-            out += kEncapNames[i];
-        }
-    }
+    appendEncapsulation(out, encap);
     return out;
+}
+
+void Fingerprint::appendTcpOptions(std::string& out) const
+{
+    const auto number = [&out](int v) {
+        char buf[12];
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+    };
+    for (int i = 0; i < option_count; ++i) {
+        const uint8_t kind = option_kinds[i];
+        out += optionLetter(kind);
+        if (kind == OptMss && tcp_mss >= 0)
+            number(tcp_mss);
+        else if (kind == OptWscale && tcp_window_scaling >= 0)
+            number(tcp_window_scaling);
+        else if (optionLetter(kind) == 'K')
+            number(kind);
+        out += ',';
+    }
 }
 
 std::string Fingerprint::tcpOptions() const
 {
     std::string out;
     out.reserve(option_count * 3 + 8);
-    for (int i = 0; i < option_count; ++i) {
-        const uint8_t kind = option_kinds[i];
-        out += optionLetter(kind);
-        if (kind == OptMss && tcp_mss >= 0)
-            out += std::to_string(tcp_mss);
-        else if (kind == OptWscale && tcp_window_scaling >= 0)
-            out += std::to_string(tcp_window_scaling);
-        else if (optionLetter(kind) == 'K')
-            out += std::to_string(kind);
-        out += ',';
-    }
+    appendTcpOptions(out);
     return out;
 }
 
@@ -176,12 +199,18 @@ bool Fingerprint::setTcpOptions(std::string_view notation)
     return true;
 }
 
-std::string formatAddress(const IpAddress& a, uint8_t ipVersion)
+void appendAddress(std::string& out, const IpAddress& a, uint8_t ipVersion)
 {
     char buf[48];
+    char* p = buf;
     if (ipVersion == 4) {
-        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-        return buf;
+        for (int i = 0; i < 4; ++i) {
+            if (i)
+                *p++ = '.';
+            p = std::to_chars(p, buf + sizeof buf, a[size_t(i)]).ptr;
+        }
+        out.append(buf, p);
+        return;
     }
     // RFC 5952: lower-case hex, longest run (>= 2) of zero groups compressed to "::".
     uint16_t g[8];
@@ -202,18 +231,24 @@ std::string formatAddress(const IpAddress& a, uint8_t ipVersion)
         }
         i = j;
     }
-    std::string out;
     for (int i = 0; i < 8; ++i) {
         if (i == bestStart) {
-            out += "::";
+            *p++ = ':';
+            *p++ = ':';
             i += bestLen - 1;
             continue;
         }
-        if (!out.empty() && out.back() != ':')
-            out += ':';
-        std::snprintf(buf, sizeof buf, "%x", g[i]);
-        out += buf;
+        if (p != buf && p[-1] != ':')
+            *p++ = ':';
+        p = std::to_chars(p, buf + sizeof buf, g[i], 16).ptr;
     }
+    out.append(buf, p);
+}
+
+std::string formatAddress(const IpAddress& a, uint8_t ipVersion)
+{
+    std::string out;
+    appendAddress(out, a, ipVersion);
     return out;
 }
 

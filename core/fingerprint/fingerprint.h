@@ -50,6 +50,7 @@ std::string_view quirkName(Quirk q);
 uint32_t quirkFromName(std::string_view name);
 // All set quirks as a comma-separated list in bit order ("df,id+"); empty when none.
 std::string quirksString(uint32_t quirks);
+void appendQuirks(std::string& out, uint32_t quirks);   // quirksString() appended to out
 
 // TCP flag bits as they sit in the 12 bits below the data offset.
 enum TcpFlag : uint16_t {
@@ -91,6 +92,7 @@ struct Fingerprint {
     bool isSynAck() const { return (tcp_flags & TcpAck) != 0; }
     // Seed notation: one token per option, comma-terminated: "M1460,S,T,N,W7,".
     std::string tcpOptions() const;
+    void appendTcpOptions(std::string& out) const;   // tcpOptions() appended to out
     // One letter per option ("MSTNW"): the layout the classic profile compares as "same order".
     std::string optionLayout() const;
     // Ordered numeric kinds, comma-separated ("2,4,8,1,3"); empty when there are none.
@@ -118,12 +120,14 @@ enum Encapsulation : uint16_t {
 };
 // "vlan,gre"-style list of the set bits; empty when none.
 std::string encapsulationString(uint16_t encap);
+void appendEncapsulation(std::string& out, uint16_t encap);
 
 enum class PacketKind : uint8_t { Syn, SynAck };
 
 // Addresses are stored as 16 bytes; IPv4 addresses occupy the first four.
 using IpAddress = std::array<uint8_t, 16>;
 std::string formatAddress(const IpAddress& a, uint8_t ipVersion);
+void appendAddress(std::string& out, const IpAddress& a, uint8_t ipVersion);
 
 struct SynRecord {
     uint64_t frame = 0;               // 1-based packet number in the source

@@ -34,19 +34,24 @@ void appendDouble(std::string& out, double v)
 void appendJsonString(std::string& out, std::string_view s)
 {
     out += '"';
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
+    // Runs that need no escaping (nearly everything) are appended whole.
+    size_t plain = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c != '"' && c != '\\' && c >= 0x20)
+            continue;
+        out.append(s.data() + plain, i - plain);
+        plain = i + 1;
         if (c == '"' || c == '\\') {
             out += '\\';
-            out += ch;
-        } else if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
+            out += char(c);
         } else {
-            out += ch;
+            static const char hex[] = "0123456789abcdef";
+            const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            out.append(esc, sizeof esc);
         }
     }
+    out.append(s.data() + plain, s.size() - plain);
     out += '"';
 }
 
@@ -55,10 +60,12 @@ void appendJsonString(std::string& out, const QString& s)
     appendJsonString(out, std::string_view(s.toUtf8().toStdString()));
 }
 
-void appendKey(std::string& out, const char* key)
+// A string literal's length is known where it is written: no strlen per key and record.
+template <size_t N>
+void appendKey(std::string& out, const char (&key)[N])
 {
     out += ",\"";
-    out += key;
+    out.append(key, N - 1);
     out += "\":";
 }
 
@@ -72,7 +79,7 @@ void appendEndpoint(std::string& out, const IpAddress& a, uint16_t port, uint8_t
 {
     if (version == 6)
         out += '[';
-    out += formatAddress(a, version);
+    appendAddress(out, a, version);
     if (version == 6)
         out += ']';
     out += ':';
@@ -156,12 +163,18 @@ void formatSecond(int64_t second, char (&buf)[kSecondTextSize])
                   dayOfMonth, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60);
 }
 
+// "." and six digits of a value in [0, 10^6).
+void appendSixDigits(std::string& out, int64_t v)
+{
+    char buf[7] = {'.'};
+    for (int i = 6; i >= 1; --i, v /= 10)
+        buf[i] = char('0' + v % 10);
+    out.append(buf, sizeof buf);
+}
+
 void appendMicros(std::string& out, int64_t tsNs)
 {
-    const int64_t us = floorDivMod(tsNs, 1000000000).rem / 1000;
-    char buf[24];   // room for any long long, so the compiler need not prove us < 10^6
-    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(us));
-    out += buf;
+    appendSixDigits(out, floorDivMod(tsNs, 1000000000).rem / 1000);
 }
 
 // The JSON "ts": seconds since the epoch with six decimals, the microsecond the ISO text shows
@@ -174,9 +187,7 @@ void appendJsonSeconds(std::string& out, int64_t tsNs)
         out += '-';
     const int64_t magnitude = us < 0 ? -us : us;
     appendInt(out, magnitude / 1000000);
-    char buf[24];
-    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(magnitude % 1000000));
-    out += buf;
+    appendSixDigits(out, magnitude % 1000000);
 }
 
 } // namespace
@@ -269,11 +280,11 @@ void ReportWriter::appendJson(std::string& out, const SynRecord& rec, const Clas
     // on the line's start.
     out += rec.kind == PacketKind::Syn ? "{\"type\":\"syn\",\"ts\":" : "{\"type\":\"syn-ack\",\"ts\":";
     appendJsonSeconds(out, rec.ts_ns);
-    const auto field = [&out](const char* key, int64_t v) {
+    const auto field = [&out](const auto& key, int64_t v) {
         appendKey(out, key);
         appendInt(out, v);
     };
-    const auto optional = [&out](const char* key, bool present, int64_t v) {
+    const auto optional = [&out](const auto& key, bool present, int64_t v) {
         appendKey(out, key);
         if (present)
             appendInt(out, v);
@@ -282,10 +293,14 @@ void ReportWriter::appendJson(std::string& out, const SynRecord& rec, const Clas
     };
     field("frame", int64_t(rec.frame));
     appendKey(out, "src_ip");
-    appendJsonString(out, formatAddress(rec.src, fp.ip_version));
+    out += '"';
+    appendAddress(out, rec.src, fp.ip_version);
+    out += '"';
     field("src_port", rec.src_port);
     appendKey(out, "dst_ip");
-    appendJsonString(out, formatAddress(rec.dst, fp.ip_version));
+    out += '"';
+    appendAddress(out, rec.dst, fp.ip_version);
+    out += '"';
     field("dst_port", rec.dst_port);
     appendKey(out, "kind");
     out += rec.kind == PacketKind::Syn ? "\"syn\"" : "\"syn-ack\"";
@@ -300,8 +315,12 @@ void ReportWriter::appendJson(std::string& out, const SynRecord& rec, const Clas
     field("tcp_ack", fp.tcp_ack);
     field("tcp_header_length", fp.tcp_header_length);
     field("tcp_urp", fp.tcp_urp);
+    // Addresses, option notation, quirks and encapsulation are letters, digits and punctuation
+    // without quotes or backslashes: written unescaped, straight into the line.
     appendKey(out, "tcp_options");
-    appendJsonString(out, fp.tcpOptions());
+    out += '"';
+    fp.appendTcpOptions(out);
+    out += '"';
     appendKey(out, "tcp_option_kinds");
     out += '[';
     for (int i = 0; i < fp.option_count; ++i) {
@@ -315,21 +334,30 @@ void ReportWriter::appendJson(std::string& out, const SynRecord& rec, const Clas
     optional("tcp_timestamp", fp.tcp_has_timestamp, fp.tcp_timestamp);
     optional("tcp_timestamp_echo_reply", fp.tcp_has_timestamp, fp.tcp_timestamp_echo_reply);
     appendKey(out, "quirks");
-    appendJsonString(out, quirksString(fp.quirks));
+    out += '"';
+    appendQuirks(out, fp.quirks);
+    out += '"';
     field("initial_ttl", hops.initial_ttl);
     field("hops", hops.hops);
     optional("mtu", link.mtu >= 0, link.mtu);
     appendKey(out, "link");
-    if (link.link.isEmpty())
+    if (link.link.empty())
         out += "null";
     else
         appendJsonString(out, link.link);
     appendKey(out, "tunnel");
     out += link.tunnel ? "true" : "false";
     appendKey(out, "link_type");
-    appendJsonString(out, linkTypeName(rec.link_type));
+    if (rec.link_type != m_linkType) {
+        m_linkType = rec.link_type;
+        m_linkTypeJson.clear();
+        appendJsonString(m_linkTypeJson, linkTypeName(rec.link_type));
+    }
+    out += m_linkTypeJson;
     appendKey(out, "encapsulation");
-    appendJsonString(out, encapsulationString(rec.encapsulation));
+    out += '"';
+    appendEncapsulation(out, rec.encapsulation);
+    out += '"';
     out += ',';
     out += cached(m_jsonCache, c, true);
     out += "}\n";
@@ -391,7 +419,7 @@ void ReportWriter::appendText(std::string& out, const SynRecord& rec, const Clas
     out += rec.kind == PacketKind::Syn ? "  SYN" : "  SYN+ACK";
     if (rec.encapsulation) {
         out += "  via ";
-        out += encapsulationString(rec.encapsulation);
+        appendEncapsulation(out, rec.encapsulation);
     }
 
     out += "\n  ip   IPv";
@@ -409,20 +437,25 @@ void ReportWriter::appendText(std::string& out, const SynRecord& rec, const Clas
             out += " MF";
     }
 
-    char flags[8];
-    std::snprintf(flags, sizeof flags, "0x%03x", fp.tcp_flags);
     out += "\n  tcp  win ";
     appendInt(out, fp.tcp_window_size);
-    out += "  flags ";
-    out += flags;
+    out += "  flags 0x";
+    {
+        static const char hex[] = "0123456789abcdef";   // three digits: the 12 flag bits
+        const char digits[3] = {hex[fp.tcp_flags >> 8 & 15], hex[fp.tcp_flags >> 4 & 15], hex[fp.tcp_flags & 15]};
+        out.append(digits, 3);
+    }
     out += "  hlen ";
     appendInt(out, fp.tcp_header_length);
     out += "  options ";
-    out += fp.option_count ? fp.tcpOptions() : std::string("(none)");
+    if (fp.option_count)
+        fp.appendTcpOptions(out);
+    else
+        out += "(none)";
     out += '\n';
     if (fp.quirks) {
         out += "  quirks ";
-        out += quirksString(fp.quirks);
+        appendQuirks(out, fp.quirks);
         out += '\n';
     }
     if (link.mtu >= 0) {
@@ -431,7 +464,7 @@ void ReportWriter::appendText(std::string& out, const SynRecord& rec, const Clas
         out += " -> MTU ";
         appendInt(out, link.mtu);
         out += ": ";
-        out += utf8(link.link);
+        out += link.link;
         if (link.tunnel)
             out += " (tunnel)";
         out += '\n';
@@ -445,7 +478,7 @@ std::string summaryJson(const RunSummary& r)
     const DecodeStats& s = *r.stats;
     std::string out = "{\"type\":\"summary\",\"database\":";
     appendJsonString(out, r.database);
-    const auto field = [&out](const char* key, uint64_t v) {
+    const auto field = [&out](const auto& key, uint64_t v) {
         appendKey(out, key);
         appendInt(out, int64_t(v));
     };

@@ -72,6 +72,8 @@ private:
     RenderCache m_jsonCache{Classifier::kMaxCacheEntries};
     RenderCache m_textCache{Classifier::kMaxCacheEntries};
     std::string m_scratch;   // for classifications without an id (never cached)
+    int m_linkType = -1;            // the last record's link type and its JSON string
+    std::string m_linkTypeJson;
     int64_t m_lastSecond = INT64_MIN;
     char m_secondText[kSecondTextSize] = {};
 };

@@ -71,9 +71,9 @@ private slots:
         QTEST(l.mtu, "mtu");
         QTEST(l.tunnel, "tunnel");
         if (linkContains.isEmpty())
-            QVERIFY(l.link.isEmpty());
+            QVERIFY(l.link.empty());
         else
-            QVERIFY2(l.link.contains(linkContains), qPrintable(l.link));
+            QVERIFY2(QLatin1StringView(l.link).contains(linkContains), l.link.data());
     }
 };
 

@@ -85,7 +85,8 @@ QString ConnectionModel::text(size_t row, int column) const
         QString s;
         if (r.flags & RowHasMss) {
             const LinkEstimate link = estimateLink(r.mss, r.ip_version);
-            s = link.link.isEmpty() ? QString::number(link.mtu) : u"%1 %2"_s.arg(link.mtu).arg(link.link);
+            s = link.link.empty() ? QString::number(link.mtu)
+                                   : u"%1 %2"_s.arg(link.mtu).arg(QLatin1StringView(link.link));
         }
         if (r.encapsulation) {
             const QString encap = QString::fromStdString(encapsulationString(r.encapsulation));

@@ -383,7 +383,8 @@ void DetailPane::fillPath()
                     .arg(fp.tcp_mss)
                     .arg(fp.ip_version)
                     .arg(link.mtu)
-                    .arg(link.link.isEmpty() ? tr("unusual size") : link.link.toHtmlEscaped());
+                    .arg(link.link.empty() ? tr("unusual size")
+                                         : QString(QLatin1StringView(link.link)).toHtmlEscaped());
         text += link.tunnel ? tr(": the sender sits behind a tunnel or overlay.") : QStringLiteral(".");
     }
     if (m_record.encapsulation != 0)
