@@ -3,9 +3,8 @@
 // a live interface, prints one block (or one JSON line) per SYN / SYN+ACK, and a summary.
 #include "core/capture/packet_source.h"
 #include "core/database/database.h"
-#include "core/decode/decoder.h"
-#include "core/match/classifier.h"
 #include "core/match/profile.h"
+#include "core/pipeline/pipeline.h"
 #include "core/report/report.h"
 
 #include <QCommandLineParser>
@@ -21,6 +20,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 using namespace synscope;
 using namespace Qt::StringLiterals;
@@ -64,74 +64,83 @@ void fail(const QString& message)
 
 enum class Output { Text, Json, Quiet };
 
-// Reads `source` to its end (or until `limit` SYNs), classifying when a classifier is given.
-// `live`: a live interface or a stream (pipe, FIFO), whose records are printed within a fraction
-// of a second, not in 64 KiB chunks. Returns false when reading failed (the error has been printed).
-bool run(PacketSource& source, bool live, Decoder& decoder, Classifier* classifier, Output output,
-         uint64_t limit, int maxGuesses)
-{
-    bool ok = true;
-    uint64_t records = 0;
-    RawPacket pkt{};
-    SynRecord rec;
-    std::string out;
-    std::unique_ptr<ReportWriter> writer;
-    if (classifier && output != Output::Quiet)
-        writer = std::make_unique<ReportWriter>(classifier->database(), maxGuesses);
-    // Output is written in 64 KiB chunks; live, also whenever the source runs dry (Timeout) and at
-    // least every 50 ms while records wait, so a quiet link's rows show at once without a write()
-    // per SYN at full rate (which made the capture thread fall behind the kernel).
-    constexpr size_t kFlushAt = size_t(1) << 16;
-    constexpr auto kLiveFlushEvery = std::chrono::milliseconds(50);
-    auto lastFlush = std::chrono::steady_clock::now();
-    const auto flush = [&out, &lastFlush, live] {
-        if (!out.empty()) {
-            std::fwrite(out.data(), 1, out.size(), stdout);
-            std::fflush(stdout);
-            out.clear();
+// Prints the pipeline's records as text or JSON lines. Output is written in 64 KiB chunks; `live`
+// (an interface or a stream: pipe, FIFO), also whenever the source runs dry (Timeout) and at least
+// every 50 ms while records wait, so a quiet link's rows show at once without a write() per SYN at
+// full rate (which made the capture thread fall behind the kernel). `limit` ends the run after
+// that many SYNs read, whether or not they are printed.
+class PrintSink final : public PipelineSink {
+public:
+    PrintSink(const Database* db, Output output, bool live, uint64_t limit, int maxGuesses)
+        : m_output(output), m_live(live), m_limit(limit)
+    {
+        if (db && output != Output::Quiet)
+            m_writer.emplace(*db, maxGuesses);
+    }
+    void onRecord(const Observation& o) override
+    {
+        if (!m_writer)
+            return;
+        if (m_output == Output::Json)
+            m_writer->appendJson(m_out, o);
+        else
+            m_writer->appendText(m_out, o);
+        if (m_out.size() >= kFlushAt)
+            flush();
+    }
+
+    bool onStep(PacketSource::Status status, bool recorded) override
+    {
+        if (status == PacketSource::Status::Timeout) {
+            if (g_cancel.load())
+                return false;
+            flush();
+            return true;
         }
-        if (live)
-            lastFlush = std::chrono::steady_clock::now();
-    };
+        if (recorded && m_limit && ++m_records >= m_limit)
+            return false;
+        if (m_live && !m_out.empty() && Clock::now() - m_lastFlush >= kLiveFlushEvery)
+            flush();
+        return true;
+    }
+
+    void flush()
+    {
+        if (!m_out.empty()) {
+            std::fwrite(m_out.data(), 1, m_out.size(), stdout);
+            std::fflush(stdout);
+            m_out.clear();
+        }
+        if (m_live)
+            m_lastFlush = Clock::now();
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    static constexpr size_t kFlushAt = size_t(1) << 16;
+    static constexpr auto kLiveFlushEvery = std::chrono::milliseconds(50);
+
+    Output m_output;
+    bool m_live;
+    uint64_t m_limit;
+    uint64_t m_records = 0;
+    std::optional<ReportWriter> m_writer;
+    std::string m_out;
+    Clock::time_point m_lastFlush = Clock::now();
+};
+
+// Runs `pipeline` over `source` into `sink`. Returns false when reading failed (the error has
+// been printed).
+bool run(Pipeline& pipeline, PacketSource& source, PrintSink& sink)
+{
     g_interruptible.store(&source);
     if (g_cancel.load())   // a signal that came before the store
         source.breakLoop();
-    for (;;) {
-        const PacketSource::Status st = source.next(pkt);
-        if (st == PacketSource::Status::Timeout) {
-            if (g_cancel.load())
-                break;
-            flush();
-            continue;
-        }
-        if (st == PacketSource::Status::End)
-            break;
-        if (st == PacketSource::Status::Error) {
-            fail(QString::fromStdString(source.errorString()));
-            ok = false;
-            break;
-        }
-        if (live && !out.empty() && std::chrono::steady_clock::now() - lastFlush >= kLiveFlushEvery)
-            flush();
-        if (!decoder.decode(pkt, rec))
-            continue;
-        if (classifier) {
-            const Classification& c = classifier->classify(rec.fp);
-            if (writer) {
-                if (output == Output::Json)
-                    writer->appendJson(out, rec, c);
-                else
-                    writer->appendText(out, rec, c);
-                if (out.size() >= kFlushAt)
-                    flush();
-            }
-        }
-        // --count limits SYNs read, whether or not they are classified or printed.
-        if (limit && ++records >= limit)
-            break;
-    }
-    flush();
+    const bool ok = pipeline.run(source, sink);
+    sink.flush();
     g_interruptible.store(nullptr);
+    if (!ok)
+        fail(QString::fromStdString(pipeline.error()));
     return ok;
 }
 
@@ -178,16 +187,15 @@ int bench(const QString& path, const Database& db, const Profile& profile)
             fail(QString::fromStdString(error));
             return 2;
         }
-        Decoder decoder;
-        Classifier classifier(db, profile);
+        Pipeline pipeline(pass.classify ? &db : nullptr, profile);
+        PrintSink sink(nullptr, Output::Quiet, false, 0, 3);
         QElapsedTimer timer;
         timer.start();
-        const bool ok = run(*source, false, decoder, pass.classify ? &classifier : nullptr,
-                            Output::Quiet, 0, 3);
+        const bool ok = run(pipeline, *source, sink);
         const double seconds = double(timer.nsecsElapsed()) / 1e9;
         if (!ok)
             return 1;
-        const DecodeStats& s = decoder.stats();
+        const DecodeStats& s = pipeline.stats();
         const uint64_t syns = s.syn + s.syn_ack;
         write(stdout, u"%1: %2 packets, %3 SYN/SYN+ACK in %4 s: %5 SYN/s, %6 packets/s\n"_s
                           .arg(QString::fromLatin1(pass.name))
@@ -196,11 +204,11 @@ int bench(const QString& path, const Database& db, const Profile& profile)
                           .arg(seconds, 0, 'f', 3)
                           .arg(qint64(double(syns) / seconds))
                           .arg(qint64(double(s.packets) / seconds)));
-        if (pass.classify)
+        if (const Classifier* classifier = pipeline.classifier())
             write(stdout, u"  classifier cache: %1 keys, %2 hits, %3 misses\n"_s
-                              .arg(classifier.cacheSize())
-                              .arg(classifier.cacheHits())
-                              .arg(classifier.cacheMisses()));
+                              .arg(classifier->cacheSize())
+                              .arg(classifier->cacheHits())
+                              .arg(classifier->cacheMisses()));
     }
     return 0;
 }
@@ -385,10 +393,10 @@ int main(int argc, char** argv)
     const Output output = parser.isSet(quietOpt) ? Output::Quiet
                           : parser.isSet(jsonOpt) ? Output::Json
                                                   : Output::Text;
-    Decoder decoder;
-    Classifier classifier(db, *profile, 5, minClassSize);
-    const bool readOk = run(*source, streaming, decoder,
-                            parser.isSet(decodeOnlyOpt) ? nullptr : &classifier, output, limit, maxGuesses);
+    const Database* classifyWith = parser.isSet(decodeOnlyOpt) ? nullptr : &db;
+    Pipeline pipeline(classifyWith, *profile, 5, minClassSize);
+    PrintSink sink(classifyWith, output, streaming, limit, maxGuesses);
+    const bool readOk = run(pipeline, *source, sink);
     // With --json, stdout stays one JSON object per line and ends with the summary's; the
     // human summary goes to stderr.
     if (output == Output::Json) {
@@ -396,7 +404,7 @@ int main(int argc, char** argv)
         rs.database = db.name;
         rs.entries = db.entries.size();
         rs.profile = profile->name();
-        rs.stats = &decoder.stats();
+        rs.stats = &pipeline.stats();
         rs.hasCaptureStats = source->stats(&rs.received, &rs.dropped, &rs.ifDropped);
         const std::string line = summaryJson(rs);
         std::fwrite(line.data(), 1, line.size(), stdout);
@@ -406,6 +414,6 @@ int main(int argc, char** argv)
           u"database %1 (%2 entries), profile %3\n"_s.arg(db.name)
                   .arg(db.entries.size())
                   .arg(profile->name())
-              + summary(decoder.stats(), *source));
+              + summary(pipeline.stats(), *source));
     return readOk ? 0 : 1;
 }

@@ -270,11 +270,13 @@ std::string ReportWriter::classificationJson(const Classification& c) const
     return out;
 }
 
-void ReportWriter::appendJson(std::string& out, const SynRecord& rec, const Classification& c)
+void ReportWriter::appendJson(std::string& out, const Observation& o)
 {
+    const SynRecord& rec = *o.record;
+    const Classification& c = *o.classification;
     const Fingerprint& fp = rec.fp;
-    const HopEstimate hops = estimateHops(fp.ip_ttl);
-    const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
+    const HopEstimate& hops = o.hops;
+    const LinkEstimate& link = o.link;
 
     // "type" first, so that a reader of a mixed stream (later: flows, the summary) can dispatch
     // on the line's start.
@@ -396,11 +398,13 @@ std::string ReportWriter::classificationText(const Classification& c) const
     return out;
 }
 
-void ReportWriter::appendText(std::string& out, const SynRecord& rec, const Classification& c)
+void ReportWriter::appendText(std::string& out, const Observation& o)
 {
+    const SynRecord& rec = *o.record;
+    const Classification& c = *o.classification;
     const Fingerprint& fp = rec.fp;
-    const HopEstimate hops = estimateHops(fp.ip_ttl);
-    const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
+    const HopEstimate& hops = o.hops;
+    const LinkEstimate& link = o.link;
 
     const int64_t second = floorDiv(rec.ts_ns, 1000000000);
     if (second != m_lastSecond) {

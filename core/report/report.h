@@ -10,6 +10,7 @@
 #include "core/detect/detect.h"
 #include "core/fingerprint/fingerprint.h"
 #include "core/match/classifier.h"
+#include "core/pipeline/pipeline.h"
 #include "core/util/generational_cache.h"
 
 #include <QString>
@@ -50,15 +51,16 @@ public:
     // maxGuesses: how many tied best entries are named.
     ReportWriter(const Database& db, int maxGuesses = 3);
 
-    // One JSON object and a newline. "type" comes first ("syn" or "syn-ack"; a stream may also
+    // The observation's record and classification (which must not be null), one JSON object and
+    // a newline. "type" comes first ("syn" or "syn-ack"; a stream may also
     // carry "summary" lines). Field names follow the seed (ip_ttl, tcp_window_size, ...)
     // plus ts, frame, src_ip, src_port, dst_ip, dst_port, kind, initial_ttl, hops, mtu, link,
     // tunnel, encapsulation, best_guesses, ties, os_averages, os_guess. ts is seconds since the
     // epoch with six decimals, the microsecond formatTimestamp shows, signed (-0.5 s: -0.500000).
-    void appendJson(std::string& out, const SynRecord& record, const Classification& c);
+    void appendJson(std::string& out, const Observation& observation);
     // The seed-style block: addresses, kind, fingerprint, best guesses with score out of the
     // maximum, per-class averages, then an empty line.
-    void appendText(std::string& out, const SynRecord& record, const Classification& c);
+    void appendText(std::string& out, const Observation& observation);
 
 private:
     // Rendered classification parts by Classification::id, as many as the classifier caches.

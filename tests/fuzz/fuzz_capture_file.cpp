@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
                        (unsigned long long)src->packetCount(), (unsigned long long)packets);
             FUZZ_CHECK(packets <= size, "more packets than bytes");
             if (decoder.decode(pkt, rec))
-                fuzz::Pipeline::instance().run(pkt, rec);
+                fuzz::Harness::instance().run(pkt, rec);
             continue;
         }
         FUZZ_CHECK(st != PacketSource::Status::Timeout, "a file timed out");

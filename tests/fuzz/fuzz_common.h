@@ -40,16 +40,16 @@ inline bool verbose()
 }
 
 // The builtin database and one classifier per profile, built once per process.
-struct Pipeline {
+struct Harness {
     Database db = Database::builtin();
     Classifier synscope{db, Profile::synscope()};
     Classifier classic{db, Profile::classic()};
     ReportWriter writer{db};
     std::string out;
 
-    static Pipeline& instance()
+    static Harness& instance()
     {
-        static Pipeline p;
+        static Harness p;
         return p;
     }
 
@@ -70,16 +70,14 @@ struct Pipeline {
         (void)encapsulationString(rec.encapsulation);
         (void)formatAddress(rec.src, rec.fp.ip_version);
         (void)formatAddress(rec.dst, rec.fp.ip_version);
-        (void)estimateHops(rec.fp.ip_ttl);
-        (void)estimateLink(rec.fp.tcp_mss, rec.fp.ip_version);
-
         const Classification& c = synscope.classify(rec.fp);
+        const Observation o = observe(rec, &c, &pkt);
         if (!c.best.empty())
             (void)Profile::synscope().explain(rec.fp, db.entries[size_t(c.best.front())]);
         (void)classic.classify(rec.fp);
 
         out.clear();
-        writer.appendJson(out, rec, c);
+        writer.appendJson(out, o);
         FUZZ_CHECK(!out.empty() && out.back() == '\n', "JSON line without newline");
         QJsonParseError pe;
         const QJsonDocument doc =
@@ -88,7 +86,7 @@ struct Pipeline {
                    "ReportWriter::appendJson wrote invalid JSON (%s): %s",
                    qPrintable(pe.errorString()), out.c_str());
         out.clear();
-        writer.appendText(out, rec, c);
+        writer.appendText(out, o);
     }
 };
 

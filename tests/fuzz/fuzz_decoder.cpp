@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
                      syn ? "SYN record" : s.other_tcp ? "other TCP" : s.non_tcp ? "not TCP" : "dropped");
     if (syn) {
         FUZZ_CHECK(rec.frame == 1, "frame %llu", (unsigned long long)rec.frame);
-        fuzz::Pipeline::instance().run(pkt, rec);
+        fuzz::Harness::instance().run(pkt, rec);
     }
     return 0;
 }

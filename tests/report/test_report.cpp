@@ -32,7 +32,9 @@ QByteArray jsonTs(int64_t tsNs)
     Database db;
     ReportWriter w(db);
     std::string out;
-    w.appendJson(out, recordAt(tsNs), Classification{});
+    const SynRecord rec = recordAt(tsNs);
+    const Classification none;
+    w.appendJson(out, observe(rec, &none));
     const QByteArray line = QByteArray::fromStdString(out);
     const qsizetype start = line.indexOf("\"ts\":") + 5;
     return line.mid(start, line.indexOf(',', start) - start);
@@ -44,7 +46,9 @@ QByteArray textTs(int64_t tsNs)
     Database db;
     ReportWriter w(db);
     std::string out;
-    w.appendText(out, recordAt(tsNs), Classification{});
+    const SynRecord rec = recordAt(tsNs);
+    const Classification none;
+    w.appendText(out, observe(rec, &none));
     const QByteArray line = QByteArray::fromStdString(out);
     return line.mid(3, line.indexOf("  ") - 3);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/capture/capture_worker.h"
 
-#include "core/match/classifier.h"
+#include "core/pipeline/pipeline.h"
 
 #include <QThread>
 
@@ -156,11 +156,8 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     const std::shared_ptr<const Database> db =
         config.database ? config.database : std::make_shared<const Database>(Database::builtin());
     const Profile& profile = config.profile ? *config.profile : Profile::synscope();
-    Classifier classifier(*db, profile, 1, config.minClassSize);
+    Pipeline pipeline(db.get(), profile, 1, config.minClassSize);
     const OsClassIndex classes(*db);
-    Decoder decoder;
-    SynRecord rec;
-    RawPacket pkt;
 
     const size_t batchRows = size_t(std::max(1, config.batchRows));
     std::shared_ptr<RowBatch> batch;
@@ -194,7 +191,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     };
     auto emitStats = [&](bool finished) {
         const Clock::time_point now = Clock::now();
-        const DecodeStats& ds = decoder.stats();
+        const DecodeStats& ds = pipeline.stats();
         CaptureStats s;
         s.generation = generation;
         s.packets = ds.packets;
@@ -228,46 +225,34 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         Q_EMIT statsProduced(s, QPrivateSignal());
     };
 
-    QString error;
+    // The pipeline's records become rows of the current batch; between reads the batch is handed
+    // over by size, by time, and before a stream read that might block.
+    const auto toRow = [&](const Observation& o) {
+        const SynRecord& rec = *o.record;
+        std::string options = rec.fp.tcpOptions();
+        auto [it, inserted] = optionIds.try_emplace(std::move(options), uint32_t(batch->options.size()));
+        if (inserted)
+            batch->options.push_back(it->first);
+        ConnectionRow row = makeRow(o, *db, classes, it->second);
+        if (rec.header_bytes > 0 && uint64_t(rec.ip_offset) + rec.header_bytes <= o.packet->caplen
+            && rec.header_bytes <= 0xFFFF) {
+            row.header_offset = batch->headers.size();
+            row.header_length = uint16_t(rec.header_bytes);
+            const uint8_t* ip = o.packet->data + rec.ip_offset;
+            batch->headers.insert(batch->headers.end(), ip, ip + rec.header_bytes);
+        }
+        batch->rows.push_back(row);
+        if (batch->rows.size() >= batchRows)
+            flush();
+    };
     uint32_t sinceClock = 0;
-    while (!m_abort.load(std::memory_order_relaxed) && !m_finish.load(std::memory_order_relaxed)) {
-        // A stream read blocks without a timeout: hand over pending rows before it might wait.
-        if (streamFd >= 0 && !batch->rows.empty()) {
-            pollfd pfd{streamFd, POLLIN, 0};
-            if (::poll(&pfd, 1, 0) == 0)
-                flush();
-        }
-        const PacketSource::Status st = source->next(pkt);
-        if (st == PacketSource::Status::End)
-            break;
-        if (st == PacketSource::Status::Error) {
-            error = QString::fromStdString(source->errorString());
-            break;
-        }
-        bool appended = false;
-        if (st == PacketSource::Status::Packet && decoder.decode(pkt, rec)) {
-            const Classification& cls = classifier.classify(rec.fp);
-            std::string options = rec.fp.tcpOptions();
-            auto [it, inserted] = optionIds.try_emplace(std::move(options), uint32_t(batch->options.size()));
-            if (inserted)
-                batch->options.push_back(it->first);
-            ConnectionRow row = makeRow(rec, cls, *db, classes, it->second);
-            if (rec.header_bytes > 0 && uint64_t(rec.ip_offset) + rec.header_bytes <= pkt.caplen
-                && rec.header_bytes <= 0xFFFF) {
-                row.header_offset = batch->headers.size();
-                row.header_length = uint16_t(rec.header_bytes);
-                batch->headers.insert(batch->headers.end(), pkt.data + rec.ip_offset,
-                                      pkt.data + rec.ip_offset + rec.header_bytes);
-            }
-            batch->rows.push_back(row);
-            appended = true;
-            if (batch->rows.size() >= batchRows)
-                flush();
-        }
+    const auto step = [&](PacketSource::Status st, bool recorded) {
+        if (m_abort.load(std::memory_order_relaxed) || m_finish.load(std::memory_order_relaxed))
+            return false;
         // Reading the clock costs little, but not nothing: look at it on every new row (a link
         // with light, steady traffic must not wait for 64 packets), every 64 other packets, and
         // on every live timeout so a quiet link still delivers its last rows.
-        if (appended || ++sinceClock >= 64 || st == PacketSource::Status::Timeout) {
+        if (recorded || ++sinceClock >= 64 || st == PacketSource::Status::Timeout) {
             sinceClock = 0;
             const Clock::time_point now = Clock::now();
             if (msSince(lastFlush, now) >= config.batchIntervalMs)
@@ -275,7 +260,19 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
             if (msSince(lastStats, now) >= config.statsIntervalMs)
                 emitStats(false);
         }
-    }
+        // A stream read blocks without a timeout: hand over pending rows before it might wait.
+        if (streamFd >= 0 && !batch->rows.empty()) {
+            pollfd pfd{streamFd, POLLIN, 0};
+            if (::poll(&pfd, 1, 0) == 0)
+                flush();
+        }
+        return true;
+    };
+
+    CallbackSink sink(toRow, step);
+    QString error;
+    if (!m_abort.load() && !m_finish.load() && !pipeline.run(*source, sink))
+        error = QString::fromStdString(pipeline.error());
     flush();
     emitStats(true);
     {

@@ -2,7 +2,6 @@
 #include "ui/models/connection_store.h"
 
 #include "core/decode/decoder.h"
-#include "core/detect/detect.h"
 #include "core/match/classifier.h"
 #include "core/match/verdict.h"
 
@@ -52,9 +51,11 @@ QString OsClassIndex::name(uint16_t id) const
     return id < m_names.size() ? m_names[id] : QString();
 }
 
-ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const Database& db,
-                      const OsClassIndex& classes, uint32_t optionsId)
+ConnectionRow makeRow(const Observation& o, const Database& db, const OsClassIndex& classes,
+                      uint32_t optionsId)
 {
+    const SynRecord& rec = *o.record;
+    const Classification& cls = *o.classification;
     ConnectionRow r;
     const Fingerprint& fp = rec.fp;
     r.ts_ns = rec.ts_ns;
@@ -74,11 +75,11 @@ ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const Dat
     r.kind = uint8_t(rec.kind);
     r.ip_version = fp.ip_version;
     r.ttl = fp.ip_ttl;
-    r.initial_ttl = uint8_t(estimateHops(fp.ip_ttl).initial_ttl);
+    r.initial_ttl = uint8_t(o.hops.initial_ttl);
     if (fp.tcp_mss >= 0) {
         r.flags |= RowHasMss;
         r.mss = uint16_t(fp.tcp_mss);
-        if (estimateLink(fp.tcp_mss, fp.ip_version).tunnel)
+        if (o.link.tunnel)
             r.flags |= RowTunnel;
     }
     if (fp.tcp_window_scaling >= 0) {

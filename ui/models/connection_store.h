@@ -8,6 +8,7 @@
 #include "core/database/database.h"
 #include "core/fingerprint/fingerprint.h"
 #include "core/match/profile.h"
+#include "core/pipeline/pipeline.h"
 
 #include <QHash>
 #include <QMetaType>
@@ -97,9 +98,9 @@ struct RowBatch {
 };
 using RowBatchPtr = std::shared_ptr<const RowBatch>;
 
-// Fills a row from a decoded record and its classification (the worker's hot path).
-// optionsId is the batch-local id of rec.fp.tcpOptions().
-ConnectionRow makeRow(const SynRecord& rec, const Classification& cls, const Database& db,
+// Fills a row from one classified observation of the pipeline (the worker's hot path).
+// optionsId is the batch-local id of the record's fp.tcpOptions().
+ConnectionRow makeRow(const Observation& observation, const Database& db,
                       const OsClassIndex& classes, uint32_t optionsId);
 
 class ConnectionStore {

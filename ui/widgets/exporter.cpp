@@ -92,7 +92,7 @@ bool writeJsonLines(const ConnectionModel& model, const std::vector<size_t>& sto
             continue;
         }
         line.clear();
-        writer.appendJson(line, rec, classifier.classify(rec.fp));
+        writer.appendJson(line, observe(rec, &classifier.classify(rec.fp)));
         if (!writeLine(out, QByteArray::fromStdString(line), error))
             return false;
     }

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/pipeline/pipeline.h"
+
+namespace synscope {
+
+Observation observe(const SynRecord& record, const Classification* classification,
+                    const RawPacket* packet)
+{
+    Observation o;
+    o.packet = packet;
+    o.record = &record;
+    o.classification = classification;
+    o.hops = estimateHops(record.fp.ip_ttl);
+    o.link = estimateLink(record.fp.tcp_mss, record.fp.ip_version);
+    return o;
+}
+
+Pipeline::Pipeline(const Database* database, const Profile& profile, int topN, int minClassSize)
+{
+    if (database)
+        m_classifier.emplace(*database, profile, topN, minClassSize);
+}
+
+bool Pipeline::run(PacketSource& source, PipelineSink& sink)
+{
+    RawPacket pkt{};
+    SynRecord rec;
+    for (;;) {
+        const PacketSource::Status st = source.next(pkt);
+        if (st == PacketSource::Status::End)
+            return true;
+        if (st == PacketSource::Status::Error) {
+            m_error = source.errorString();
+            return false;
+        }
+        const bool recorded = st == PacketSource::Status::Packet && m_decoder.decode(pkt, rec);
+        if (recorded) {
+            const Classification* c = m_classifier ? &m_classifier->classify(rec.fp) : nullptr;
+            sink.onRecord(observe(rec, c, &pkt));
+        }
+        if (!sink.onStep(st, recorded))
+            return true;
+    }
+}
+
+} // namespace synscope

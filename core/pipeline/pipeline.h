@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The one read -> decode -> classify -> detect loop. synscope-cli and the GUI's capture worker
+// (and through the worker the GUI benchmark) drive it, each with a sink of its own: a stage added
+// here reaches every front end. docs/ARCHITECTURE.md draws it.
+#pragma once
+
+#include "core/capture/packet_source.h"
+#include "core/decode/decoder.h"
+#include "core/detect/detect.h"
+#include "core/match/classifier.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace synscope {
+
+// One decoded SYN or SYN+ACK with everything the pipeline derived from it, as every front end
+// receives it. The pointers are valid during PipelineSink::onRecord() only.
+struct Observation {
+    const RawPacket* packet = nullptr;            // the frame; null for a record not read from a source
+    const SynRecord* record = nullptr;
+    const Classification* classification = nullptr;   // null when the pipeline does not classify
+    HopEstimate hops{};                           // from the TTL
+    LinkEstimate link{};                          // from the MSS
+};
+
+// The detect stage: what one record says about its path. The pipeline calls it once per record;
+// outputs that start from a stored record (exports) call it too, so the same SYN reads the same.
+Observation observe(const SynRecord& record, const Classification* classification,
+                    const RawPacket* packet = nullptr);
+
+class PipelineSink {
+public:
+    virtual ~PipelineSink() = default;
+    virtual void onRecord(const Observation& observation) = 0;
+    // After every step of the source (a frame, decoded or not, or a live timeout), once any
+    // record of that frame was handed over: the front end flushes by time here, and returns
+    // false to end the run.
+    virtual bool onStep(PacketSource::Status status, bool recorded) = 0;
+};
+
+// A sink made of two callables, for a front end whose state lives in local variables.
+template <class OnRecord, class OnStep>
+class CallbackSink final : public PipelineSink {
+public:
+    CallbackSink(OnRecord onRecord, OnStep onStep)
+        : m_onRecord(std::move(onRecord)), m_onStep(std::move(onStep))
+    {
+    }
+    void onRecord(const Observation& o) override { m_onRecord(o); }
+    bool onStep(PacketSource::Status st, bool recorded) override { return m_onStep(st, recorded); }
+
+private:
+    OnRecord m_onRecord;
+    OnStep m_onStep;
+};
+
+class Pipeline {
+public:
+    // database null: decode and detect only (no classification). The database and profile must
+    // outlive the pipeline.
+    Pipeline(const Database* database, const Profile& profile, int topN = 5, int minClassSize = 0);
+
+    // Reads `source` until its end, a read error, or the sink's onStep() returns false. Returns
+    // false on a read error (error() then says what).
+    bool run(PacketSource& source, PipelineSink& sink);
+
+    const std::string& error() const { return m_error; }
+    const DecodeStats& stats() const { return m_decoder.stats(); }
+    // Null when the pipeline does not classify.
+    const Classifier* classifier() const { return m_classifier ? &*m_classifier : nullptr; }
+
+private:
+    Decoder m_decoder;
+    std::optional<Classifier> m_classifier;
+    std::string m_error;
+};
+
+} // namespace synscope
