@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fingerprint/fingerprint.h"
 
+#include "core/util/decimal.h"
+
 #include <charconv>
 
 namespace synscope {
@@ -56,72 +58,69 @@ uint32_t quirkFromName(std::string_view name)
     return 0;
 }
 
-// The append forms write straight into a report's buffer: a JSON line builds no temporary string.
-void appendQuirks(std::string& out, uint32_t quirks)
+namespace {
+
+// Names of the set bits, comma-separated, in bit order.
+template <size_t N>
+char* writeBitNames(char* out, uint32_t bits, const std::string_view (&names)[N])
 {
     bool first = true;
-    for (int i = 0; i < int(QuirkCount); ++i) {
-        if (quirks & (1u << i)) {
-            if (!first)
-                out += ',';
-            first = false;
-            out += kQuirkNames[i];
-        }
+    for (size_t i = 0; i < N; ++i) {
+        if (!(bits & (1u << i)))
+            continue;
+        if (!first)
+            *out++ = ',';
+        first = false;
+        out = std::copy(names[i].begin(), names[i].end(), out);
     }
+    return out;
+}
+
+} // namespace
+
+char* writeQuirks(char* out, uint32_t quirks)
+{
+    return writeBitNames(out, quirks, kQuirkNames);
 }
 
 std::string quirksString(uint32_t quirks)
 {
-    std::string out;
-    appendQuirks(out, quirks);
-    return out;
+    char buf[kMaxQuirksText];
+    return std::string(buf, writeQuirks(buf, quirks));
 }
 
-void appendEncapsulation(std::string& out, uint16_t encap)
+char* writeEncapsulation(char* out, uint16_t encap)
 {
-    bool first = true;
-    for (size_t i = 0; i < std::size(kEncapNames); ++i) {
-        if (encap & (1u << i)) {
-            if (!first)
-                out += ',';
-            first = false;
-            out += kEncapNames[i];
-        }
-    }
+    return writeBitNames(out, encap, kEncapNames);
 }
 
 std::string encapsulationString(uint16_t encap)
 {
-    std::string out;
-    appendEncapsulation(out, encap);
-    return out;
+    char buf[kMaxEncapsulationText];
+    return std::string(buf, writeEncapsulation(buf, encap));
 }
 
-void Fingerprint::appendTcpOptions(std::string& out) const
+char* Fingerprint::writeTcpOptions(char* out) const
 {
-    const auto number = [&out](int v) {
-        char buf[12];
-        out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-    };
+    const auto number = [&out](int v) { out = writeDecimal(out, uint32_t(v)); };   // v >= 0
     for (int i = 0; i < option_count; ++i) {
         const uint8_t kind = option_kinds[i];
-        out += optionLetter(kind);
+        *out++ = optionLetter(kind);
         if (kind == OptMss && tcp_mss >= 0)
             number(tcp_mss);
         else if (kind == OptWscale && tcp_window_scaling >= 0)
             number(tcp_window_scaling);
         else if (optionLetter(kind) == 'K')
             number(kind);
-        out += ',';
+        *out++ = ',';
     }
+    return out;
 }
 
 std::string Fingerprint::tcpOptions() const
 {
-    std::string out;
-    out.reserve(option_count * 3 + 8);
-    appendTcpOptions(out);
-    return out;
+    char buf[kMaxTcpOptionsText];
+    return std::string(buf, writeTcpOptions(buf));
 }
 
 std::string Fingerprint::optionLayout() const
@@ -199,18 +198,16 @@ bool Fingerprint::setTcpOptions(std::string_view notation)
     return true;
 }
 
-void appendAddress(std::string& out, const IpAddress& a, uint8_t ipVersion)
+char* writeAddress(char* p, const IpAddress& a, uint8_t ipVersion)
 {
-    char buf[48];
-    char* p = buf;
+    char* const start = p;
     if (ipVersion == 4) {
         for (int i = 0; i < 4; ++i) {
             if (i)
                 *p++ = '.';
-            p = std::to_chars(p, buf + sizeof buf, a[size_t(i)]).ptr;
+            p = writeDecimal(p, a[size_t(i)]);
         }
-        out.append(buf, p);
-        return;
+        return p;
     }
     // RFC 5952: lower-case hex, longest run (>= 2) of zero groups compressed to "::".
     uint16_t g[8];
@@ -238,18 +235,17 @@ void appendAddress(std::string& out, const IpAddress& a, uint8_t ipVersion)
             i += bestLen - 1;
             continue;
         }
-        if (p != buf && p[-1] != ':')
+        if (p != start && p[-1] != ':')
             *p++ = ':';
-        p = std::to_chars(p, buf + sizeof buf, g[i], 16).ptr;
+        p = std::to_chars(p, p + 4, g[i], 16).ptr;
     }
-    out.append(buf, p);
+    return p;
 }
 
 std::string formatAddress(const IpAddress& a, uint8_t ipVersion)
 {
-    std::string out;
-    appendAddress(out, a, ipVersion);
-    return out;
+    char buf[kMaxAddressText];
+    return std::string(buf, writeAddress(buf, a, ipVersion));
 }
 
 } // namespace synscope

@@ -50,7 +50,10 @@ std::string_view quirkName(Quirk q);
 uint32_t quirkFromName(std::string_view name);
 // All set quirks as a comma-separated list in bit order ("df,id+"); empty when none.
 std::string quirksString(uint32_t quirks);
-void appendQuirks(std::string& out, uint32_t quirks);   // quirksString() appended to out
+// The write* forms put the same text at `out`, which has room for the kMax*Text bytes given, and
+// return its end: a report line is built in place, without a temporary string.
+inline constexpr size_t kMaxQuirksText = 128;
+char* writeQuirks(char* out, uint32_t quirks);
 
 // TCP flag bits as they sit in the 12 bits below the data offset.
 enum TcpFlag : uint16_t {
@@ -92,7 +95,8 @@ struct Fingerprint {
     bool isSynAck() const { return (tcp_flags & TcpAck) != 0; }
     // Seed notation: one token per option, comma-terminated: "M1460,S,T,N,W7,".
     std::string tcpOptions() const;
-    void appendTcpOptions(std::string& out) const;   // tcpOptions() appended to out
+    static constexpr size_t kMaxTcpOptionsText = 40 * 7;   // "M65535," is the longest token
+    char* writeTcpOptions(char* out) const;
     // One letter per option ("MSTNW"): the layout the classic profile compares as "same order".
     std::string optionLayout() const;
     // Ordered numeric kinds, comma-separated ("2,4,8,1,3"); empty when there are none.
@@ -120,14 +124,16 @@ enum Encapsulation : uint16_t {
 };
 // "vlan,gre"-style list of the set bits; empty when none.
 std::string encapsulationString(uint16_t encap);
-void appendEncapsulation(std::string& out, uint16_t encap);
+inline constexpr size_t kMaxEncapsulationText = 128;
+char* writeEncapsulation(char* out, uint16_t encap);
 
 enum class PacketKind : uint8_t { Syn, SynAck };
 
 // Addresses are stored as 16 bytes; IPv4 addresses occupy the first four.
 using IpAddress = std::array<uint8_t, 16>;
 std::string formatAddress(const IpAddress& a, uint8_t ipVersion);
-void appendAddress(std::string& out, const IpAddress& a, uint8_t ipVersion);
+inline constexpr size_t kMaxAddressText = 39;   // eight groups of four hex digits and seven colons
+char* writeAddress(char* out, const IpAddress& a, uint8_t ipVersion);
 
 struct SynRecord {
     uint64_t frame = 0;               // 1-based packet number in the source

@@ -2,12 +2,14 @@
 #include "core/report/report.h"
 
 #include "core/match/verdict.h"
+#include "core/util/decimal.h"
 
 #include <QStringList>
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace synscope {
 
@@ -60,7 +62,7 @@ void appendJsonString(std::string& out, const QString& s)
     appendJsonString(out, std::string_view(s.toUtf8().toStdString()));
 }
 
-// A string literal's length is known where it is written: no strlen per key and record.
+// For the parts written once per classification or run.
 template <size_t N>
 void appendKey(std::string& out, const char (&key)[N])
 {
@@ -69,21 +71,101 @@ void appendKey(std::string& out, const char (&key)[N])
     out += "\":";
 }
 
+// Writes one record's fields through a pointer into a buffer the caller sized for the record's
+// bound (ReportWriter::kMaxRecordText): no capacity check, allocation or strlen per field.
+class Line {
+public:
+    explicit Line(char* buffer) : m_p(buffer) {}
+    char* end() const { return m_p; }
+
+    // A string literal: its length is known where it is written.
+    template <size_t N>
+    Line& operator<<(const char (&literal)[N])
+    {
+        std::memcpy(m_p, literal, N - 1);
+        m_p += N - 1;
+        return *this;
+    }
+    Line& operator<<(char c)
+    {
+        *m_p++ = c;
+        return *this;
+    }
+    // Text known to need no JSON escaping (static tables, already-escaped fragments).
+    Line& raw(std::string_view s)
+    {
+        std::memcpy(m_p, s.data(), s.size());
+        m_p += s.size();
+        return *this;
+    }
+    Line& num(int64_t v)
+    {
+        if (v >= 0 && v <= int64_t(UINT32_MAX))
+            m_p = writeDecimal(m_p, uint32_t(v));
+        else
+            m_p = std::to_chars(m_p, m_p + 20, v).ptr;
+        return *this;
+    }
+    // ",\"key\":"
+    template <size_t N>
+    Line& key(const char (&name)[N])
+    {
+        *m_p++ = ',';
+        *m_p++ = '"';
+        std::memcpy(m_p, name, N - 1);
+        m_p += N - 1;
+        *m_p++ = '"';
+        *m_p++ = ':';
+        return *this;
+    }
+    // "." and six digits of a value in [0, 10^6).
+    Line& sixDigits(int64_t v)
+    {
+        m_p[0] = '.';
+        for (int i = 6; i >= 1; --i, v /= 10)
+            m_p[i] = char('0' + v % 10);
+        m_p += 7;
+        return *this;
+    }
+    Line& address(const IpAddress& a, uint8_t version)
+    {
+        m_p = writeAddress(m_p, a, version);
+        return *this;
+    }
+    // "10.0.0.1:443" or "[2001:db8::1]:443".
+    Line& endpoint(const IpAddress& a, uint16_t port, uint8_t version)
+    {
+        if (version == 6)
+            *m_p++ = '[';
+        address(a, version);
+        if (version == 6)
+            *m_p++ = ']';
+        *m_p++ = ':';
+        return num(port);
+    }
+    Line& options(const Fingerprint& fp)
+    {
+        m_p = fp.writeTcpOptions(m_p);
+        return *this;
+    }
+    Line& quirks(uint32_t q)
+    {
+        m_p = writeQuirks(m_p, q);
+        return *this;
+    }
+    Line& encapsulation(uint16_t e)
+    {
+        m_p = writeEncapsulation(m_p, e);
+        return *this;
+    }
+
+private:
+    char* m_p;
+};
+
 std::string utf8(const QString& s)
 {
     return s.toUtf8().toStdString();
-}
-
-// "10.0.0.1:443" or "[2001:db8::1]:443".
-void appendEndpoint(std::string& out, const IpAddress& a, uint16_t port, uint8_t version)
-{
-    if (version == 6)
-        out += '[';
-    appendAddress(out, a, version);
-    if (version == 6)
-        out += ']';
-    out += ':';
-    appendInt(out, port);
 }
 
 } // namespace
@@ -163,31 +245,21 @@ void formatSecond(int64_t second, char (&buf)[kSecondTextSize])
                   dayOfMonth, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60);
 }
 
-// "." and six digits of a value in [0, 10^6).
-void appendSixDigits(std::string& out, int64_t v)
+int64_t microsOfSecond(int64_t tsNs)
 {
-    char buf[7] = {'.'};
-    for (int i = 6; i >= 1; --i, v /= 10)
-        buf[i] = char('0' + v % 10);
-    out.append(buf, sizeof buf);
-}
-
-void appendMicros(std::string& out, int64_t tsNs)
-{
-    appendSixDigits(out, floorDivMod(tsNs, 1000000000).rem / 1000);
+    return floorDivMod(tsNs, 1000000000).rem / 1000;
 }
 
 // The JSON "ts": seconds since the epoch with six decimals, the microsecond the ISO text shows
 // (floored), written as a signed decimal: -0.5 s is -0.500000. Byte-identical to
 // "<floor second>.<micros>" for times at or after the epoch.
-void appendJsonSeconds(std::string& out, int64_t tsNs)
+void writeJsonSeconds(Line& line, int64_t tsNs)
 {
     const int64_t us = floorDiv(tsNs, 1000);   // |us| < 9.3e15: negating it cannot overflow
     if (us < 0)
-        out += '-';
+        line << '-';
     const int64_t magnitude = us < 0 ? -us : us;
-    appendInt(out, magnitude / 1000000);
-    appendSixDigits(out, magnitude % 1000000);
+    line.num(magnitude / 1000000).sixDigits(magnitude % 1000000);
 }
 
 } // namespace
@@ -196,10 +268,10 @@ QString formatTimestamp(int64_t tsNs)
 {
     char second[kSecondTextSize];
     formatSecond(floorDiv(tsNs, 1000000000), second);
-    std::string out = second;
-    appendMicros(out, tsNs);
-    out += 'Z';
-    return QString::fromLatin1(out);
+    char text[kSecondTextSize + 8];
+    Line line(text);
+    line.raw(second).sixDigits(microsOfSecond(tsNs)) << 'Z';
+    return QString::fromLatin1(text, line.end() - text);
 }
 
 ReportWriter::ReportWriter(const Database& db, int maxGuesses)
@@ -273,95 +345,82 @@ std::string ReportWriter::classificationJson(const Classification& c) const
 void ReportWriter::appendJson(std::string& out, const Observation& o)
 {
     const SynRecord& rec = *o.record;
-    const Classification& c = *o.classification;
     const Fingerprint& fp = rec.fp;
-    const HopEstimate& hops = o.hops;
-    const LinkEstimate& link = o.link;
-
-    // "type" first, so that a reader of a mixed stream (later: flows, the summary) can dispatch
-    // on the line's start.
-    out += rec.kind == PacketKind::Syn ? "{\"type\":\"syn\",\"ts\":" : "{\"type\":\"syn-ack\",\"ts\":";
-    appendJsonSeconds(out, rec.ts_ns);
-    const auto field = [&out](const auto& key, int64_t v) {
-        appendKey(out, key);
-        appendInt(out, v);
-    };
-    const auto optional = [&out](const auto& key, bool present, int64_t v) {
-        appendKey(out, key);
-        if (present)
-            appendInt(out, v);
-        else
-            out += "null";
-    };
-    field("frame", int64_t(rec.frame));
-    appendKey(out, "src_ip");
-    out += '"';
-    appendAddress(out, rec.src, fp.ip_version);
-    out += '"';
-    field("src_port", rec.src_port);
-    appendKey(out, "dst_ip");
-    out += '"';
-    appendAddress(out, rec.dst, fp.ip_version);
-    out += '"';
-    field("dst_port", rec.dst_port);
-    appendKey(out, "kind");
-    out += rec.kind == PacketKind::Syn ? "\"syn\"" : "\"syn-ack\"";
-    field("ip_version", fp.ip_version);
-    field("ip_ttl", fp.ip_ttl);
-    field("ip_df", fp.ip_df);
-    field("ip_mf", fp.ip_mf);
-    field("ip_total_length", fp.ip_total_length);
-    field("ip_id", fp.ip_id);
-    field("tcp_window_size", fp.tcp_window_size);
-    field("tcp_flags", fp.tcp_flags);
-    field("tcp_ack", fp.tcp_ack);
-    field("tcp_header_length", fp.tcp_header_length);
-    field("tcp_urp", fp.tcp_urp);
-    // Addresses, option notation, quirks and encapsulation are letters, digits and punctuation
-    // without quotes or backslashes: written unescaped, straight into the line.
-    appendKey(out, "tcp_options");
-    out += '"';
-    fp.appendTcpOptions(out);
-    out += '"';
-    appendKey(out, "tcp_option_kinds");
-    out += '[';
-    for (int i = 0; i < fp.option_count; ++i) {
-        if (i)
-            out += ',';
-        appendInt(out, fp.option_kinds[size_t(i)]);
-    }
-    out += ']';
-    optional("tcp_mss", fp.tcp_mss >= 0, fp.tcp_mss);
-    optional("tcp_window_scaling", fp.tcp_window_scaling >= 0, fp.tcp_window_scaling);
-    optional("tcp_timestamp", fp.tcp_has_timestamp, fp.tcp_timestamp);
-    optional("tcp_timestamp_echo_reply", fp.tcp_has_timestamp, fp.tcp_timestamp_echo_reply);
-    appendKey(out, "quirks");
-    out += '"';
-    appendQuirks(out, fp.quirks);
-    out += '"';
-    field("initial_ttl", hops.initial_ttl);
-    field("hops", hops.hops);
-    optional("mtu", link.mtu >= 0, link.mtu);
-    appendKey(out, "link");
-    if (link.link.empty())
-        out += "null";
-    else
-        appendJsonString(out, link.link);
-    appendKey(out, "tunnel");
-    out += link.tunnel ? "true" : "false";
-    appendKey(out, "link_type");
     if (rec.link_type != m_linkType) {
         m_linkType = rec.link_type;
         m_linkTypeJson.clear();
         appendJsonString(m_linkTypeJson, linkTypeName(rec.link_type));
     }
-    out += m_linkTypeJson;
-    appendKey(out, "encapsulation");
-    out += '"';
-    appendEncapsulation(out, rec.encapsulation);
-    out += '"';
-    out += ',';
-    out += cached(m_jsonCache, c, true);
+    const auto optional = [](Line& line, bool present, int64_t v) {
+        if (present)
+            line.num(v);
+        else
+            line << "null";
+    };
+    Line line(m_record.get());
+    // "type" first, so that a reader of a mixed stream (later: flows, the summary) can dispatch
+    // on the line's start.
+    if (rec.kind == PacketKind::Syn)
+        line << "{\"type\":\"syn\",\"ts\":";
+    else
+        line << "{\"type\":\"syn-ack\",\"ts\":";
+    writeJsonSeconds(line, rec.ts_ns);
+    // Addresses, option notation, quirks, encapsulation and the link text (a static table) are
+    // letters, digits and punctuation without quotes or backslashes: written unescaped.
+    line.key("frame").num(int64_t(rec.frame));
+    line.key("src_ip") << '"';
+    line.address(rec.src, fp.ip_version) << '"';
+    line.key("src_port").num(rec.src_port);
+    line.key("dst_ip") << '"';
+    line.address(rec.dst, fp.ip_version) << '"';
+    line.key("dst_port").num(rec.dst_port);
+    if (rec.kind == PacketKind::Syn)
+        line.key("kind") << "\"syn\"";
+    else
+        line.key("kind") << "\"syn-ack\"";
+    line.key("ip_version").num(fp.ip_version);
+    line.key("ip_ttl").num(fp.ip_ttl);
+    line.key("ip_df").num(fp.ip_df);
+    line.key("ip_mf").num(fp.ip_mf);
+    line.key("ip_total_length").num(fp.ip_total_length);
+    line.key("ip_id").num(fp.ip_id);
+    line.key("tcp_window_size").num(fp.tcp_window_size);
+    line.key("tcp_flags").num(fp.tcp_flags);
+    line.key("tcp_ack").num(fp.tcp_ack);
+    line.key("tcp_header_length").num(fp.tcp_header_length);
+    line.key("tcp_urp").num(fp.tcp_urp);
+    line.key("tcp_options") << '"';
+    line.options(fp) << '"';
+    line.key("tcp_option_kinds") << '[';
+    for (int i = 0; i < fp.option_count; ++i) {
+        if (i)
+            line << ',';
+        line.num(fp.option_kinds[size_t(i)]);
+    }
+    line << ']';
+    optional(line.key("tcp_mss"), fp.tcp_mss >= 0, fp.tcp_mss);
+    optional(line.key("tcp_window_scaling"), fp.tcp_window_scaling >= 0, fp.tcp_window_scaling);
+    optional(line.key("tcp_timestamp"), fp.tcp_has_timestamp, fp.tcp_timestamp);
+    optional(line.key("tcp_timestamp_echo_reply"), fp.tcp_has_timestamp, fp.tcp_timestamp_echo_reply);
+    line.key("quirks") << '"';
+    line.quirks(fp.quirks) << '"';
+    line.key("initial_ttl").num(o.hops.initial_ttl);
+    line.key("hops").num(o.hops.hops);
+    optional(line.key("mtu"), o.link.mtu >= 0, o.link.mtu);
+    line.key("link");
+    if (o.link.link.empty())
+        line << "null";
+    else
+        (line << '"').raw(o.link.link) << '"';
+    if (o.link.tunnel)
+        line.key("tunnel") << "true";
+    else
+        line.key("tunnel") << "false";
+    line.key("link_type").raw(m_linkTypeJson);
+    line.key("encapsulation") << '"';
+    line.encapsulation(rec.encapsulation) << "\",";
+    out.append(m_record.get(), size_t(line.end() - m_record.get()));
+    out += cached(m_jsonCache, *o.classification, true);
     out += "}\n";
 }
 
@@ -401,79 +460,64 @@ std::string ReportWriter::classificationText(const Classification& c) const
 void ReportWriter::appendText(std::string& out, const Observation& o)
 {
     const SynRecord& rec = *o.record;
-    const Classification& c = *o.classification;
     const Fingerprint& fp = rec.fp;
-    const HopEstimate& hops = o.hops;
-    const LinkEstimate& link = o.link;
-
     const int64_t second = floorDiv(rec.ts_ns, 1000000000);
     if (second != m_lastSecond) {
         formatSecond(second, m_secondText);
+        m_secondLength = std::strlen(m_secondText);
         m_lastSecond = second;
     }
-    out += '#';
-    appendInt(out, int64_t(rec.frame));
-    out += ' ';
-    out += m_secondText;
-    appendMicros(out, rec.ts_ns);
-    out += "Z  ";
-    appendEndpoint(out, rec.src, rec.src_port, fp.ip_version);
-    out += " -> ";
-    appendEndpoint(out, rec.dst, rec.dst_port, fp.ip_version);
-    out += rec.kind == PacketKind::Syn ? "  SYN" : "  SYN+ACK";
-    if (rec.encapsulation) {
-        out += "  via ";
-        appendEncapsulation(out, rec.encapsulation);
-    }
-
-    out += "\n  ip   IPv";
-    appendInt(out, fp.ip_version);
-    out += " ttl ";
-    appendInt(out, fp.ip_ttl);
-    out += " (initial ";
-    appendInt(out, hops.initial_ttl);
-    out += ", ";
-    appendInt(out, hops.hops);
-    out += hops.hops == 1 ? " hop)" : " hops)";
-    if (fp.ip_version == 4) {
-        out += fp.ip_df ? " DF" : " no-DF";
-        if (fp.ip_mf)
-            out += " MF";
-    }
-
-    out += "\n  tcp  win ";
-    appendInt(out, fp.tcp_window_size);
-    out += "  flags 0x";
-    {
-        static const char hex[] = "0123456789abcdef";   // three digits: the 12 flag bits
-        const char digits[3] = {hex[fp.tcp_flags >> 8 & 15], hex[fp.tcp_flags >> 4 & 15], hex[fp.tcp_flags & 15]};
-        out.append(digits, 3);
-    }
-    out += "  hlen ";
-    appendInt(out, fp.tcp_header_length);
-    out += "  options ";
-    if (fp.option_count)
-        fp.appendTcpOptions(out);
+    Line line(m_record.get());
+    (line << '#').num(int64_t(rec.frame)) << ' ';
+    line.raw({m_secondText, m_secondLength}).sixDigits(microsOfSecond(rec.ts_ns)) << "Z  ";
+    line.endpoint(rec.src, rec.src_port, fp.ip_version) << " -> ";
+    line.endpoint(rec.dst, rec.dst_port, fp.ip_version);
+    if (rec.kind == PacketKind::Syn)
+        line << "  SYN";
     else
-        out += "(none)";
-    out += '\n';
-    if (fp.quirks) {
-        out += "  quirks ";
-        appendQuirks(out, fp.quirks);
-        out += '\n';
+        line << "  SYN+ACK";
+    if (rec.encapsulation)
+        (line << "  via ").encapsulation(rec.encapsulation);
+
+    (line << "\n  ip   IPv").num(fp.ip_version);
+    (line << " ttl ").num(fp.ip_ttl);
+    (line << " (initial ").num(o.hops.initial_ttl);
+    (line << ", ").num(o.hops.hops);
+    if (o.hops.hops == 1)
+        line << " hop)";
+    else
+        line << " hops)";
+    if (fp.ip_version == 4) {
+        if (fp.ip_df)
+            line << " DF";
+        else
+            line << " no-DF";
+        if (fp.ip_mf)
+            line << " MF";
     }
-    if (link.mtu >= 0) {
-        out += "  link MSS ";
-        appendInt(out, fp.tcp_mss);
-        out += " -> MTU ";
-        appendInt(out, link.mtu);
-        out += ": ";
-        out += link.link;
-        if (link.tunnel)
-            out += " (tunnel)";
-        out += '\n';
+
+    static const char hex[] = "0123456789abcdef";   // three digits: the 12 flag bits
+    (line << "\n  tcp  win ").num(fp.tcp_window_size);
+    line << "  flags 0x" << hex[fp.tcp_flags >> 8 & 15] << hex[fp.tcp_flags >> 4 & 15]
+         << hex[fp.tcp_flags & 15];
+    (line << "  hlen ").num(fp.tcp_header_length) << "  options ";
+    if (fp.option_count)
+        line.options(fp);
+    else
+        line << "(none)";
+    line << '\n';
+    if (fp.quirks)
+        (line << "  quirks ").quirks(fp.quirks) << '\n';
+    if (o.link.mtu >= 0) {
+        (line << "  link MSS ").num(fp.tcp_mss);
+        (line << " -> MTU ").num(o.link.mtu);
+        (line << ": ").raw(o.link.link);
+        if (o.link.tunnel)
+            line << " (tunnel)";
+        line << '\n';
     }
-    out += cached(m_textCache, c, false);
+    out.append(m_record.get(), size_t(line.end() - m_record.get()));
+    out += cached(m_textCache, *o.classification, false);
     out += '\n';
 }
 

@@ -15,6 +15,7 @@
 
 #include <QString>
 
+#include <memory>
 #include <string>
 
 namespace synscope {
@@ -74,10 +75,14 @@ private:
     RenderCache m_jsonCache{Classifier::kMaxCacheEntries};
     RenderCache m_textCache{Classifier::kMaxCacheEntries};
     std::string m_scratch;   // for classifications without an id (never cached)
+    // One record's own fields (all but the cached classification part), written in place.
+    static constexpr size_t kMaxRecordText = 4096;
+    std::unique_ptr<char[]> m_record{new char[kMaxRecordText]};
     int m_linkType = -1;            // the last record's link type and its JSON string
     std::string m_linkTypeJson;
     int64_t m_lastSecond = INT64_MIN;
     char m_secondText[kSecondTextSize] = {};
+    size_t m_secondLength = 0;
 };
 
 } // namespace synscope

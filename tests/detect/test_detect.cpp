@@ -75,6 +75,19 @@ private slots:
         else
             QVERIFY2(QLatin1StringView(l.link).contains(linkContains), l.link.data());
     }
+
+    // The report writes the link text into JSON unescaped: every text the table can give must be
+    // printable ASCII without quotes or backslashes.
+    void linkTextNeedsNoEscaping()
+    {
+        for (int ipVersion : {4, 6})
+            for (int mss = 0; mss <= 65535; ++mss) {
+                const std::string_view text = estimateLink(mss, ipVersion).link;
+                QVERIFY(!text.empty());
+                for (char ch : text)
+                    QVERIFY2(ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\', text.data());
+            }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDetect)

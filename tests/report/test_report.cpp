@@ -108,6 +108,28 @@ private slots:
         QVERIFY(seconds * 1e9 <= double(ns) + 1e3 + std::abs(double(ns)) * 1e-15);
         QVERIFY(seconds * 1e9 > double(ns) - 1e3 - std::abs(double(ns)) * 1e-15);
     }
+
+    // Integers are written by the report's own digit writer: every digit count and the limits
+    // where it hands over to std::to_chars, read back from the JSON "frame" and the text's "#".
+    void integers()
+    {
+        std::vector<uint64_t> values = {0, 99999999, 100000000, 4294967295ULL, 9223372036854775807ULL};
+        for (uint64_t p = 1; p <= 100000000; p *= 10)
+            values.insert(values.end(), {p - 1, p, p + 1, 2 * p + 3});
+        Database db;
+        ReportWriter w(db);
+        const Classification none;
+        for (uint64_t v : values) {
+            SynRecord rec = recordAt(0);
+            rec.frame = v;
+            std::string json, text;
+            w.appendJson(json, observe(rec, &none));
+            w.appendText(text, observe(rec, &none));
+            const std::string expected = std::to_string(v);
+            QVERIFY2(json.find(",\"frame\":" + expected + ",") != std::string::npos, json.c_str());
+            QVERIFY2(text.rfind("#" + expected + " ", 0) == 0, text.c_str());
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestReport)
