@@ -180,7 +180,7 @@ int bench(const QString& path, const Database& db, const Profile& profile)
         const char* name;
         bool classify;
     };
-    for (const Pass pass : {Pass{"decode", false}, Pass{"decode+classify", true}}) {
+    for (const Pass pass : {Pass{"decode+detect", false}, Pass{"decode+classify+detect", true}}) {
         std::string error;
         auto source = PacketSource::openFile(path.toStdString(), &error);
         if (!source) {

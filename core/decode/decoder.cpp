@@ -63,6 +63,7 @@ struct IpState {
     uint16_t id = 0;
     uint32_t flow = 0;
     uint32_t offset = 0;        // of the IP header in the frame
+    uint32_t fragment = 0;      // of the IPv6 fragment header in the frame; 0 without one
     uint32_t declared_end = 0;  // where the IP length says the datagram ends (may exceed caplen)
     IpAddress src{};
     IpAddress dst{};
@@ -485,6 +486,7 @@ Outcome Walker::ipv6(uint32_t off, uint32_t end)
             if (fo >> 3)
                 return drop(DropReason::NonFirstFragment);
             m_ip.mf = fo & 1;
+            m_ip.fragment = p;
             next = m_b[p];
             p += 8;
         } else {
@@ -693,6 +695,11 @@ Outcome Walker::tcp(uint32_t off, uint32_t end)
     r.dst_port = be16(t + 2);
     r.ip_offset = m_ip.offset;
     r.header_bytes = std::min(off + thl, end) - m_ip.offset;
+    r.layout.tcp = static_cast<uint16_t>(off - m_ip.offset);
+    if (m_ip.fragment)
+        r.layout.ipv6_fragment = static_cast<uint16_t>(m_ip.fragment - m_ip.offset);
+    // Where an option sits in the TCP header (< 60, so it fits a byte).
+    const auto at = [off](uint32_t p) { return static_cast<uint8_t>(p - off); };
 
     fp.ip_version = m_ip.version;
     fp.ip_ttl = m_ip.ttl;
@@ -752,25 +759,26 @@ Outcome Walker::tcp(uint32_t off, uint32_t end)
             if (len != 4)
                 bad = true;
             else if (fp.tcp_mss < 0)
-                fp.tcp_mss = be16(v);
+                fp.tcp_mss = be16(v), r.layout.mss = at(p);
             break;
         case OptWscale:
             if (len != 3)
                 bad = true;
             else if (fp.tcp_window_scaling < 0)
-                fp.tcp_window_scaling = v[0];
+                fp.tcp_window_scaling = v[0], r.layout.wscale = at(p);
             break;
         case OptSackOk:
             if (len != 2)
                 bad = true;
-            else
-                fp.tcp_sack_permitted = true;
+            else if (!fp.tcp_sack_permitted)
+                fp.tcp_sack_permitted = true, r.layout.sack = at(p);
             break;
         case OptTimestamp:
             if (len != 10) {
                 bad = true;
             } else if (!fp.tcp_has_timestamp) {
                 fp.tcp_has_timestamp = true;
+                r.layout.timestamp = at(p);
                 fp.tcp_timestamp = be32(v);
                 fp.tcp_timestamp_echo_reply = be32(v + 4);
             }
@@ -884,6 +892,58 @@ bool Decoder::decode(const RawPacket& pkt, SynRecord& out)
     case Outcome::Unsupported: ++m_stats.unsupported_link_types[pkt.link_type]; return false;
     }
     return false;
+}
+
+std::optional<ByteRange> headerFieldRange(const SynRecord& r, HeaderField field)
+{
+    const bool v4 = r.fp.ip_version == 4;
+    const int tcp = r.layout.tcp;
+    const auto option = [&](uint8_t at, int skip, int length) -> std::optional<ByteRange> {
+        if (!at)
+            return std::nullopt;
+        return ByteRange{tcp + at + skip, length};
+    };
+    std::optional<ByteRange> out;
+    switch (field) {
+    case HeaderField::IpVersion: out = ByteRange{0, 1}; break;
+    case HeaderField::IpTos: out = v4 ? ByteRange{1, 1} : ByteRange{0, 2}; break;
+    case HeaderField::IpTotalLength: out = ByteRange{v4 ? 2 : 4, 2}; break;
+    case HeaderField::IpHeaderLength: out = v4 ? ByteRange{0, 1} : ByteRange{0, tcp}; break;
+    case HeaderField::IpId:
+        if (v4)
+            out = ByteRange{4, 2};
+        break;
+    case HeaderField::IpFragment:
+        if (v4)
+            out = ByteRange{6, 2};
+        else if (r.layout.ipv6_fragment)
+            out = ByteRange{r.layout.ipv6_fragment + 2, 2};
+        break;
+    case HeaderField::IpTtl: out = ByteRange{v4 ? 8 : 7, 1}; break;
+    case HeaderField::IpFlowLabel:
+        if (!v4)
+            out = ByteRange{1, 3};
+        break;
+    case HeaderField::TcpSeq: out = ByteRange{tcp + 4, 4}; break;
+    case HeaderField::TcpAck: out = ByteRange{tcp + 8, 4}; break;
+    case HeaderField::TcpHeaderLength: out = ByteRange{tcp + 12, 1}; break;
+    case HeaderField::TcpFlags: out = ByteRange{tcp + 12, 2}; break;
+    case HeaderField::TcpWindow: out = ByteRange{tcp + 14, 2}; break;
+    case HeaderField::TcpUrp: out = ByteRange{tcp + 18, 2}; break;
+    case HeaderField::TcpOptions:
+        if (r.fp.tcp_header_length > 20)
+            out = ByteRange{tcp + 20, r.fp.tcp_header_length - 20};
+        break;
+    case HeaderField::OptMss: out = option(r.layout.mss, 0, 4); break;
+    case HeaderField::OptWscale: out = option(r.layout.wscale, 0, 3); break;
+    case HeaderField::OptSack: out = option(r.layout.sack, 0, 2); break;
+    case HeaderField::OptTimestamp: out = option(r.layout.timestamp, 0, 10); break;
+    case HeaderField::OptTimestampValue: out = option(r.layout.timestamp, 2, 4); break;
+    case HeaderField::OptTimestampEcho: out = option(r.layout.timestamp, 6, 4); break;
+    }
+    if (out && (out->length <= 0 || uint64_t(out->offset) + uint64_t(out->length) > r.header_bytes))
+        return std::nullopt;
+    return out;
 }
 
 } // namespace synscope

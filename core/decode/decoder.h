@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 
 namespace synscope {
 
@@ -45,6 +46,11 @@ struct DecodeStats {
     uint64_t unsupportedTotal() const;
     uint64_t droppedFor(DropReason r) const { return dropped[static_cast<size_t>(r)]; }
 };
+
+// The bytes of `field` in the record's headers, from the innermost IP header; nullopt when the
+// packet has no such field (an absent option, IPv4-only fields of IPv6) or it lies beyond the
+// captured header bytes. What the decoder read, where it read it: no second parser.
+std::optional<ByteRange> headerFieldRange(const SynRecord& record, HeaderField field);
 
 class Decoder {
 public:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/detect/detect.h"
 
+#include <algorithm>
 #include <iterator>
 
 namespace synscope {
@@ -74,6 +75,10 @@ constexpr MtuRow kMtuTable[] = {
     {65536, "loopback (Linux)", false},
 };
 
+static_assert(std::is_sorted(std::begin(kMtuTable), std::end(kMtuTable),
+                             [](const MtuRow& a, const MtuRow& b) { return a.mtu < b.mtu; }),
+              "kMtuTable is searched by MTU");
+
 } // namespace
 
 LinkEstimate estimateLink(int mss, int ipVersion)
@@ -81,9 +86,11 @@ LinkEstimate estimateLink(int mss, int ipVersion)
     if (mss < 0)
         return {-1, {}, false};
     const int mtu = mss + (ipVersion == 6 ? 60 : 40);
-    for (const MtuRow& row : kMtuTable)
-        if (row.mtu == mtu)
-            return {mtu, row.link, row.tunnel};
+    // Every record passes here (the pipeline's detect stage): a binary search of the sorted table.
+    const auto row = std::lower_bound(std::begin(kMtuTable), std::end(kMtuTable), mtu,
+                                      [](const MtuRow& r, int m) { return r.mtu < m; });
+    if (row != std::end(kMtuTable) && row->mtu == mtu)
+        return {mtu, row->link, row->tunnel};
     if (mtu < 1500)
         return {mtu, "reduced MTU (tunnel or MSS clamping)", true};
     return {mtu, "non-standard MTU", false};

@@ -135,6 +135,31 @@ std::string formatAddress(const IpAddress& a, uint8_t ipVersion);
 inline constexpr size_t kMaxAddressText = 39;   // eight groups of four hex digits and seven colons
 char* writeAddress(char* out, const IpAddress& a, uint8_t ipVersion);
 
+// Header fields a viewer can point at (the detail pane's field tree and hex view).
+enum class HeaderField : uint8_t {
+    IpVersion, IpTos, IpTotalLength, IpHeaderLength, IpId,
+    IpFragment,        // IPv4 flags and fragment offset (DF, MF); IPv6 fragment header's offset and M
+    IpTtl, IpFlowLabel,
+    TcpSeq, TcpAck, TcpHeaderLength, TcpFlags, TcpWindow, TcpUrp, TcpOptions,
+    OptMss, OptWscale, OptSack, OptTimestamp, OptTimestampValue, OptTimestampEcho,
+};
+
+struct ByteRange {
+    int offset = 0;
+    int length = 0;
+    friend bool operator==(const ByteRange&, const ByteRange&) = default;
+};
+
+// Where the decoder found the header parts whose place varies, counted from the innermost IP
+// header; the fixed fields follow from these and the IP version (decoder.h: headerFieldRange).
+struct HeaderLayout {
+    uint16_t tcp = 0;             // the TCP header
+    uint16_t ipv6_fragment = 0;   // the IPv6 fragment extension header; 0 without one
+    // The first well-formed option of each kind, from the TCP header; 0 when absent (options
+    // start at byte 20).
+    uint8_t mss = 0, wscale = 0, sack = 0, timestamp = 0;
+};
+
 struct SynRecord {
     uint64_t frame = 0;               // 1-based packet number in the source
     int64_t ts_ns = 0;                // capture time, ns since the epoch
@@ -149,6 +174,7 @@ struct SynRecord {
     // follow it (within the captured length): lets a viewer highlight header fields.
     uint32_t ip_offset = 0;
     uint32_t header_bytes = 0;
+    HeaderLayout layout;
     Fingerprint fp;
 };
 

@@ -154,6 +154,45 @@ QStringList compare(const QString& file, uint64_t frame, const Row& ours, const 
 class TestCorpus : public QObject {
     Q_OBJECT
 private slots:
+    // The decoder's layout points at the bytes it read: each located field, read back from the
+    // frame, gives the decoded value.
+    static QStringList layoutDisagreements(const RawPacket& pkt, const SynRecord& rec)
+    {
+        QStringList out;
+        const uint8_t* ip = pkt.data + rec.ip_offset;
+        const auto value = [&](HeaderField f, int skip = 0) -> std::optional<uint64_t> {
+            const std::optional<ByteRange> r = headerFieldRange(rec, f);
+            if (!r)
+                return std::nullopt;
+            uint64_t v = 0;
+            for (int i = r->offset + skip; i < r->offset + r->length; ++i)
+                v = v << 8 | ip[i];
+            return v;
+        };
+        const auto expect = [&](const char* name, std::optional<uint64_t> got, uint64_t want) {
+            if (!got)
+                out << u"%1 not located"_s.arg(QLatin1String(name));
+            else if (*got != want)
+                out << u"%1 at its range reads %2, decoded %3"_s.arg(QLatin1String(name)).arg(*got).arg(want);
+        };
+        const Fingerprint& fp = rec.fp;
+        expect("ttl", value(HeaderField::IpTtl), fp.ip_ttl);
+        expect("window", value(HeaderField::TcpWindow), fp.tcp_window_size);
+        const std::optional<uint64_t> flags = value(HeaderField::TcpFlags);
+        expect("flags", flags ? std::optional<uint64_t>(*flags & 0x0fff) : std::nullopt, fp.tcp_flags);
+        expect("seq", value(HeaderField::TcpSeq), fp.tcp_seq);
+        expect("ack", value(HeaderField::TcpAck), fp.tcp_ack);
+        if (fp.ip_version == 4)
+            expect("ip id", value(HeaderField::IpId), fp.ip_id);
+        if (fp.tcp_mss >= 0)
+            expect("mss", value(HeaderField::OptMss, 2), uint64_t(fp.tcp_mss));
+        if (fp.tcp_window_scaling >= 0)
+            expect("wscale", value(HeaderField::OptWscale, 2), uint64_t(fp.tcp_window_scaling));
+        if (fp.tcp_has_timestamp)
+            expect("tsval", value(HeaderField::OptTimestampValue), fp.tcp_timestamp);
+        return out;
+    }
+
     void initTestCase()
     {
         if (!QDir(sharedPcaps()).exists())
@@ -207,6 +246,8 @@ private slots:
                     continue;
                 QCOMPARE(rec.frame, src->packetCount());
                 seen.insert(rec.frame);
+                for (const QString& d : layoutDisagreements(pkt, rec))
+                    failures << rel + u" frame %1: layout: "_s.arg(rec.frame) + d;
                 const Row ours = toRow(rec);
                 auto t = truth.find(rec.frame);
                 if (t == truth.end()) {

@@ -161,31 +161,54 @@ void TestGui::initTestCase()
     m_db = std::make_shared<const Database>(std::move(*db));
 }
 
+namespace {
+
+// The IP+TCP header bytes decoded as a raw IP packet, as the detail pane does with stored rows.
+std::optional<SynRecord> decodeRawIp(const QByteArray& h)
+{
+    Decoder decoder;
+    SynRecord rec;
+    const RawPacket pkt{0, uint32_t(h.size()), uint32_t(h.size()), kLinkTypeRaw,
+                        reinterpret_cast<const uint8_t*>(h.constData())};
+    if (!decoder.decode(pkt, rec))
+        return std::nullopt;
+    return rec;
+}
+
+} // namespace
+
+// Byte ranges come from where the decoder read each field; a scored field highlights the header
+// fields it is computed from.
 void TestGui::headerLayout_data()
 {
-    QTest::addColumn<QString>("field");
+    QTest::addColumn<int>("header");   // a HeaderField, or -1
+    QTest::addColumn<int>("scored");   // a ScoredField, or -1
     QTest::addColumn<int>("offset");
     QTest::addColumn<int>("length");
-    QTest::newRow("ttl") << u"ip_ttl"_s << 8 << 1;
-    QTest::newRow("id") << u"ip_id"_s << 4 << 2;
-    QTest::newRow("window") << u"tcp_window_size"_s << 34 << 2;
-    QTest::newRow("flags") << u"tcp_flags"_s << 32 << 2;
-    QTest::newRow("options") << u"tcp_options"_s << 40 << 20;
-    QTest::newRow("mss option") << u"tcp_mss"_s << 40 << 4;
-    QTest::newRow("wscale option") << u"tcp_window_scaling"_s << 57 << 3;
-    QTest::newRow("tsval") << u"tcp_timestamp"_s << 48 << 4;
-    QTest::newRow("scored initial ttl") << scoredFieldName(ScoredField::InitialTtl) << 8 << 1;
-    QTest::newRow("scored sack") << scoredFieldName(ScoredField::Sack) << 44 << 2;
+    QTest::newRow("ttl") << int(HeaderField::IpTtl) << -1 << 8 << 1;
+    QTest::newRow("id") << int(HeaderField::IpId) << -1 << 4 << 2;
+    QTest::newRow("window") << int(HeaderField::TcpWindow) << -1 << 34 << 2;
+    QTest::newRow("flags") << int(HeaderField::TcpFlags) << -1 << 32 << 2;
+    QTest::newRow("options") << int(HeaderField::TcpOptions) << -1 << 40 << 20;
+    QTest::newRow("mss option") << int(HeaderField::OptMss) << -1 << 40 << 4;
+    QTest::newRow("wscale option") << int(HeaderField::OptWscale) << -1 << 57 << 3;
+    QTest::newRow("tsval") << int(HeaderField::OptTimestampValue) << -1 << 48 << 4;
+    QTest::newRow("scored initial ttl") << -1 << int(ScoredField::InitialTtl) << 8 << 1;
+    QTest::newRow("scored sack") << -1 << int(ScoredField::Sack) << 44 << 2;
 }
 
 void TestGui::headerLayout()
 {
-    QFETCH(QString, field);
+    QFETCH(int, header);
+    QFETCH(int, scored);
     QFETCH(int, offset);
     QFETCH(int, length);
-    const QByteArray h = ipv4Syn();
-    QCOMPARE(tcpHeaderOffset(h), 20);
-    const std::vector<ByteRange> ranges = fieldByteRanges(field, h);
+    const std::optional<SynRecord> rec = decodeRawIp(ipv4Syn());
+    QVERIFY(rec);
+    QCOMPARE(int(rec->layout.tcp), 20);
+    const std::vector<HeaderField> fields =
+        header >= 0 ? std::vector<HeaderField>{HeaderField(header)} : headerFieldsOf(ScoredField(scored));
+    const std::vector<ByteRange> ranges = byteRanges(*rec, fields);
     QCOMPARE(ranges.size(), size_t(1));
     QCOMPARE(ranges.front().offset, offset);
     QCOMPARE(ranges.front().length, length);
@@ -193,12 +216,16 @@ void TestGui::headerLayout()
 
 void TestGui::headerLayoutRejectsGarbage()
 {
-    QCOMPARE(tcpHeaderOffset(QByteArray()), -1);
-    QCOMPARE(tcpHeaderOffset(QByteArray("\x45\x00", 2)), -1);
-    QVERIFY(fieldByteRanges(u"tcp_window_size", QByteArray("\x45\x00", 2)).empty());
-    QVERIFY(fieldByteRanges(u"no_such_field", ipv4Syn()).empty());
-    // A cut header: the window sits beyond the captured bytes.
-    QVERIFY(fieldByteRanges(u"tcp_window_size", ipv4Syn().left(30)).empty());
+    QVERIFY(!decodeRawIp(QByteArray()));
+    QVERIFY(!decodeRawIp(QByteArray("\x45\x00", 2)));
+    const std::optional<SynRecord> rec = decodeRawIp(ipv4Syn());
+    QVERIFY(rec);
+    // IPv4 has no flow label; a field beyond the captured header bytes is not highlighted.
+    QVERIFY(!headerFieldRange(*rec, HeaderField::IpFlowLabel));
+    SynRecord cut = *rec;
+    cut.header_bytes = 30;
+    QVERIFY(!headerFieldRange(cut, HeaderField::TcpWindow));
+    QVERIFY(headerFieldRange(cut, HeaderField::TcpSeq));
 }
 
 void TestGui::detailPaneExplainsCorpusSyn()
@@ -303,7 +330,7 @@ void TestGui::detailPaneExplainsCorpusSyn()
             windowItem = *it;
     QVERIFY(windowItem);
     pane.fieldTree()->setCurrentItem(windowItem);
-    QCOMPARE(pane.hexView()->highlight(), (std::vector<ByteRange>{{tcpHeaderOffset(syn.headers) + 14, 2}}));
+    QCOMPARE(pane.hexView()->highlight(), (std::vector<ByteRange>{{int(syn.record.layout.tcp) + 14, 2}}));
 
     // Switching the profile re-classifies what is shown.
     pane.setMatcher(m_db, Profile::classic());

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/widgets/detailpane.h"
 
+#include "ui/widgets/headerlayout.h"
 #include "ui/widgets/hexview.h"
 #include "ui/widgets/scorechart.h"
 
 #include "core/match/verdict.h"
 #include "core/capture/packet_source.h"
 #include "core/decode/decoder.h"
-#include "core/detect/detect.h"
+#include "core/pipeline/pipeline.h"
 #include "ui/models/connection_store.h"
 #include "core/report/report.h"
 
@@ -26,6 +27,8 @@ namespace synscope {
 
 namespace {
 
+// The field a row stands for: a ScoredField in the score table, a HeaderField in the field tree
+// (-1: nothing to highlight).
 constexpr int kFieldRole = Qt::UserRole;
 
 QString yesNo(bool b) { return b ? QStringLiteral("1") : QStringLiteral("0"); }
@@ -54,10 +57,10 @@ QColor scoreColor(const FieldScore& s)
     return QColor(247, 204, 204);            // no match
 }
 
-QTableWidgetItem* cell(const QString& text, const QString& field, Qt::Alignment align = Qt::AlignLeft)
+QTableWidgetItem* cell(const QString& text, ScoredField field, Qt::Alignment align = Qt::AlignLeft)
 {
     auto* item = new QTableWidgetItem(text);
-    item->setData(kFieldRole, field);
+    item->setData(kFieldRole, int(field));
     item->setTextAlignment(align | Qt::AlignVCenter);
     item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
     return item;
@@ -157,12 +160,14 @@ DetailPane::DetailPane(QWidget* parent)
     });
     connect(m_scoreTable, &QTableWidget::itemSelectionChanged, this, [this] {
         const QList<QTableWidgetItem*> sel = m_scoreTable->selectedItems();
-        highlightField(sel.isEmpty() ? QString() : sel.front()->data(kFieldRole).toString());
+        highlight(sel.isEmpty() ? std::vector<HeaderField>{}
+                                : headerFieldsOf(ScoredField(sel.front()->data(kFieldRole).toInt())));
     });
     // Selection, not the current item: a view sets its current item on its own when shown.
     connect(m_fieldTree, &QTreeWidget::itemSelectionChanged, this, [this] {
         const QList<QTreeWidgetItem*> sel = m_fieldTree->selectedItems();
-        highlightField(sel.isEmpty() ? QString() : sel.front()->data(0, kFieldRole).toString());
+        const int field = sel.isEmpty() ? -1 : sel.front()->data(0, kFieldRole).toInt();
+        highlight(field < 0 ? std::vector<HeaderField>{} : std::vector<HeaderField>{HeaderField(field)});
     });
     clear();
 }
@@ -208,7 +213,7 @@ bool DetailPane::showConnection(const SynRecord& stored, const QByteArray& heade
     m_record = decoded;
     m_bytes = headerBytes;
     m_hasRecord = true;
-    m_hex->setBytes(headerBytes);
+    m_hex->setBytes(headerBytes, decoded.layout.tcp);
     fillFields();
     classify();
     fillSelector();
@@ -332,14 +337,15 @@ void DetailPane::fillScores()
     double sum = 0;
     for (int row = 0; row < static_cast<int>(scores.size()); ++row) {
         const FieldScore& s = scores[static_cast<size_t>(row)];
+        const ScoredField field = m_profile->weights()[static_cast<size_t>(row)].field;   // explain()'s order
         sum += s.points;
         const QColor bg = scoreColor(s);
         QTableWidgetItem* items[] = {
-            cell(s.field, s.field),
-            cell(s.observed, s.field),
-            cell(s.expected, s.field),
-            cell(QString::number(s.weight, 'f', 2), s.field, Qt::AlignRight),
-            cell(QString::number(s.points, 'f', 2), s.field, Qt::AlignRight),
+            cell(s.field, field),
+            cell(s.observed, field),
+            cell(s.expected, field),
+            cell(QString::number(s.weight, 'f', 2), field, Qt::AlignRight),
+            cell(QString::number(s.points, 'f', 2), field, Qt::AlignRight),
         };
         for (int col = 0; col < NumScoreColumns; ++col) {
             items[col]->setBackground(bg);
@@ -366,7 +372,8 @@ void DetailPane::fillScores()
 void DetailPane::fillPath()
 {
     const Fingerprint& fp = m_record.fp;
-    const HopEstimate hops = estimateHops(fp.ip_ttl);
+    const Observation o = observe(m_record, nullptr);
+    const HopEstimate& hops = o.hops;
     const QString who = m_record.kind == PacketKind::SynAck ? tr("server") : tr("client");
     QString text = tr("<b>Path.</b> TTL %1 is most likely an initial TTL of %2, so the %3 is "
                       "<b>%4 %5</b> away.")
@@ -375,7 +382,7 @@ void DetailPane::fillPath()
                        .arg(who)
                        .arg(hops.hops)
                        .arg(hops.hops == 1 ? tr("hop") : tr("hops"));
-    const LinkEstimate link = estimateLink(fp.tcp_mss, fp.ip_version);
+    const LinkEstimate& link = o.link;
     if (link.mtu < 0) {
         text += tr(" There is no MSS option, so the link MTU cannot be inferred.");
     } else {
@@ -404,12 +411,15 @@ void DetailPane::fillFields()
         item->setExpanded(true);
         return item;
     };
-    auto add = [](QTreeWidgetItem* parent, const QString& name, const QString& value, const char* field) {
+    // key: the field's name in the JSON output (shown as the tooltip); at: its header bytes.
+    auto add = [](QTreeWidgetItem* parent, const QString& name, const QString& value, const char* key,
+                  std::optional<HeaderField> at = std::nullopt) {
         auto* item = new QTreeWidgetItem(parent, {name, value});
-        item->setData(0, kFieldRole, QLatin1String(field));
-        item->setToolTip(0, QLatin1String(field));
+        item->setData(0, kFieldRole, at ? int(*at) : -1);
+        item->setToolTip(0, QLatin1String(key));
         return item;
     };
+    using H = HeaderField;
     const QString src = QString::fromStdString(formatAddress(r.src, fp.ip_version));
     const QString dst = QString::fromStdString(formatAddress(r.dst, fp.ip_version));
 
@@ -420,46 +430,46 @@ void DetailPane::fillFields()
         add(frame, tr("Encapsulation"), QString::fromStdString(encapsulationString(r.encapsulation)), "");
 
     QTreeWidgetItem* ip = group(tr("Internet Protocol version %1, %2 → %3").arg(fp.ip_version).arg(src, dst));
-    add(ip, tr("Version"), QString::number(fp.ip_version), "ip_version");
-    add(ip, fp.ip_version == 4 ? tr("Time to live") : tr("Hop limit"), QString::number(fp.ip_ttl), "ip_ttl");
+    add(ip, tr("Version"), QString::number(fp.ip_version), "ip_version", H::IpVersion);
+    add(ip, fp.ip_version == 4 ? tr("Time to live") : tr("Hop limit"), QString::number(fp.ip_ttl), "ip_ttl", H::IpTtl);
     add(ip, fp.ip_version == 4 ? tr("Type of service") : tr("Traffic class"),
-        QStringLiteral("0x%1").arg(fp.ip_tos, 2, 16, QLatin1Char('0')), "ip_tos");
-    add(ip, tr("Total length"), QString::number(fp.ip_total_length), "ip_total_length");
-    add(ip, tr("Header length"), QString::number(fp.ip_header_length), "ip_header_length");
+        QStringLiteral("0x%1").arg(fp.ip_tos, 2, 16, QLatin1Char('0')), "ip_tos", H::IpTos);
+    add(ip, tr("Total length"), QString::number(fp.ip_total_length), "ip_total_length", H::IpTotalLength);
+    add(ip, tr("Header length"), QString::number(fp.ip_header_length), "ip_header_length", H::IpHeaderLength);
     if (fp.ip_version == 4) {
-        add(ip, tr("Identification"), QStringLiteral("0x%1").arg(fp.ip_id, 4, 16, QLatin1Char('0')), "ip_id");
-        add(ip, tr("Don't fragment"), yesNo(fp.ip_df), "ip_df");
+        add(ip, tr("Identification"), QStringLiteral("0x%1").arg(fp.ip_id, 4, 16, QLatin1Char('0')), "ip_id", H::IpId);
+        add(ip, tr("Don't fragment"), yesNo(fp.ip_df), "ip_df", H::IpFragment);
     } else {
-        add(ip, tr("Flow label"), QStringLiteral("0x%1").arg(fp.ip_flow_label, 5, 16, QLatin1Char('0')), "ip_flow_label");
+        add(ip, tr("Flow label"), QStringLiteral("0x%1").arg(fp.ip_flow_label, 5, 16, QLatin1Char('0')), "ip_flow_label", H::IpFlowLabel);
     }
-    add(ip, tr("More fragments"), yesNo(fp.ip_mf), "ip_mf");
+    add(ip, tr("More fragments"), yesNo(fp.ip_mf), "ip_mf", H::IpFragment);
 
     QTreeWidgetItem* tcp = group(tr("Transmission Control Protocol, %1 → %2").arg(r.src_port).arg(r.dst_port));
-    add(tcp, tr("Sequence number"), QString::number(fp.tcp_seq), "tcp_seq");
-    add(tcp, tr("Acknowledgment number"), QString::number(fp.tcp_ack), "tcp_ack");
-    add(tcp, tr("Header length"), QString::number(fp.tcp_header_length), "tcp_header_length");
-    add(tcp, tr("Flags"), flagsText(fp.tcp_flags), "tcp_flags");
-    add(tcp, tr("Window"), QString::number(fp.tcp_window_size), "tcp_window_size");
-    add(tcp, tr("Urgent pointer"), QString::number(fp.tcp_urp), "tcp_urp");
-    QTreeWidgetItem* opts = add(tcp, tr("Options"), QString::fromStdString(fp.tcpOptions()), "tcp_options");
+    add(tcp, tr("Sequence number"), QString::number(fp.tcp_seq), "tcp_seq", H::TcpSeq);
+    add(tcp, tr("Acknowledgment number"), QString::number(fp.tcp_ack), "tcp_ack", H::TcpAck);
+    add(tcp, tr("Header length"), QString::number(fp.tcp_header_length), "tcp_header_length", H::TcpHeaderLength);
+    add(tcp, tr("Flags"), flagsText(fp.tcp_flags), "tcp_flags", H::TcpFlags);
+    add(tcp, tr("Window"), QString::number(fp.tcp_window_size), "tcp_window_size", H::TcpWindow);
+    add(tcp, tr("Urgent pointer"), QString::number(fp.tcp_urp), "tcp_urp", H::TcpUrp);
+    QTreeWidgetItem* opts = add(tcp, tr("Options"), QString::fromStdString(fp.tcpOptions()), "tcp_options", H::TcpOptions);
     opts->setExpanded(true);
-    add(opts, tr("Kinds"), QString::fromStdString(fp.optionKindList()), "tcp_options");
-    add(opts, tr("MSS"), fp.tcp_mss < 0 ? tr("absent") : QString::number(fp.tcp_mss), "tcp_mss");
+    add(opts, tr("Kinds"), QString::fromStdString(fp.optionKindList()), "tcp_options", H::TcpOptions);
+    add(opts, tr("MSS"), fp.tcp_mss < 0 ? tr("absent") : QString::number(fp.tcp_mss), "tcp_mss", H::OptMss);
     add(opts, tr("Window scale"), fp.tcp_window_scaling < 0 ? tr("absent") : QString::number(fp.tcp_window_scaling),
-        "tcp_window_scaling");
-    add(opts, tr("SACK permitted"), yesNo(fp.tcp_sack_permitted), "tcp_sack_permitted");
+        "tcp_window_scaling", H::OptWscale);
+    add(opts, tr("SACK permitted"), yesNo(fp.tcp_sack_permitted), "tcp_sack_permitted", H::OptSack);
     if (fp.tcp_has_timestamp) {
-        add(opts, tr("Timestamp value"), QString::number(fp.tcp_timestamp), "tcp_timestamp");
-        add(opts, tr("Timestamp echo reply"), QString::number(fp.tcp_timestamp_echo_reply), "tcp_timestamp_echo_reply");
+        add(opts, tr("Timestamp value"), QString::number(fp.tcp_timestamp), "tcp_timestamp", H::OptTimestampValue);
+        add(opts, tr("Timestamp echo reply"), QString::number(fp.tcp_timestamp_echo_reply), "tcp_timestamp_echo_reply", H::OptTimestampEcho);
     }
     add(tcp, tr("Payload length"), QString::number(fp.tcp_payload_length), "");
     const std::string quirks = quirksString(fp.quirks);
     add(tcp, tr("Quirks"), quirks.empty() ? tr("none") : QString::fromStdString(quirks), "");
 }
 
-void DetailPane::highlightField(const QString& field)
+void DetailPane::highlight(const std::vector<HeaderField>& fields)
 {
-    m_hex->setHighlight(field.isEmpty() ? std::vector<ByteRange>{} : fieldByteRanges(field, m_bytes));
+    m_hex->setHighlight(byteRanges(m_record, fields));
 }
 
 QByteArray DetailPane::saveLayout() const { return m_split->saveState(); }

@@ -73,7 +73,7 @@ private:
     void fillSelector();
     void fillScores();
     void fillPath();
-    void highlightField(const QString& field);
+    void highlight(const std::vector<HeaderField>& fields);
     QString entryTitle(int entryIndex) const;
 
     std::shared_ptr<const Database> m_db;

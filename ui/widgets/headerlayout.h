@@ -1,27 +1,21 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Where each fingerprint field sits in the IP+TCP header bytes, so the detail pane can highlight
-// the bytes of the field selected in the score table. Plain functions, tested without painting.
+// Which header bytes the detail pane highlights for a scored field: the header fields the field
+// reads, at the places the decoder recorded for them (core/decode headerFieldRange).
 #pragma once
 
-#include <QByteArray>
-#include <QStringView>
+#include "core/decode/decoder.h"
+#include "core/match/profile.h"
 
+#include <span>
 #include <vector>
 
 namespace synscope {
 
-struct ByteRange {
-    int offset = 0;
-    int length = 0;
-    friend bool operator==(const ByteRange&, const ByteRange&) = default;
-};
+// The header fields a scored field is computed from.
+std::vector<HeaderField> headerFieldsOf(ScoredField field);
 
-// Offset of the TCP header inside `header` (an IPv4 or IPv6 packet starting at its IP header);
-// -1 when the IP header is cut or carries an unsupported extension chain.
-int tcpHeaderOffset(const QByteArray& header);
-
-// The bytes that carry `field` (a Profile field name such as "ip_ttl", "tcp_window_size",
-// "tcp_options", "tcp_mss"); empty for unknown names or fields beyond the captured bytes.
-std::vector<ByteRange> fieldByteRanges(QStringView field, const QByteArray& header);
+// The byte ranges of `fields` in the record's headers, in order and without duplicates; fields
+// the packet does not carry, or carries beyond its captured header bytes, are left out.
+std::vector<ByteRange> byteRanges(const SynRecord& record, std::span<const HeaderField> fields);
 
 } // namespace synscope

@@ -24,10 +24,10 @@ HexView::HexView(QWidget* parent)
                     + document()->documentMargin() * 2 + verticalScrollBar()->sizeHint().width());
 }
 
-void HexView::setBytes(const QByteArray& bytes)
+void HexView::setBytes(const QByteArray& bytes, int tcpOffset)
 {
     m_bytes = bytes;
-    m_tcpOffset = tcpHeaderOffset(bytes);
+    m_tcpOffset = tcpOffset >= 0 && tcpOffset <= bytes.size() ? tcpOffset : -1;
     m_highlight.clear();
     QString text;
     for (int line = 0; line * BytesPerLine < bytes.size(); ++line) {

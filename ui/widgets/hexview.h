@@ -15,7 +15,8 @@ class HexView : public QPlainTextEdit
 public:
     explicit HexView(QWidget* parent = nullptr);
 
-    void setBytes(const QByteArray& bytes);
+    // tcpOffset: where the TCP header starts in `bytes` (the decoder's layout); -1 when unknown.
+    void setBytes(const QByteArray& bytes, int tcpOffset = -1);
     void setHighlight(const std::vector<ByteRange>& ranges);
     const QByteArray& bytes() const { return m_bytes; }
     const std::vector<ByteRange>& highlight() const { return m_highlight; }
