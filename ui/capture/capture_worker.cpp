@@ -5,8 +5,10 @@
 
 #include <QThread>
 
+#include <algorithm>
 #include <chrono>
 #include <poll.h>
+#include <string_view>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -20,6 +22,31 @@ double msSince(Clock::time_point t, Clock::time_point now)
 {
     return std::chrono::duration<double, std::milli>(now - t).count();
 }
+
+// What a record's option notation (Fingerprint::appendTcpOptions) is made of, as fixed-size bytes:
+// a batch's notations are interned by it, so only the first row of each makes the text.
+struct OptionsKey {
+    int32_t mss = -1;
+    int16_t wscale = -1;
+    uint8_t count = 0;
+    std::array<uint8_t, 40> kinds{};   // zero beyond count
+
+    explicit OptionsKey(const Fingerprint& fp)
+        : mss(fp.tcp_mss), wscale(fp.tcp_window_scaling), count(fp.option_count)
+    {
+        std::copy_n(fp.option_kinds.begin(), std::min<size_t>(count, kinds.size()), kinds.begin());
+    }
+    bool operator==(const OptionsKey&) const = default;
+};
+
+struct OptionsKeyHash {
+    size_t operator()(const OptionsKey& k) const
+    {
+        const size_t kinds = std::hash<std::string_view>{}(
+            {reinterpret_cast<const char*>(k.kinds.data()), k.count});
+        return kinds ^ (uint64_t(uint32_t(k.mss)) << 24 | uint64_t(uint16_t(k.wscale)) << 8 | k.count);
+    }
+};
 
 } // namespace
 
@@ -161,7 +188,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
 
     const size_t batchRows = size_t(std::max(1, config.batchRows));
     std::shared_ptr<RowBatch> batch;
-    std::unordered_map<std::string, uint32_t> optionIds;
+    std::unordered_map<OptionsKey, uint32_t, OptionsKeyHash> optionIds;
     auto newBatch = [&] {
         batch = std::make_shared<RowBatch>();
         batch->generation = generation;
@@ -229,10 +256,9 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     // over by size, by time, and before a stream read that might block.
     const auto toRow = [&](const Observation& o) {
         const SynRecord& rec = *o.record;
-        std::string options = rec.fp.tcpOptions();
-        auto [it, inserted] = optionIds.try_emplace(std::move(options), uint32_t(batch->options.size()));
+        auto [it, inserted] = optionIds.try_emplace(OptionsKey(rec.fp), uint32_t(batch->options.size()));
         if (inserted)
-            batch->options.push_back(it->first);
+            batch->options.push_back(rec.fp.tcpOptions());
         ConnectionRow row = makeRow(o, *db, classes, it->second);
         if (rec.header_bytes > 0 && uint64_t(rec.ip_offset) + rec.header_bytes <= o.packet->caplen
             && rec.header_bytes <= 0xFFFF) {

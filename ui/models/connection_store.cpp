@@ -15,19 +15,20 @@ namespace synscope {
 OsClassIndex::OsClassIndex(const Database& db)
 {
     m_entryClass.reserve(db.entries.size());
+    QHash<QString, uint16_t> ids;
     for (const DbEntry& e : db.entries) {
         const QString& c = e.label.os_class;
         if (c.isEmpty()) {
             m_entryClass.push_back(kNoClass);
             continue;
         }
-        auto it = m_ids.constFind(c);
-        if (it == m_ids.constEnd()) {
+        auto it = ids.constFind(c);
+        if (it == ids.constEnd()) {
             if (m_names.size() >= kNoClass) {   // more classes than ids: show them as unknown
                 m_entryClass.push_back(kNoClass);
                 continue;
             }
-            it = m_ids.insert(c, uint16_t(m_names.size()));
+            it = ids.insert(c, uint16_t(m_names.size()));
             m_names.push_back(c);
         }
         m_entryClass.push_back(it.value());
@@ -39,11 +40,6 @@ uint16_t OsClassIndex::classOfEntry(int entry) const
     if (entry < 0 || size_t(entry) >= m_entryClass.size())
         return kNoClass;
     return m_entryClass[size_t(entry)];
-}
-
-uint16_t OsClassIndex::idOf(const QString& osClass) const
-{
-    return m_ids.value(osClass, kNoClass);
 }
 
 QString OsClassIndex::name(uint16_t id) const
@@ -71,7 +67,8 @@ ConnectionRow makeRow(const Observation& o, const Database& db, const OsClassInd
     r.window = fp.tcp_window_size;
     r.encapsulation = rec.encapsulation;
     r.link_type = uint16_t(std::clamp(rec.link_type, 0, 0xFFFF));
-    r.os_class = classes.idOf(verdict.os_class);
+    // The verdict's class is its entry's (or none): an index lookup, not a hash of the name.
+    r.os_class = classes.classOfEntry(verdict.entry);
     r.kind = uint8_t(rec.kind);
     r.ip_version = fp.ip_version;
     r.ttl = fp.ip_ttl;

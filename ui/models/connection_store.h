@@ -76,14 +76,12 @@ public:
     OsClassIndex() = default;
     explicit OsClassIndex(const Database& db);
     uint16_t classOfEntry(int entry) const;          // kNoClass for -1 / no class
-    uint16_t idOf(const QString& osClass) const;     // kNoClass when unknown or empty
     QString name(uint16_t id) const;                 // empty for kNoClass
     int size() const { return int(m_names.size()); }
 
 private:
     std::vector<QString> m_names;
     std::vector<uint16_t> m_entryClass;
-    QHash<QString, uint16_t> m_ids;
 };
 
 // What the capture worker hands to the GUI thread: rows plus their header bytes, the batch's own
