@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // synscope-cli: the command-line twin of the GUI, for servers and scripts. Reads capture files or
 // a live interface, prints one block (or one JSON line) per SYN / SYN+ACK, and a summary.
+#include "app/cli/eval.h"
 #include "core/capture/packet_source.h"
 #include "core/database/database.h"
 #include "core/match/profile.h"
@@ -220,6 +221,8 @@ int main(int argc, char** argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"synscope-cli"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION));
+    if (argc > 1 && std::strcmp(argv[1], "eval") == 0)
+        return runEval(QCoreApplication::arguments());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -394,7 +397,7 @@ int main(int argc, char** argv)
                           : parser.isSet(jsonOpt) ? Output::Json
                                                   : Output::Text;
     const Database* classifyWith = parser.isSet(decodeOnlyOpt) ? nullptr : &db;
-    Pipeline pipeline(classifyWith, *profile, 5, minClassSize);
+    Pipeline pipeline(classifyWith, *profile, Pipeline::kDefaultTopN, minClassSize);
     PrintSink sink(classifyWith, output, streaming, limit, maxGuesses);
     const bool readOk = run(pipeline, *source, sink);
     // With --json, stdout stays one JSON object per line and ends with the summary's; the

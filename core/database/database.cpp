@@ -199,6 +199,34 @@ std::optional<Database> parseSynScope(const QJsonObject& root, const QString& or
         }
         db.min_class_size = static_cast<int>(n);
     }
+    if (root.contains(u"families"_s)) {
+        // [{"name": "Apple", "classes": ["macOS", "iOS", "iPadOS"]}, ...]
+        const QJsonValue v = root.value(u"families"_s);
+        const auto bad = [&](const QString& why) {
+            if (error)
+                *error = u"%1: \"families\" %2"_s.arg(origin, why);
+            return std::nullopt;
+        };
+        if (!v.isArray())
+            return bad(u"must be an array of {\"name\", \"classes\"} objects"_s);
+        QStringList seen;
+        for (const QJsonValue& f : v.toArray()) {
+            const QJsonObject o = f.toObject();
+            Family family;
+            family.name = o.value(u"name"_s).toString();
+            for (const QJsonValue& c : o.value(u"classes"_s).toArray())
+                family.classes << c.toString();
+            family.classes.removeAll(QString());
+            if (!f.isObject() || family.name.isEmpty() || family.classes.size() < 2)
+                return bad(u"entries need a \"name\" and at least two \"classes\""_s);
+            for (const QString& c : family.classes) {
+                if (seen.contains(c))
+                    return bad(u"list class \"%1\" twice"_s.arg(c.left(80)));
+                seen << c;
+            }
+            db.families.push_back(std::move(family));
+        }
+    }
     const QJsonArray entries = root.value(u"entries"_s).toArray();
     db.entries.reserve(entries.size());
     for (qsizetype i = 0; i < entries.size(); ++i) {
@@ -368,6 +396,23 @@ bool zardaxtOptions(const QString& text, QString& notation)
     return true;
 }
 
+// Third-party formats declare no families: the ones SYNs cannot tell apart are added under the
+// class names each format uses (Apple's XNU stack: p0f says "Mac OS X", zardaxt "macOS").
+std::optional<Database> withKnownFamilies(std::optional<Database> db)
+{
+    if (!db)
+        return db;
+    static const QStringList kApple = {u"macOS"_s, u"Mac OS X"_s, u"MacOS X"_s, u"iOS"_s, u"iPadOS"_s};
+    Family apple{u"Apple"_s, {}};
+    for (const QString& c : kApple)
+        if (std::any_of(db->entries.begin(), db->entries.end(),
+                        [&](const DbEntry& e) { return e.label.os_class == c; }))
+            apple.classes << c;
+    if (apple.classes.size() >= 2)
+        db->families.push_back(std::move(apple));
+    return db;
+}
+
 std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& origin, QString* error)
 {
     const QString file = QFileInfo(origin).fileName();
@@ -520,13 +565,13 @@ std::optional<Database> Database::parse(const QByteArray& rawContent, const QStr
             return std::nullopt;
         }
         if (doc.isArray())
-            return parseZardaxt(doc.array(), origin, error);
+            return withKnownFamilies(parseZardaxt(doc.array(), origin, error));
         return parseSynScope(doc.object(), origin, error);
     }
     if (head.startsWith('<'))
-        return importSatori(content, origin, error);
+        return withKnownFamilies(importSatori(content, origin, error));
     if (content.contains("[tcp:request]") || content.contains("[tcp:response]"))
-        return importP0f(content, origin, error);
+        return withKnownFamilies(importP0f(content, origin, error));
     if (error)
         *error = u"%1: unrecognized database format (expected SynScope JSON, a zardaxt JSON list, "
                  u"p0f.fp or Satori tcp.xml)"_s.arg(origin);
@@ -662,6 +707,14 @@ Database Database::builtin()
     return empty;
 }
 
+const Family* Database::familyOf(const QString& osClass) const
+{
+    for (const Family& f : families)
+        if (f.classes.contains(osClass))
+            return &f;
+    return nullptr;
+}
+
 QByteArray Database::toJson() const
 {
     QJsonArray list;
@@ -711,6 +764,12 @@ QByteArray Database::toJson() const
     QJsonObject root{{u"format"_s, u"synscope-db"_s}, {u"version"_s, 1}, {u"name"_s, name},
                      {u"description"_s, description}, {u"min_class_size"_s, min_class_size},
                      {u"entries"_s, list}};
+    if (!families.empty()) {
+        QJsonArray fams;
+        for (const Family& f : families)
+            fams.append(QJsonObject{{u"name"_s, f.name}, {u"classes"_s, QJsonArray::fromStringList(f.classes)}});
+        root.insert(u"families"_s, fams);
+    }
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

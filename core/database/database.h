@@ -6,6 +6,7 @@
 #include "core/fingerprint/fingerprint.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <optional>
@@ -55,14 +56,28 @@ struct DbEntry {
     bool window_mss_max = false;
 };
 
+// Classes whose stacks SYNs cannot tell apart (Apple: macOS, iOS and iPadOS share XNU's TCP):
+// when the best evidence spans them, the verdict names the family.
+struct Family {
+    QString name;              // "Apple"
+    QStringList classes;       // "macOS", "iOS", "iPadOS"
+};
+
 class Database {
 public:
+    // The class of scanner and tool entries (masscan, nmap, ...): never reported as an OS.
+    static inline const QString kScannerClass = QStringLiteral("Scanner");
+
     QString name;
     QString description;
     // Entries a class needs before its average score counts. 8 is the seed's rule for a database
     // of crowd-sourced samples; a curated one with one entry per stack default sets 1.
     int min_class_size = 8;
     std::vector<DbEntry> entries;
+    std::vector<Family> families;   // a class belongs to at most one family
+
+    // The family `osClass` belongs to; nullptr when none.
+    const Family* familyOf(const QString& osClass) const;
 
     // The largest database file (or content) read: 64 MiB, over 100 times the largest real one
     // (p0f.fp, Satori tcp.xml and the zardaxt list are each under 1 MiB). load() counts while it

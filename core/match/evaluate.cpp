@@ -2,6 +2,7 @@
 #include "core/match/evaluate.h"
 
 #include "core/match/classifier.h"
+#include "core/match/verdict.h"
 
 #include <QHash>
 #include <QSet>
@@ -34,6 +35,144 @@ LeaveOneOutResult leaveOneOut(const Database& db, const Profile& profile, int mi
             ++r.hits_average;
     }
     return r;
+}
+
+Fingerprint observationOf(const DbEntry& entry)
+{
+    Fingerprint fp = entry.fp;
+    if (!(entry.known & KnownTtl))
+        fp.ip_ttl = 200;
+    if (entry.window_mss_multiple > 0 && fp.tcp_mss > 0)
+        fp.tcp_window_size = static_cast<uint16_t>(std::min(65535, entry.window_mss_multiple * fp.tcp_mss));
+    else if (entry.window_mss_max && fp.tcp_mss > 0)
+        fp.tcp_window_size = static_cast<uint16_t>(largestWindowMultiple(fp.tcp_mss));
+    return fp;
+}
+
+namespace {
+
+std::vector<VerdictEvaluation::Bucket> tenths()
+{
+    std::vector<VerdictEvaluation::Bucket> out(11);
+    for (size_t i = 0; i < out.size(); ++i)
+        out[i] = {double(i) / 10, i == 10 ? 1.0 + 1e-9 : double(i + 1) / 10, 0, 0, 0};
+    out[9].high = 1.0;   // [0.9, 1), and exactly 1 on its own
+    return out;
+}
+
+void addTo(std::vector<VerdictEvaluation::Bucket>& buckets, double value, bool correct,
+           double confidence)
+{
+    for (VerdictEvaluation::Bucket& b : buckets)
+        if (value >= b.low && value < b.high) {
+            ++b.n;
+            b.correct += correct;
+            b.confidence += confidence;
+            return;
+        }
+}
+
+class Tally {
+public:
+    Tally()
+    {
+        m_e.by_confidence = tenths();
+        m_e.by_score = tenths();
+        for (int t = 5; t <= 9; ++t)
+            m_e.thresholds.push_back({t / 10.0, 0, 0});
+    }
+
+    // `truthDb` declares the truth's families, `verdictDb` the verdict's.
+    void add(const QString& truth, const OsVerdict& v, const Database& verdictDb)
+    {
+        ++m_e.evaluated;
+        const QString label = v.label();
+        ++m_e.confusion[truth][label];
+        ++m_e.per_class[truth].truth;
+        bool strict = v.kind == OsVerdict::Kind::Class && v.os_class == truth;
+        bool family = strict;
+        if (v.kind == OsVerdict::Kind::Class) {
+            ++m_e.per_class[v.os_class].predicted;
+            const Family* f = verdictDb.familyOf(v.os_class);
+            family = strict || (f && f->classes.contains(truth));
+        } else if (v.kind == OsVerdict::Kind::Family) {
+            const Family* f = verdictDb.familyOf(v.members.value(0));
+            family = v.members.contains(truth) || (f && f->classes.contains(truth));
+        } else if (v.kind == OsVerdict::Kind::Scanner) {
+            ++m_e.scanner;
+            family = strict = truth == Database::kScannerClass;
+        } else {
+            ++m_e.unknown;
+        }
+        if (strict)
+            ++m_e.per_class[truth].hits;
+        m_e.correct += strict;
+        m_e.family_correct += family;
+        // What the confidence promises: that the verdict's own claim is right (a class verdict
+        // names the class, a family verdict holds it).
+        const bool right = strict || (v.kind == OsVerdict::Kind::Family && family);
+        if (!v.unknown()) {
+            addTo(m_e.by_confidence, v.confidence, right, v.confidence);
+            for (VerdictEvaluation::Threshold& t : m_e.thresholds)
+                if (v.confidence >= t.at) {
+                    ++t.covered;
+                    t.correct += right;
+                }
+        }
+        addTo(m_e.by_score, v.max_score > 0 ? v.score / v.max_score : 0.0, right, v.confidence);
+    }
+    void skip() { ++m_e.skipped; }
+    VerdictEvaluation result() && { return std::move(m_e); }
+
+private:
+    VerdictEvaluation m_e;
+};
+
+} // namespace
+
+VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile)
+{
+    Tally tally;
+    std::vector<std::string> keys;
+    keys.reserve(db.entries.size());
+    for (const DbEntry& e : db.entries)
+        keys.push_back(profile.entryKey(Profile::features(e)));
+    Database rest;
+    rest.families = db.families;
+    rest.min_class_size = db.min_class_size;
+    for (size_t i = 0; i < db.entries.size(); ++i) {
+        const DbEntry& held = db.entries[i];
+        if (held.label.os_class.isEmpty()) {
+            tally.skip();
+            continue;
+        }
+        rest.entries.clear();
+        for (size_t j = 0; j < db.entries.size(); ++j)
+            if (keys[j] != keys[i])
+                rest.entries.push_back(db.entries[j]);
+        if (rest.entries.empty()) {
+            tally.skip();
+            continue;
+        }
+        const Classifier classifier(rest, profile, kVerdictTopN);
+        tally.add(held.label.os_class, decideOs(classifier.classifyUncached(observationOf(held)), rest), rest);
+    }
+    return std::move(tally).result();
+}
+
+VerdictEvaluation evaluateAgainst(const Database& target, const Database& labelled,
+                                  const Profile& profile)
+{
+    Tally tally;
+    const Classifier classifier(target, profile, kVerdictTopN);
+    for (const DbEntry& e : labelled.entries) {
+        if (e.label.os_class.isEmpty() || target.entries.empty()) {
+            tally.skip();
+            continue;
+        }
+        tally.add(e.label.os_class, decideOs(classifier.classifyUncached(observationOf(e)), target), target);
+    }
+    return std::move(tally).result();
 }
 
 std::vector<int> mssShiftValues()

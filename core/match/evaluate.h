@@ -7,6 +7,9 @@
 #include "core/database/database.h"
 #include "core/match/profile.h"
 
+#include <QString>
+
+#include <map>
 #include <vector>
 
 namespace synscope {
@@ -21,6 +24,55 @@ struct LeaveOneOutResult {
 };
 
 LeaveOneOutResult leaveOneOut(const Database& db, const Profile& profile, int minClassSize = 8);
+
+// What `synscope-cli eval` measures: decideOs() verdicts against labelled entries.
+struct VerdictEvaluation {
+    struct PerClass {
+        int truth = 0;       // labelled entries of the class evaluated
+        int predicted = 0;   // verdicts naming the class
+        int hits = 0;        // both
+        double recall() const { return truth ? double(hits) / truth : 0.0; }
+        double precision() const { return predicted ? double(hits) / predicted : 0.0; }
+    };
+    struct Bucket {          // verdicts whose value falls in [low, high)
+        double low = 0, high = 0;
+        int n = 0;
+        int correct = 0;         // the verdict's claim is right (its class, or its family holds the truth)
+        double confidence = 0;   // sum of the verdicts' confidence
+    };
+    struct Threshold {       // verdicts with confidence >= at (unknown ones excluded), right as in Bucket
+        double at = 0;
+        int covered = 0;
+        int correct = 0;
+    };
+    int evaluated = 0;       // labelled entries evaluated
+    int skipped = 0;         // entries without a class, or alone (nothing left to compare with)
+    int correct = 0;         // the verdict names the entry's class
+    int family_correct = 0;  // ... or a class or family of the same family (Apple for iOS)
+    int unknown = 0;
+    int scanner = 0;         // verdicts naming a scanner
+    std::map<QString, PerClass> per_class;
+    std::map<QString, std::map<QString, int>> confusion;   // truth -> verdict label -> count
+    std::vector<Bucket> by_confidence;   // tenths of [0, 1]: the reliability table
+    std::vector<Bucket> by_score;        // the best score's share of the perfect score, tenths
+    std::vector<Threshold> thresholds;   // 0.5, 0.6, ..., 0.9
+
+    double accuracy() const { return evaluated ? double(correct) / evaluated : 0.0; }
+    double familyAccuracy() const { return evaluated ? double(family_correct) / evaluated : 0.0; }
+    double unknownRate() const { return evaluated ? double(unknown) / evaluated : 0.0; }
+};
+
+// An entry as the SYN its stack would send: unknown fields stay unknown, never filled in from the
+// label; a missing TTL becomes 200 (initial 255, which no desktop or mobile family uses) and a
+// window given as k x MSS becomes that product.
+Fingerprint observationOf(const DbEntry& entry);
+
+// Leave-one-out: each labelled entry against all the others minus its exact duplicates (entries
+// with the same scored fields), so an entry is never scored against itself.
+VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile);
+// Every labelled entry of `labelled` against `target`, out of sample.
+VerdictEvaluation evaluateAgainst(const Database& target, const Database& labelled,
+                                  const Profile& profile);
 
 // The MSS values of the MSS-shift evaluation, for IPv4 (link MTU minus 40): Ethernet, PPPoE, and
 // common VPN / tunnel / mobile MTUs. IPv6 observations get 20 less (the same MTUs).

@@ -1,24 +1,225 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/match/verdict.h"
 
+#include <algorithm>
+#include <iterator>
+
+using namespace Qt::StringLiterals;
+
 namespace synscope {
+
+namespace {
+
+// Observed accuracy of a verdict by its best score (share of the perfect score): `synscope-cli
+// eval` on the zardaxt 2021 and p0f databases (leave-one-out) and the zardaxt entries against the
+// default database, pooled, per tenth of the score, made monotone by pooling adjacent tenths
+// (docs/ACCURACY.md, "Calibration"). A score between two points is interpolated; a verdict whose
+// best entries disagree gets this times the share of them that agree.
+struct CalibrationPoint {
+    double score;
+    double accuracy;
+};
+constexpr CalibrationPoint kCalibration[] = {
+    {0.65, 0.39}, {0.75, 0.83}, {0.85, 0.83}, {0.95, 0.875}, {1.00, 0.92},
+};
+
+double calibrated(double share)
+{
+    if (share <= kCalibration[0].score)
+        return kCalibration[0].accuracy;
+    for (size_t i = 1; i < std::size(kCalibration); ++i) {
+        const CalibrationPoint& a = kCalibration[i - 1];
+        const CalibrationPoint& b = kCalibration[i];
+        if (share <= b.score)
+            return a.accuracy + (b.accuracy - a.accuracy) * (share - a.score) / (b.score - a.score);
+    }
+    return kCalibration[std::size(kCalibration) - 1].accuracy;
+}
+
+QString points(double score, double max)
+{
+    return u"%1/%2"_s.arg(score, 0, 'g', 3).arg(max, 0, 'g', 3);
+}
+
+QString entryName(const DbEntry& e)
+{
+    return e.id.isEmpty() ? e.label.os_name : e.id;
+}
+
+// What a best entry names: its class, or for a scanner its tool.
+QString nameOf(const DbEntry& e)
+{
+    return e.label.os_class == Database::kScannerClass && !e.label.os_name.isEmpty() ? e.label.os_name
+                                                                                     : e.label.os_class;
+}
+
+} // namespace
+
+QString familyLabel(const Family& family, const Database& db)
+{
+    QStringList present;
+    for (const QString& c : family.classes)
+        if (std::any_of(db.entries.begin(), db.entries.end(),
+                        [&](const DbEntry& e) { return e.label.os_class == c; }))
+            present << c;
+    if (present.isEmpty())
+        present = family.classes;
+    QString list = present.back();
+    if (present.size() > 1)
+        list = QStringList(present.begin(), present.end() - 1).join(u", "_s) + u" or "_s + list;
+    return u"%1 (%2)"_s.arg(family.name, list);
+}
+
+QString OsVerdict::label() const
+{
+    switch (kind) {
+    case Kind::Class: return os_class;
+    case Kind::Family: return os_class;   // decideOs() stores the family's label
+    case Kind::Scanner: return u"scanner: "_s + os_class;
+    case Kind::Unknown: return u"unknown"_s;
+    }
+    return QString();
+}
+
+QString OsVerdict::text() const
+{
+    if (kind != Kind::Unknown || nearest.isEmpty())
+        return label();
+    return u"unknown (closest: %1, %2)"_s.arg(nearest, points(score, max_score));
+}
 
 OsVerdict decideOs(const Classification& c, const Database& db)
 {
     OsVerdict v;
+    v.score = c.best_score;
+    v.max_score = c.max_score;
+    const auto valid = [&](int i) { return i >= 0 && size_t(i) < db.entries.size(); };
+
+    // The best entries' classes, with how many best entries each has, in order of appearance.
+    struct Count {
+        QString cls;
+        int n;
+        int first;   // the first best entry of the class
+    };
+    std::vector<Count> counts;
     for (int i : c.best) {
-        if (i < 0 || size_t(i) >= db.entries.size())
+        if (!valid(i))
             continue;
         if (v.entry < 0)
             v.entry = i;
         const QString& cls = db.entries[size_t(i)].label.os_class;
-        if (!cls.isEmpty()) {
-            v.entry = i;
-            v.os_class = cls;
-            break;
+        if (cls.isEmpty())
+            continue;
+        auto it = std::find_if(counts.begin(), counts.end(), [&](const Count& k) { return k.cls == cls; });
+        if (it == counts.end())
+            counts.push_back({cls, 1, i});
+        else
+            ++it->n;
+    }
+    if (v.entry < 0) {
+        v.reasons << u"no database entry to compare with"_s;
+        return v;
+    }
+    if (counts.empty()) {
+        v.nearest = entryName(db.entries[size_t(v.entry)]);
+        v.reasons << u"the best entries carry no class"_s;
+        return v;
+    }
+
+    // The class most of the tied best entries have (the first of equals); a family when all of
+    // them belong to one.
+    const Count& top = *std::max_element(counts.begin(), counts.end(),
+                                         [](const Count& a, const Count& b) { return a.n < b.n; });
+    v.entry = top.first;
+    const DbEntry& best = db.entries[size_t(v.entry)];
+    v.nearest = nameOf(best);
+    int tied = 0;
+    for (const Count& k : counts)
+        tied += k.n;
+    double share = 1.0;   // of the tied best entries that agree with the verdict
+    const Family* family = counts.size() > 1 ? db.familyOf(counts.front().cls) : nullptr;
+    if (family && std::all_of(counts.begin(), counts.end(),
+                              [&](const Count& k) { return db.familyOf(k.cls) == family; })) {
+        v.kind = OsVerdict::Kind::Family;
+        v.os_class = familyLabel(*family, db);
+        for (const Count& k : counts)
+            v.members << k.cls;
+        v.reasons << u"the best entries span %1, which SYNs cannot tell apart"_s.arg(v.members.join(u", "_s));
+    } else {
+        v.kind = top.cls == Database::kScannerClass ? OsVerdict::Kind::Scanner : OsVerdict::Kind::Class;
+        v.os_class = v.nearest;
+        if (counts.size() > 1) {
+            share = double(top.n) / tied;
+            QStringList others;
+            for (const Count& k : counts)
+                if (&k != &top)
+                    others << u"%1 (%2)"_s.arg(k.cls).arg(k.n);
+            v.reasons << u"ambiguous: %1 of %2 tied best entries are %3, the others %4"_s.arg(top.n).arg(tied).arg(
+                             top.cls, others.join(u", "_s));
         }
     }
+    v.reasons.prepend(u"best entry %1 at %2"_s.arg(entryName(best), points(c.best_score, c.max_score)));
+
+    // The margin over the best entry of another class (outside the verdict's family).
+    for (const ScoredEntry& s : c.top) {
+        if (!valid(s.entry))
+            continue;
+        const QString& cls = db.entries[size_t(s.entry)].label.os_class;
+        if (cls.isEmpty() || cls == top.cls || (v.kind == OsVerdict::Kind::Family && v.members.contains(cls)))
+            continue;
+        v.reasons << u"next other class: %1 at %2"_s.arg(cls, points(s.score, c.max_score));
+        break;
+    }
+
+    const double scoreShare = c.max_score > 0 ? c.best_score / c.max_score : 0.0;
+    v.confidence = calibrated(scoreShare) * share;
+    if (scoreShare < kUnknownBelow) {
+        v.kind = OsVerdict::Kind::Unknown;
+        v.os_class.clear();
+        v.members.clear();
+        v.reasons << u"best score %1 is below %2: no entry matches well enough"_s.arg(
+                         points(c.best_score, c.max_score), points(kUnknownBelow * c.max_score, c.max_score));
+    }
     return v;
+}
+
+std::vector<QString> verdictLabels(const Database& db)
+{
+    std::vector<QString> out;
+    const auto add = [&out](const QString& s) {
+        if (!s.isEmpty() && std::find(out.begin(), out.end(), s) == out.end())
+            out.push_back(s);
+    };
+    for (const DbEntry& e : db.entries)
+        if (e.label.os_class != Database::kScannerClass)
+            add(e.label.os_class);
+    for (const Family& f : db.families)
+        add(familyLabel(f, db));
+    for (const DbEntry& e : db.entries)
+        if (e.label.os_class == Database::kScannerClass)
+            add(u"scanner: "_s + nameOf(e));
+    add(u"unknown"_s);
+    return out;
+}
+
+VerdictLabels::VerdictLabels(const Database& db)
+{
+    for (QString& label : verdictLabels(db)) {
+        if (m_names.size() >= kNone)   // more labels than ids: the rest show as no verdict
+            break;
+        m_ids.insert(label, uint16_t(m_names.size()));
+        m_names.push_back(std::move(label));
+    }
+}
+
+uint16_t VerdictLabels::idOf(const QString& label) const
+{
+    return m_ids.value(label, kNone);
+}
+
+QString VerdictLabels::name(uint16_t id) const
+{
+    return id < m_names.size() ? m_names[id] : QString();
 }
 
 } // namespace synscope

@@ -1,22 +1,79 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The one rule that names a connection's operating system. The CLI's text and JSON, the GUI's
-// table, hosts view, overview and exports all show what decideOs() returns, so no two views can
-// disagree about the same SYN.
+// The one rule that names what sent a SYN: an OS class, a family when the best evidence cannot
+// separate classes (Apple: macOS or iOS), a scanner or tool, or unknown when nothing matches well
+// enough; with a calibrated confidence and the reasons. The CLI's text and JSON, the GUI's table,
+// hosts view, overview, filter and exports all show what decideOs() returns, so no two views can
+// disagree about the same SYN. docs/ACCURACY.md measures it.
 #pragma once
 
 #include "core/database/database.h"
 #include "core/match/classifier.h"
 
+#include <QHash>
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
 namespace synscope {
 
 struct OsVerdict {
-    int entry = -1;      // the database entry the verdict rests on; -1 when nothing matched
-    QString os_class;    // empty when no best entry carries a class
+    enum class Kind : uint8_t {
+        Class,     // one OS class
+        Family,    // the best entries span classes of one family
+        Scanner,   // a scanner or tool (class Database::kScannerClass)
+        Unknown,   // the best score is too low, or there is nothing to compare with
+    };
+    Kind kind = Kind::Unknown;
+    int entry = -1;          // the best entry the verdict rests on (the nearest guess); -1: none
+    QString os_class;        // Class: the class; Family: the family; Scanner: the tool's name;
+                             // Unknown: empty
+    QString nearest;         // the best entry's class (or tool), also when the verdict is Unknown
+    QStringList members;     // Family: the family's classes among the best entries
+    double score = 0;        // the best entry's score, out of max_score
+    double max_score = 0;
+    double confidence = 0;   // in [0, 1]: the share of such verdicts that are right (calibrated)
+    QStringList reasons;     // "best entry linux-6-default 10/10", "tied with ios-16-18", ...
+
+    bool unknown() const { return kind == Kind::Unknown; }
+    // What every view shows: "Linux", "Apple (macOS or iOS)", "scanner: nmap",
+    // "unknown (closest: Linux, 3.1/10)", "unknown" without any entry.
+    QString text() const;
+    // The same without the closest guess's score: a label views can count and filter by.
+    QString label() const;
 };
 
-// The first best-scoring entry that names a class (database order breaks ties); when none of the
-// best entries has a class, the first best entry and no class. Class averages are shown beside
-// the verdict (they penalise classes with many variants), never used to make it.
+// Below this share of the perfect score the best entry is only "the closest": the verdict is
+// unknown. Chosen on data (docs/ACCURACY.md).
+inline constexpr double kUnknownBelow = 0.6;
+
+// How many best entries a classification must list (Classifier's topN) for the verdict's margin
+// over the next class.
+inline constexpr int kVerdictTopN = 5;
+
 OsVerdict decideOs(const Classification& c, const Database& db);
+
+// Every label decideOs() can give for this database, in a fixed order: the classes (in order of
+// first appearance), then each family, each scanner, and "unknown" last. Views number them.
+std::vector<QString> verdictLabels(const Database& db);
+
+// Numbers verdictLabels(): what views store per row, count and filter by.
+class VerdictLabels {
+public:
+    static constexpr uint16_t kNone = 0xFFFF;   // no verdict (no database)
+
+    VerdictLabels() = default;
+    explicit VerdictLabels(const Database& db);
+    uint16_t idOf(const QString& label) const;   // kNone for a label the database cannot give
+    QString name(uint16_t id) const;             // empty for kNone
+    int size() const { return int(m_names.size()); }
+
+private:
+    std::vector<QString> m_names;
+    QHash<QString, uint16_t> m_ids;
+};
+
+// "Apple (macOS or iOS)": a family's label, naming the member classes the database has.
+QString familyLabel(const Family& family, const Database& db);
 
 } // namespace synscope

@@ -16,9 +16,12 @@ Observation observe(const SynRecord& record, const Classification* classificatio
 }
 
 Pipeline::Pipeline(const Database* database, const Profile& profile, int topN, int minClassSize)
+    : m_database(database)
 {
-    if (database)
+    if (database) {
         m_classifier.emplace(*database, profile, topN, minClassSize);
+        m_labels = VerdictLabels(*database);
+    }
 }
 
 bool Pipeline::run(PacketSource& source, PipelineSink& sink)
@@ -36,7 +39,18 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
         const bool recorded = st == PacketSource::Status::Packet && m_decoder.decode(pkt, rec);
         if (recorded) {
             const Classification* c = m_classifier ? &m_classifier->classify(rec.fp) : nullptr;
-            sink.onRecord(observe(rec, c, &pkt));
+            Observation o = observe(rec, c, &pkt);
+            if (c) {
+                const Decided* d = m_verdicts.find(c->id);
+                if (!d) {
+                    Decided fresh{decideOs(*c, *m_database)};
+                    fresh.label = m_labels.idOf(fresh.verdict.label());
+                    d = &m_verdicts.insert(c->id, std::move(fresh));
+                }
+                o.verdict = &d->verdict;
+                o.verdict_label = d->label;
+            }
+            sink.onRecord(o);
         }
         if (!sink.onStep(st, recorded))
             return true;

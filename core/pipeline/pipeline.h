@@ -8,6 +8,8 @@
 #include "core/decode/decoder.h"
 #include "core/detect/detect.h"
 #include "core/match/classifier.h"
+#include "core/match/verdict.h"
+#include "core/util/generational_cache.h"
 
 #include <optional>
 #include <string>
@@ -21,6 +23,8 @@ struct Observation {
     const RawPacket* packet = nullptr;            // the frame; null for a record not read from a source
     const SynRecord* record = nullptr;
     const Classification* classification = nullptr;   // null when the pipeline does not classify
+    const OsVerdict* verdict = nullptr;           // decideOs() of the classification; null without
+    uint16_t verdict_label = VerdictLabels::kNone;   // the verdict's label in labels()
     HopEstimate hops{};                           // from the TTL
     LinkEstimate link{};                          // from the MSS
 };
@@ -58,9 +62,14 @@ private:
 
 class Pipeline {
 public:
+    // The best entries a classification lists: the verdict's margin over other classes and the
+    // detail pane's entry list read them.
+    static constexpr int kDefaultTopN = kVerdictTopN;
+
     // database null: decode and detect only (no classification). The database and profile must
     // outlive the pipeline.
-    Pipeline(const Database* database, const Profile& profile, int topN = 5, int minClassSize = 0);
+    Pipeline(const Database* database, const Profile& profile, int topN = kDefaultTopN,
+             int minClassSize = 0);
 
     // Reads `source` until its end, a read error, or the sink's onStep() returns false. Returns
     // false on a read error (error() then says what).
@@ -70,10 +79,21 @@ public:
     const DecodeStats& stats() const { return m_decoder.stats(); }
     // Null when the pipeline does not classify.
     const Classifier* classifier() const { return m_classifier ? &*m_classifier : nullptr; }
+    // The numbering of Observation::verdict_label.
+    const VerdictLabels& labels() const { return m_labels; }
 
 private:
+    struct Decided {
+        OsVerdict verdict;
+        uint16_t label = VerdictLabels::kNone;
+    };
+
     Decoder m_decoder;
     std::optional<Classifier> m_classifier;
+    const Database* m_database = nullptr;
+    VerdictLabels m_labels;
+    // The verdict of each classification the classifier caches, decided once.
+    GenerationalCache<uint64_t, Decided> m_verdicts{Classifier::kMaxCacheEntries};
     std::string m_error;
 };
 

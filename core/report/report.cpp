@@ -333,12 +333,36 @@ std::string ReportWriter::classificationJson(const Classification& c) const
         out += '}';
     }
     out += '}';
+    // The verdict (core/match/verdict.h): its label, and each part on its own key.
+    const OsVerdict v = decideOs(c, m_db);
+    const auto stringOrNull = [&out](bool present, const QString& s) {
+        if (present)
+            appendJsonString(out, s);
+        else
+            out += "null";
+    };
     appendKey(out, "os_guess");
-    const QString guess = decideOs(c, m_db).os_class;
-    if (guess.isEmpty())
-        out += "null";
-    else
-        appendJsonString(out, guess);
+    appendJsonString(out, v.label());
+    appendKey(out, "os_class");
+    stringOrNull(v.kind == OsVerdict::Kind::Class, v.os_class);
+    appendKey(out, "family");
+    stringOrNull(v.kind == OsVerdict::Kind::Family, v.os_class);
+    appendKey(out, "scanner");
+    stringOrNull(v.kind == OsVerdict::Kind::Scanner, v.os_class);
+    appendKey(out, "unknown");
+    out += v.unknown() ? "true" : "false";
+    appendKey(out, "nearest");
+    stringOrNull(!v.nearest.isEmpty(), v.nearest);
+    appendKey(out, "confidence");
+    appendDouble(out, std::round(v.confidence * 100) / 100);
+    appendKey(out, "reasons");
+    out += '[';
+    for (qsizetype i = 0; i < v.reasons.size(); ++i) {
+        if (i)
+            out += ',';
+        appendJsonString(out, v.reasons[i]);
+    }
+    out += ']';
     return out;
 }
 
@@ -451,9 +475,11 @@ std::string ReportWriter::classificationText(const Classification& c) const
         out += "  avg  " + utf8(avgs.join(u", "_s)) + '\n';
     if (!few.isEmpty())
         out += "       too few entries to average: " + utf8(few.join(u", "_s)) + '\n';
-    const QString guess = decideOs(c, m_db).os_class;
-    if (!guess.isEmpty())
-        out += "  os   " + utf8(guess) + '\n';
+    const OsVerdict v = decideOs(c, m_db);
+    out += "  os   " + utf8(v.text());
+    if (!v.unknown())
+        out += utf8(u" (confidence %1)"_s.arg(v.confidence, 0, 'f', 2));
+    out += '\n';
     return out;
 }
 

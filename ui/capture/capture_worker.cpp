@@ -183,8 +183,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     const std::shared_ptr<const Database> db =
         config.database ? config.database : std::make_shared<const Database>(Database::builtin());
     const Profile& profile = config.profile ? *config.profile : Profile::synscope();
-    Pipeline pipeline(db.get(), profile, 1, config.minClassSize);
-    const OsClassIndex classes(*db);
+    Pipeline pipeline(db.get(), profile, Pipeline::kDefaultTopN, config.minClassSize);
 
     const size_t batchRows = size_t(std::max(1, config.batchRows));
     std::shared_ptr<RowBatch> batch;
@@ -259,7 +258,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         auto [it, inserted] = optionIds.try_emplace(OptionsKey(rec.fp), uint32_t(batch->options.size()));
         if (inserted)
             batch->options.push_back(rec.fp.tcpOptions());
-        ConnectionRow row = makeRow(o, *db, classes, it->second);
+        ConnectionRow row = makeRow(o, it->second);
         if (rec.header_bytes > 0 && uint64_t(rec.ip_offset) + rec.header_bytes <= o.packet->caplen
             && rec.header_bytes <= 0xFFFF) {
             row.header_offset = batch->headers.size();

@@ -129,7 +129,7 @@ void OsTimelineModel::reset(std::shared_ptr<const Database> database)
     beginResetModel();
     if (database != m_database) {
         m_database = std::move(database);
-        m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
+        m_classes = m_database ? VerdictLabels(*m_database) : VerdictLabels();
     }
     m_pending.clear();
     m_buckets.clear();

@@ -49,7 +49,7 @@ private:
 
     QTimer m_timer;
     std::shared_ptr<const Database> m_database;
-    OsClassIndex m_classes;
+    VerdictLabels m_classes;
     int64_t m_originNs = -1;
     double m_bucketSeconds = 1.0;
     int m_maxBuckets = 240;

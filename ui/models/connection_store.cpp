@@ -12,43 +12,7 @@
 
 namespace synscope {
 
-OsClassIndex::OsClassIndex(const Database& db)
-{
-    m_entryClass.reserve(db.entries.size());
-    QHash<QString, uint16_t> ids;
-    for (const DbEntry& e : db.entries) {
-        const QString& c = e.label.os_class;
-        if (c.isEmpty()) {
-            m_entryClass.push_back(kNoClass);
-            continue;
-        }
-        auto it = ids.constFind(c);
-        if (it == ids.constEnd()) {
-            if (m_names.size() >= kNoClass) {   // more classes than ids: show them as unknown
-                m_entryClass.push_back(kNoClass);
-                continue;
-            }
-            it = ids.insert(c, uint16_t(m_names.size()));
-            m_names.push_back(c);
-        }
-        m_entryClass.push_back(it.value());
-    }
-}
-
-uint16_t OsClassIndex::classOfEntry(int entry) const
-{
-    if (entry < 0 || size_t(entry) >= m_entryClass.size())
-        return kNoClass;
-    return m_entryClass[size_t(entry)];
-}
-
-QString OsClassIndex::name(uint16_t id) const
-{
-    return id < m_names.size() ? m_names[id] : QString();
-}
-
-ConnectionRow makeRow(const Observation& o, const Database& db, const OsClassIndex& classes,
-                      uint32_t optionsId)
+ConnectionRow makeRow(const Observation& o, uint32_t optionsId)
 {
     const SynRecord& rec = *o.record;
     const Classification& cls = *o.classification;
@@ -57,8 +21,7 @@ ConnectionRow makeRow(const Observation& o, const Database& db, const OsClassInd
     r.ts_ns = rec.ts_ns;
     r.src = rec.src;
     r.dst = rec.dst;
-    const OsVerdict verdict = decideOs(cls, db);
-    r.best_entry = verdict.entry;
+    r.best_entry = o.verdict->entry;
     r.best_score = float(cls.best_score);
     r.options_id = optionsId;
     r.frame = uint32_t(std::min<uint64_t>(rec.frame, std::numeric_limits<uint32_t>::max()));
@@ -67,8 +30,7 @@ ConnectionRow makeRow(const Observation& o, const Database& db, const OsClassInd
     r.window = fp.tcp_window_size;
     r.encapsulation = rec.encapsulation;
     r.link_type = uint16_t(std::clamp(rec.link_type, 0, 0xFFFF));
-    // The verdict's class is its entry's (or none): an index lookup, not a hash of the name.
-    r.os_class = classes.classOfEntry(verdict.entry);
+    r.os_class = o.verdict_label;
     r.kind = uint8_t(rec.kind);
     r.ip_version = fp.ip_version;
     r.ttl = fp.ip_ttl;
@@ -155,7 +117,7 @@ const DbEntry* ConnectionStore::entry(int index) const
 void ConnectionStore::setDatabase(std::shared_ptr<const Database> db)
 {
     m_database = std::move(db);
-    m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
+    m_classes = m_database ? VerdictLabels(*m_database) : VerdictLabels();
     m_entryGuess.clear();
     m_entryGuessRank.clear();
     if (!m_database)

@@ -27,7 +27,7 @@ struct Classification;
 
 // Raw IPv4 / IPv6 (LINKTYPE_RAW): the link type the arena's header bytes are re-decoded with.
 inline constexpr int kLinkTypeRaw = 101;
-inline constexpr uint16_t kNoClass = 0xFFFF;
+inline constexpr uint16_t kNoClass = VerdictLabels::kNone;
 
 enum RowFlag : uint8_t {
     RowHasMss = 1u << 0,
@@ -55,7 +55,7 @@ struct ConnectionRow {
     uint16_t encapsulation = 0;   // Encapsulation bits
     uint16_t link_type = 0;       // link type of the original frame
     uint16_t header_length = 0;   // IP+TCP header bytes kept in the arena
-    uint16_t os_class = kNoClass; // OsClassIndex id of decideOs()'s class: what every view shows
+    uint16_t os_class = kNoClass; // VerdictLabels id of decideOs()'s label: what every view shows
     uint8_t kind = 0;             // PacketKind
     uint8_t ip_version = 4;
     uint8_t ttl = 0;              // observed
@@ -70,20 +70,6 @@ struct ConnectionRow {
 };
 static_assert(sizeof(ConnectionRow) == 88, "keep ConnectionRow compact");
 
-// The distinct OS classes of a database, in order of first appearance: ids the rows store.
-class OsClassIndex {
-public:
-    OsClassIndex() = default;
-    explicit OsClassIndex(const Database& db);
-    uint16_t classOfEntry(int entry) const;          // kNoClass for -1 / no class
-    QString name(uint16_t id) const;                 // empty for kNoClass
-    int size() const { return int(m_names.size()); }
-
-private:
-    std::vector<QString> m_names;
-    std::vector<uint16_t> m_entryClass;
-};
-
 // What the capture worker hands to the GUI thread: rows plus their header bytes, the batch's own
 // table of option notations, and the database / profile the rows were scored with.
 struct RowBatch {
@@ -96,10 +82,9 @@ struct RowBatch {
 };
 using RowBatchPtr = std::shared_ptr<const RowBatch>;
 
-// Fills a row from one classified observation of the pipeline (the worker's hot path).
-// optionsId is the batch-local id of the record's fp.tcpOptions().
-ConnectionRow makeRow(const Observation& observation, const Database& db,
-                      const OsClassIndex& classes, uint32_t optionsId);
+// Fills a row from one classified observation of the pipeline (the worker's hot path): its
+// verdict's entry and label come decided. optionsId is the batch-local id of fp.tcpOptions().
+ConnectionRow makeRow(const Observation& observation, uint32_t optionsId);
 
 class ConnectionStore {
 public:
@@ -133,7 +118,7 @@ public:
     // sorting on it equals sorting on the text.
     int entryGuessRank(int index) const { return entry(index) ? m_entryGuessRank[size_t(index)] : -1; }
     const Profile* profile() const { return m_profile; }
-    const OsClassIndex& classes() const { return m_classes; }
+    const VerdictLabels& classes() const { return m_classes; }
     double maxScore() const { return m_profile ? m_profile->maxScore() : 0.0; }
 
     size_t rowCap() const { return m_rowCap; }
@@ -192,7 +177,7 @@ private:
     mutable std::vector<uint32_t> m_optionRank;   // rebuilt on demand after new options arrive
     std::shared_ptr<const Database> m_database;
     const Profile* m_profile = nullptr;
-    OsClassIndex m_classes;
+    VerdictLabels m_classes;
     std::vector<QString> m_entryGuess;    // per database entry
     std::vector<int> m_entryGuessRank;    // per database entry
 };

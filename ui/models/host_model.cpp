@@ -195,7 +195,7 @@ void HostModel::addBatch(const RowBatchPtr& batch)
     if (batch->database != m_database) {
         clear();
         m_database = batch->database;
-        m_classes = m_database ? OsClassIndex(*m_database) : OsClassIndex();
+        m_classes = m_database ? VerdictLabels(*m_database) : VerdictLabels();
     }
     // New hosts are appended in one insertion; updated rows get one dataChanged over their span.
     const size_t before = m_hosts.size();

@@ -91,7 +91,7 @@ private:
     size_t m_hostCap = kDefaultHostCap;
     uint64_t m_evicted = 0;
     std::shared_ptr<const Database> m_database;
-    OsClassIndex m_classes;
+    VerdictLabels m_classes;
 };
 
 } // namespace synscope
