@@ -3,10 +3,16 @@
 
 #include "core/detect/detect.h"
 
+#include <QHash>
+#include <QSet>
+
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstring>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <numeric>
 
 namespace synscope {
@@ -14,6 +20,20 @@ namespace synscope {
 namespace {
 // Scores are sums of a few binary-exact weights; the tolerance only guards the normalization.
 constexpr double kTieEpsilon = 1e-9;
+
+// Class names live as long as the process and are handed out as raw-data QStrings, so that a
+// Classification copies one per class without an atomic reference count: with a few hundred
+// classes those counts cost more than the scoring. A process sees few distinct class names.
+QString lastingClassName(const QString& name)
+{
+    static std::mutex lock;
+    static QSet<QString>* const names = new QSet<QString>;   // never freed: copies point into it
+    const std::lock_guard guard(lock);
+    auto it = names->constFind(name);
+    if (it == names->constEnd())
+        it = names->insert(name);
+    return QString::fromRawData(it->constData(), it->size());
+}
 } // namespace
 
 QString Classification::bestAveragedClass() const
@@ -27,6 +47,7 @@ Classifier::Classifier(const Database& db, const Profile& profile, int topN, int
     : m_db(db), m_profile(profile), m_topN(std::max(0, topN)), m_minClassSize(minClassSize > 0 ? minClassSize : db.min_class_size)
 {
     std::unordered_map<std::string, int> groupByKey;
+    QHash<QString, int> classByName;
     m_groupOf.reserve(db.entries.size());
     m_classOf.reserve(db.entries.size());
     for (size_t i = 0; i < db.entries.size(); ++i) {
@@ -41,16 +62,24 @@ Classifier::Classifier(const Database& db, const Profile& profile, int topN, int
         const QString& cls = entry.label.os_class;
         int classIndex = -1;
         if (!cls.isEmpty()) {
-            const auto found = std::find(m_classes.begin(), m_classes.end(), cls);
-            classIndex = static_cast<int>(found - m_classes.begin());
-            if (found == m_classes.end()) {
-                m_classes.push_back(cls);
+            classIndex = classByName.value(cls, -1);
+            if (classIndex < 0) {
+                classIndex = static_cast<int>(m_classes.size());
+                classByName.insert(cls, classIndex);
+                m_classes.push_back(lastingClassName(cls));
                 m_classSize.push_back(0);
             }
             ++m_classSize[classIndex];
         }
         m_classOf.push_back(classIndex);
     }
+    for (int size : m_classSize)
+        m_classAveraged.push_back(size >= m_minClassSize);
+    double weights = 0;
+    for (const FieldWeight& fw : profile.weights())
+        weights += fw.weight;
+    m_scoreBound = std::max(profile.normalizes() ? profile.maxScore() : weights, 1.0);
+    m_index = std::make_unique<const ScoreIndex>(profile, m_groups, m_groupOf, m_classOf, m_classSize);
 }
 
 Classification Classifier::classifyUncached(const Fingerprint& fp) const
@@ -58,28 +87,50 @@ Classification Classifier::classifyUncached(const Fingerprint& fp) const
     return classifyFeatures(Profile::features(fp));
 }
 
-Classification Classifier::classifyFeatures(const Profile::Features& observed) const
+Classification Classifier::start() const
 {
     static std::atomic<uint64_t> lastId{0};
     Classification c;
     c.id = ++lastId;
     c.max_score = m_profile.maxScore();
+    return c;
+}
+
+Classification Classifier::classifyFeatures(const Profile::Features& observed) const
+{
+    Classification c = start();
+    if (m_db.entries.empty())
+        return c;
+    thread_local std::vector<double> averages;
+    m_index->classify(observed, static_cast<size_t>(m_topN), c, averages);
+    c.averages = orderedAverages(averages);
+    return c;
+}
+
+Classification Classifier::classifyExhaustive(const Fingerprint& fp) const
+{
+    Classification c = start();
     const size_t n = m_db.entries.size();
     if (n == 0)
         return c;
-
+    const Profile::Features observed = Profile::features(fp);
+    std::vector<Profile::Tally> groupTally(m_groups.size());
     std::vector<double> groupScore(m_groups.size());
-    for (size_t g = 0; g < m_groups.size(); ++g)
-        groupScore[g] = m_profile.score(observed, m_groups[g]);
+    for (size_t g = 0; g < m_groups.size(); ++g) {
+        groupTally[g] = m_profile.tally(observed, m_groups[g]);
+        groupScore[g] = m_profile.scaled(groupTally[g]);
+    }
 
     c.best_score = *std::max_element(groupScore.begin(), groupScore.end());
-    std::vector<double> classSum(m_classes.size(), 0.0);
+    // Per class, points summed per distinct `possible` (one sum when the profile does not scale).
+    std::vector<std::map<double, double>> classSums(m_classes.size());
     for (size_t i = 0; i < n; ++i) {
-        const double s = groupScore[m_groupOf[i]];
-        if (s >= c.best_score - kTieEpsilon)
+        const int g = m_groupOf[i];
+        if (groupScore[g] >= c.best_score - kTieEpsilon)
             c.best.push_back(static_cast<int>(i));
         if (m_classOf[i] >= 0)
-            classSum[m_classOf[i]] += s;
+            classSums[m_classOf[i]][m_profile.normalizes() ? groupTally[g].possible : 0.0] +=
+                groupTally[g].points;
     }
 
     std::vector<int> order(n);
@@ -93,16 +144,73 @@ Classification Classifier::classifyFeatures(const Profile::Features& observed) c
     for (size_t i = 0; i < topCount; ++i)
         c.top.push_back({order[i], groupScore[m_groupOf[order[i]]]});
 
-    for (size_t k = 0; k < m_classes.size(); ++k)
-        c.averages.push_back({m_classes[k], classSum[k] / m_classSize[k], m_classSize[k],
-                              m_classSize[k] >= m_minClassSize});
-    std::stable_sort(c.averages.begin(), c.averages.end(),
-                     [](const ClassAverage& a, const ClassAverage& b) {
-                         if (a.averaged != b.averaged)
-                             return a.averaged;
-                         return a.average > b.average;
-                     });
+    std::vector<double> averages(m_classes.size());
+    for (size_t k = 0; k < m_classes.size(); ++k) {
+        std::vector<ClassSum> sums;
+        for (const auto& [possible, points] : classSums[k])
+            sums.push_back({possible, points});
+        averages[k] = classAverage(m_profile, sums.data(), sums.size(), m_classSize[k]);
+    }
+    c.averages = orderedAverages(averages);
     return c;
+}
+
+std::vector<ClassAverage> Classifier::orderedAverages(const std::vector<double>& averages) const
+{
+    // Averaged classes first, then by average descending, ties in order of first appearance.
+    const size_t n = m_classes.size();
+    thread_local std::vector<int> order;
+    order.resize(n);
+    const auto insertionSort = [&](int begin, int end) {
+        for (int i = begin + 1; i < end; ++i) {
+            const int k = order[i];
+            int j = i;
+            for (; j > begin && averages[order[j - 1]] < averages[k]; --j)
+                order[j] = order[j - 1];
+            order[j] = k;
+        }
+    };
+    // Many classes: a counting sort on the scaled average first (stable, so ties keep their
+    // order), several times faster than a comparison sort; the insertion sort then only orders
+    // within a bucket.
+    constexpr size_t kFewClasses = 24;
+    constexpr int kBuckets = 128;   // per half (averaged, not averaged)
+    if (n <= kFewClasses) {
+        size_t averaged = 0;
+        for (size_t k = 0; k < n; ++k)
+            if (m_classAveraged[k])
+                order[averaged++] = static_cast<int>(k);
+        for (size_t k = 0, rest = averaged; k < n; ++k)
+            if (!m_classAveraged[k])
+                order[rest++] = static_cast<int>(k);
+        insertionSort(0, static_cast<int>(averaged));
+        insertionSort(static_cast<int>(averaged), static_cast<int>(n));
+    } else {
+        // No average exceeds the best possible score (by more than rounding).
+        const double scale = (kBuckets - 1) / m_scoreBound;
+        thread_local std::vector<uint8_t> bucketOf;
+        std::array<int, 2 * kBuckets + 1> start{};
+        bucketOf.resize(n);
+        for (size_t k = 0; k < n; ++k) {
+            const int b = kBuckets - 1 - std::min(static_cast<int>(averages[k] * scale), kBuckets - 1) +
+                          (m_classAveraged[k] ? 0 : kBuckets);
+            bucketOf[k] = static_cast<uint8_t>(b);
+            ++start[b + 1];
+        }
+        std::partial_sum(start.begin(), start.end(), start.begin());
+        std::array<int, 2 * kBuckets> next;
+        std::copy(start.begin(), start.end() - 1, next.begin());
+        for (size_t k = 0; k < n; ++k)
+            order[next[bucketOf[k]]++] = static_cast<int>(k);
+        for (int b = 0; b < 2 * kBuckets; ++b)
+            if (start[b + 1] - start[b] > 1)
+                insertionSort(start[b], start[b + 1]);
+    }
+    std::vector<ClassAverage> out;
+    out.reserve(n);
+    for (int k : order)
+        out.push_back({m_classes[k], averages[k], m_classSize[k], bool(m_classAveraged[k])});
+    return out;
 }
 
 Classifier::ObservationKey::ObservationKey(const Fingerprint& fp)

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Scores an observed fingerprint against a whole database with one profile: best score, every
-// tie, the top N entries and per-class averages. Results are cached by the profile's key.
+// tie, the top N entries and per-class averages. An index (score_index.h) makes a fingerprint
+// not seen before cost about the same whatever the database's size; results are cached by the
+// observation's decoded fields.
 #pragma once
 
 #include "core/database/database.h"
 #include "core/match/profile.h"
+#include "core/match/score_index.h"
 #include "core/util/generational_cache.h"
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +25,9 @@ struct ScoredEntry {
 
 struct ClassAverage {
     QString os_class;
-    double average;      // sum of the class's entry scores / n (full precision)
+    // The class's entry scores summed / n, as classAverage() computes it from exact point sums
+    // (equal classes average to equal doubles).
+    double average;
     int n;
     bool averaged;       // n >= the classifier's minimum class size
 };
@@ -52,6 +58,9 @@ public:
     const Classification& classify(const Fingerprint& fp);
     // Without the cache (one-off scoring, tests).
     Classification classifyUncached(const Fingerprint& fp) const;
+    // The same by scoring every group of entries, without the index: the reference the index is
+    // tested and measured against.
+    Classification classifyExhaustive(const Fingerprint& fp) const;
 
     const Database& database() const { return m_db; }
     const Profile& profile() const { return m_profile; }
@@ -65,18 +74,24 @@ public:
 
 private:
     Classification classifyFeatures(const Profile::Features& observed) const;
+    Classification start() const;
+    // Classes ordered as Classification::averages lists them, from averages[class index].
+    std::vector<ClassAverage> orderedAverages(const std::vector<double>& averages) const;
 
     const Database& m_db;
     const Profile& m_profile;
     int m_topN;
     int m_minClassSize;
-    // Entries whose scored fields (and known bits) are identical score identically: each group is
-    // scored once per new observation.
+    // Entries whose scored fields (and known bits) are identical score identically: the index
+    // and the exhaustive reference work on these groups.
     std::vector<Profile::Features> m_groups;
     std::vector<int> m_groupOf;        // entry -> group
     std::vector<QString> m_classes;    // distinct classes in order of first appearance
     std::vector<int> m_classOf;        // entry -> class index, -1 without a class
     std::vector<int> m_classSize;
+    std::vector<uint8_t> m_classAveraged;   // size >= the minimum class size
+    double m_scoreBound = 1;                // no score exceeds it
+    std::unique_ptr<const ScoreIndex> m_index;
     // Every decoded field Profile::features() reads, in fixed-size binary form: a cache hit
     // builds no string and allocates nothing. (Wider than any profile's key: observations that
     // differ only in a field the profile ignores are cached apart, and classified alike.)

@@ -143,6 +143,13 @@ Profile::Profile(QString name, QString description, std::vector<FieldWeight> wei
     : m_name(std::move(name)), m_description(std::move(description)),
       m_weights(std::move(weights)), m_maxScore(maxScore), m_normalize(normalize)
 {
+    for (const FieldWeight& fw : m_weights) {
+        const double quarters = (fw.field == ScoredField::ClassicOptions ? fw.weight * 2.0 / 3.0 : fw.weight) * 4;
+        if (fw.weight < 0 || quarters != std::floor(quarters))
+            qFatal("profile %s: weight %g of %s is not a multiple of %s", qPrintable(m_name), fw.weight,
+                   qPrintable(scoredFieldName(fw.field)),
+                   fw.field == ScoredField::ClassicOptions ? "0.75" : "0.25");
+    }
 }
 
 const Profile& Profile::classic()
@@ -271,35 +278,34 @@ double Profile::rawPoints(ScoredField field, double weight, const Features& o,
     return 0;
 }
 
-namespace {
-
 // A field the entry does not know, or (normalized profiles) one that does not apply to this pair:
 // DF means nothing when either side is IPv6.
-bool applies(ScoredField f, bool normalize, const Profile::Features& o,
-             const Profile::Features& e)
+bool Profile::applies(ScoredField f, const Features& o, const Features& e) const
 {
     if (!(e.known & requiredKnown(f)))
         return false;
-    if (normalize && f == ScoredField::Df && (o.ip_version == 6 || e.ip_version == 6))
+    if (m_normalize && f == ScoredField::Df && (o.ip_version == 6 || e.ip_version == 6))
         return false;
     return true;
 }
 
-} // namespace
-
-double Profile::score(const Features& o, const Features& e) const
+Profile::Tally Profile::tally(const Features& o, const Features& e) const
 {
-    double points = 0;
-    double possible = 0;
+    Tally t;
     for (const FieldWeight& fw : m_weights) {
-        if (!applies(fw.field, m_normalize, o, e))
+        if (!applies(fw.field, o, e))
             continue;
-        possible += fw.weight;
-        points += rawPoints(fw.field, fw.weight, o, e);
+        t.possible += fw.weight;
+        t.points += rawPoints(fw.field, fw.weight, o, e);
     }
+    return t;
+}
+
+double Profile::scaled(const Tally& t) const
+{
     if (!m_normalize)
-        return points;
-    return possible > 0 ? points * m_maxScore / possible : 0.0;
+        return t.points;
+    return t.possible > 0 ? t.points * m_maxScore / t.possible : 0.0;
 }
 
 double Profile::score(const Fingerprint& fp, const DbEntry& entry) const
@@ -313,7 +319,7 @@ std::vector<FieldScore> Profile::explain(const Fingerprint& fp, const DbEntry& e
     const Features e = features(entry);
     double possible = 0;
     for (const FieldWeight& fw : m_weights)
-        if (applies(fw.field, m_normalize, o, e))
+        if (applies(fw.field, o, e))
             possible += fw.weight;
     const double scale = !m_normalize ? 1.0 : possible > 0 ? m_maxScore / possible : 0.0;
     std::vector<FieldScore> out;
@@ -322,7 +328,7 @@ std::vector<FieldScore> Profile::explain(const Fingerprint& fp, const DbEntry& e
         FieldScore s;
         s.field = scoredFieldName(fw.field);
         s.observed = valueText(fw.field, o);
-        if (!applies(fw.field, m_normalize, o, e)) {
+        if (!applies(fw.field, o, e)) {
             s.expected = (e.known & requiredKnown(fw.field)) ? valueText(fw.field, e) : u"?"_s;
             s.weight = 0;
             s.points = 0;

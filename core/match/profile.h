@@ -84,7 +84,10 @@ public:
     };
 
     // normalize: fields unknown in the entry count nothing toward the maximum and the sum is
-    // scaled to maxScore; otherwise unknown fields just score 0.
+    // scaled to maxScore; otherwise unknown fields just score 0. Weights are multiples of 0.25
+    // (ClassicOptions: of 0.75, so that its 2/3 share is one too), which keeps every sum of points
+    // exact: equal sums are equal doubles, whatever the order of addition. Others are refused
+    // (qFatal).
     Profile(QString name, QString description, std::vector<FieldWeight> weights, double maxScore,
             bool normalize);
 
@@ -102,8 +105,24 @@ public:
     static Features features(const Fingerprint& fp);
     static Features features(const DbEntry& entry);
 
+    // One entry against one observation before scaling: the points of the fields that matched
+    // and the weights of the fields that applied (exact sums, see the constructor).
+    struct Tally {
+        double points = 0;
+        double possible = 0;
+    };
+    Tally tally(const Features& observed, const Features& entry) const;
+    // The points, or (normalizing) the points scaled so that `possible` would be maxScore.
+    double scaled(const Tally& t) const;
+    // Whether a field counts for this pair: the entry knows it, and (normalizing) DF is not
+    // scored when either side is IPv6. Depends on the observation only through its IP version.
+    bool applies(ScoredField f, const Features& observed, const Features& entry) const;
+
     double score(const Fingerprint& fp, const DbEntry& entry) const;
-    double score(const Features& observed, const Features& entry) const;
+    double score(const Features& observed, const Features& entry) const
+    {
+        return scaled(tally(observed, entry));
+    }
     std::vector<FieldScore> explain(const Fingerprint& fp, const DbEntry& entry) const;
 
     // The observed values this profile looks at, as bytes: equal keys always score equally.
