@@ -156,11 +156,13 @@ int main(int argc, char** argv)
         scroll.start();
     }
     HostModel hosts;
-    hosts.setHostCap(model.store().rowCap());   // as the window does: one cap for rows and hosts
     OsTimelineModel timeline;
     ScoreHistogramModel histogram;
 
     CaptureWorker worker;
+    // As the window does: one cap for rows and hosts, the worker's host table included.
+    hosts.setHostCap(model.store().rowCap());
+    worker.setHostCap(model.store().rowCap());
     // Wall and thread CPU time per consumer and batch: on a loaded machine the wall time includes
     // preemption by other processes, the CPU time is this program's own work.
     struct Cost {

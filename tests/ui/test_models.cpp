@@ -9,6 +9,7 @@
 #include "ui/models/connection_filter_model.h"
 #include "ui/models/connection_model.h"
 #include "ui/models/host_model.h"
+#include "hosts_reference.h"
 #include "test_models_capture.h"
 
 #include <QAbstractItemModelTester>
@@ -486,6 +487,61 @@ private Q_SLOTS:
                  u"%1+"_qs.arg(HostModel::kMaxFingerprints));
         QCOMPARE(hosts.index(0, HostModel::Connections).data().toULongLong(),
                  qulonglong(HostModel::kMaxFingerprints + 100));
+    }
+
+    // A HostTable's deltas, attached to the batches as the capture worker does, give the model
+    // the hosts the plain computation expects, and what the model computes itself from the same
+    // rows (cells, evictions, signals): hosts updated across batches, several fingerprints per
+    // host, a cap that evicts, and a second table's deltas (another run added without clear()),
+    // which the model folds in itself.
+    void hostModelFollowsDeltas()
+    {
+        HostModel fromDeltas, computedHere;
+        QAbstractItemModelTester t1(&fromDeltas, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(&computedHere, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QStringList deltaLog, hereLog;
+        testmodels::recordSignals(fromDeltas, &deltaLog);
+        testmodels::recordSignals(computedHere, &hereLog);
+        constexpr size_t kCap = 5000;
+        fromDeltas.setHostCap(kCap);   // the window gives the model and the worker one cap
+        computedHere.setHostCap(kCap);
+        testmodels::ExpectedHosts expected(kCap);
+        uint32_t state = 777;
+        auto next = [&state] { return state = state * 1103515245u + 12345u, state >> 8; };
+        for (int run = 0; run < 2; ++run) {
+            HostTable worker;
+            worker.setCap(kCap);
+            for (int b = 0; b < 3; ++b) {
+                auto batch = std::make_shared<RowBatch>();
+                batch->options = {"M1460,S,T,N,W7,", "M1400,N,W8,N,N,S,"};
+                for (int i = 0; i < 20000; ++i) {
+                    ConnectionRow r;
+                    const uint32_t n = next() % 6000;
+                    r.ip_version = (n % 7 == 0) ? 6 : 4;
+                    r.src[0] = 10;
+                    r.src[2] = uint8_t(n >> 8);
+                    r.src[3] = uint8_t(n);
+                    r.ts_ns = int64_t(next());
+                    r.window = uint16_t(1000 + next() % 3);
+                    r.options_id = next() % 3;   // 2: unknown, no notation
+                    r.os_class = uint16_t(next() % 3);
+                    batch->rows.push_back(r);
+                }
+                const RowBatchPtr plain = std::make_shared<RowBatch>(*batch);
+                auto delta = std::make_shared<HostDelta>();
+                worker.add(*batch, delta.get());
+                batch->hosts = delta;
+                fromDeltas.addBatch(batch);
+                computedHere.addBatch(plain);
+                expected.add(*plain);
+                QCOMPARE(testmodels::hostRows(fromDeltas), expected.rows());
+                QCOMPARE(fromDeltas.evictedCount(), expected.evicted());
+                QCOMPARE(testmodels::hostRows(computedHere), expected.rows());
+            }
+        }
+        QVERIFY(computedHere.evictedCount() > 0);
+        QCOMPARE(deltaLog, hereLog);
+        QVERIFY(deltaLog.size() > 6);
     }
 
     // The option notations a capped store keeps follow its rows, not everything ever seen.

@@ -3,13 +3,15 @@
 // exactly the records core's Decoder yields for that file, and re-decoding each row's stored
 // header bytes (ConnectionStore::record) must give back the same fingerprint, whatever link
 // layer, VLAN, tunnel or IPv6 extension header the frame came through. And every view (table,
-// hosts, overview) names the same OS for a connection as the CLI's JSON does.
+// hosts, overview) names the same OS for a connection as the CLI's JSON does, and the hosts
+// the worker aggregates are those the hosts view computes from the rows.
 #include "ui/capture/capture_worker.h"
 #include "core/decode/decoder.h"
 #include "core/match/profile.h"
 #include "ui/models/aggregate_models.h"
 #include "ui/models/connection_model.h"
 #include "ui/models/host_model.h"
+#include "hosts_reference.h"
 
 #include <QDirIterator>
 #include <QJsonDocument>
@@ -113,6 +115,58 @@ private Q_SLOTS:
             const bool unmatched = c == timeline.columnCount() - 1;
             const QString cls = unmatched ? QString() : timeline.headerData(c, Qt::Horizontal).toString();
             QCOMPARE(n, perClass[cls]);
+        }
+    }
+
+    void hostsFromTheWorker_data() { viewsAgree_data(); }
+
+    // The hosts view fed with the worker's host deltas shows the hosts the plain computation of
+    // tests/ui/hosts_reference.h expects, and what it computes itself from the same rows (cells,
+    // evictions, signals), as before the worker aggregated: batches of three rows (hosts updated
+    // across batches), with and without a cap of three hosts, one cap for worker and model.
+    void hostsFromTheWorker()
+    {
+        QFETCH(QString, path);
+        for (const size_t cap : {HostTable::kDefaultCap, size_t(3)}) {
+            CaptureWorker worker;
+            worker.setHostCap(cap);
+            QSignalSpy batches(&worker, &CaptureWorker::batchReady);
+            QSignalSpy finished(&worker, &CaptureWorker::finished);
+            CaptureConfig config;
+            config.batchRows = 3;
+            config.batchIntervalMs = 60000;
+            worker.startFile(path, config);
+            QVERIFY(finished.wait(30000));
+
+            HostModel fromWorker, computedHere;
+            fromWorker.setHostCap(cap);
+            computedHere.setHostCap(cap);
+            QStringList workerLog, hereLog;
+            testmodels::recordSignals(fromWorker, &workerLog);
+            testmodels::recordSignals(computedHere, &hereLog);
+            HostTable mirror;   // what the deltas alone make
+            testmodels::ExpectedHosts expected(cap);
+            for (const QList<QVariant>& args : batches) {
+                const auto batch = args.at(0).value<RowBatchPtr>();
+                QVERIFY(batch->hosts);
+                QVERIFY(mirror.follows(*batch->hosts));
+                mirror.applyUpdates(*batch->hosts);
+                mirror.applyAdditions(*batch->hosts);
+                mirror.removeOldest(batch->hosts->evicted);
+                auto plain = std::make_shared<RowBatch>(*batch);
+                plain->hosts.reset();
+                fromWorker.addBatch(batch);
+                computedHere.addBatch(plain);
+                expected.add(*batch);
+            }
+            QCOMPARE(testmodels::hostRows(fromWorker), expected.rows());
+            QCOMPARE(fromWorker.evictedCount(), expected.evicted());
+            QCOMPARE(testmodels::hostRows(computedHere), expected.rows());
+            QCOMPARE(workerLog, hereLog);
+            QCOMPARE(mirror.size(), size_t(fromWorker.rowCount()));
+            QCOMPARE(mirror.evicted(), fromWorker.evictedCount());
+            if (cap == 3)
+                QCOMPARE(fromWorker.evictedCount() > 0, mirror.numbered() > 3);
         }
     }
 

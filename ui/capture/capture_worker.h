@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Runs the read -> decode -> classify -> detect loop of one packet source on its own QThread and
 // hands the GUI thread batches of compact rows (RowBatch) through a queued signal, every
-// batchIntervalMs or batchRows rows, whichever comes first. The source, decoder and classifier
-// are created and used on that thread only (docs/ARCHITECTURE.md: one thread owns one source).
+// batchIntervalMs or batchRows rows, whichever comes first. Each batch also carries what its rows
+// changed in the run's host table, aggregated on that thread, so that the GUI thread's hosts view
+// only copies finished records. The source, decoder, classifier and host table are created and
+// used on that thread only (docs/ARCHITECTURE.md: one thread owns one source).
 // Like Qt's mandelbrot example, the object itself lives in the GUI thread and owns the thread:
 // start*() restarts cleanly, stop() and the destructor stop and join it. Every run has a
 // generation number; batches and results of an earlier run are dropped, never delivered.
@@ -11,6 +13,7 @@
 #include "core/capture/packet_source.h"
 #include "core/decode/decoder.h"
 #include "ui/models/connection_store.h"
+#include "ui/models/host_table.h"
 
 #include <QObject>
 #include <QString>
@@ -78,6 +81,11 @@ public:
     bool isRunning() const { return m_active; }
     quint64 generation() const { return m_generation; }
 
+    // The cap of the host table the worker folds every batch into (RowBatch::hosts): the hosts
+    // view's cap. Takes effect at the next batch, in a run already going too.
+    void setHostCap(size_t cap) { m_hostCap = cap > 0 ? cap : 1; }
+    size_t hostCap() const { return m_hostCap; }
+
 public Q_SLOTS:
     // Drop counts reported by the capture helper, merged into the next stats.
     void setCaptureDrops(quint64 received, quint64 dropped, quint64 ifDropped);
@@ -116,6 +124,7 @@ private:
     std::atomic<bool> m_finish{false};
     std::atomic<bool> m_cancel{false};   // stop() or finish(): ends a file or pipe source's waits
     std::atomic<int> m_inFlight{0};
+    std::atomic<size_t> m_hostCap{HostTable::kDefaultCap};
     std::atomic<quint64> m_helperReceived{0};
     std::atomic<quint64> m_helperDropped{0};
     std::atomic<quint64> m_helperIfDropped{0};

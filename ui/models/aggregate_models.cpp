@@ -21,7 +21,7 @@ OsTimelineModel::OsTimelineModel(QObject* parent) : QAbstractTableModel(parent)
 
 int OsTimelineModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : int(m_buckets.size());
+    return parent.isValid() ? 0 : int(m_shown.counts.size());
 }
 
 int OsTimelineModel::columnCount(const QModelIndex& parent) const
@@ -36,8 +36,8 @@ QVariant OsTimelineModel::data(const QModelIndex& index, int role) const
     if (role != Qt::DisplayRole && role != SortRole)
         return {};
     if (index.column() == 0)
-        return double(index.row()) * m_bucketSeconds;
-    return m_buckets[size_t(index.row())][size_t(index.column() - 1)];
+        return double(index.row()) * m_shown.bucketSeconds;
+    return m_shown.counts[size_t(index.row())][size_t(index.column() - 1)];
 }
 
 QVariant OsTimelineModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -45,7 +45,7 @@ QVariant OsTimelineModel::headerData(int section, Qt::Orientation orientation, i
     if (role != Qt::DisplayRole)
         return {};
     if (orientation == Qt::Vertical)
-        return double(section) * m_bucketSeconds;
+        return double(section) * m_shown.bucketSeconds;
     if (section == 0)
         return tr("Time (s)");
     if (section == m_classes.size() + 1)
@@ -60,60 +60,62 @@ void OsTimelineModel::addBatch(const RowBatchPtr& batch)
     if (batch->database != m_database)
         reset(batch->database);
     for (const ConnectionRow& r : batch->rows)
-        m_pending.emplace_back(r.ts_ns, r.os_class);
+        addToBuckets(r.ts_ns, r.os_class);
+    m_pending = true;
     if (!m_timer.isActive())
         m_timer.start();
 }
 
 void OsTimelineModel::mergePairs()
 {
-    std::vector<std::vector<quint64>> merged((m_buckets.size() + 1) / 2,
+    Buckets& b = m_counting;
+    std::vector<std::vector<quint64>> merged((b.counts.size() + 1) / 2,
                                              std::vector<quint64>(size_t(m_classes.size()) + 1));
-    for (size_t i = 0; i < m_buckets.size(); ++i)
-        for (size_t c = 0; c < m_buckets[i].size(); ++c)
-            merged[i / 2][c] += m_buckets[i][c];
-    m_buckets = std::move(merged);
-    m_bucketSeconds *= 2;
+    for (size_t i = 0; i < b.counts.size(); ++i)
+        for (size_t c = 0; c < b.counts[i].size(); ++c)
+            merged[i / 2][c] += b.counts[i][c];
+    b.counts = std::move(merged);
+    b.bucketSeconds *= 2;
 }
 
 void OsTimelineModel::addToBuckets(int64_t ts, uint16_t cls)
 {
-    const auto bucketsFor = [this](int64_t span) {
-        return size_t(std::ceil(double(span) / 1e9 / m_bucketSeconds));
+    Buckets& b = m_counting;
+    const auto bucketsFor = [&b](int64_t span) {
+        return size_t(std::ceil(double(span) / 1e9 / b.bucketSeconds));
     };
-    if (m_originNs < 0)
-        m_originNs = ts;
-    if (ts < m_originNs) {
+    if (b.originNs < 0)
+        b.originNs = ts;
+    if (ts < b.originNs) {
         // An earlier packet (files are not always in time order) moves the origin back: widen the
         // buckets first if the new span would not fit, then prepend empty ones.
-        while (bucketsFor(m_originNs - ts) + m_buckets.size() > size_t(m_maxBuckets))
+        while (bucketsFor(b.originNs - ts) + b.counts.size() > size_t(m_maxBuckets))
             mergePairs();
-        const size_t shift = bucketsFor(m_originNs - ts);
-        m_buckets.insert(m_buckets.begin(), shift, std::vector<quint64>(size_t(m_classes.size()) + 1));
-        m_originNs -= int64_t(double(shift) * m_bucketSeconds * 1e9);
+        const size_t shift = bucketsFor(b.originNs - ts);
+        b.counts.insert(b.counts.begin(), shift, std::vector<quint64>(size_t(m_classes.size()) + 1));
+        b.originNs -= int64_t(double(shift) * b.bucketSeconds * 1e9);
     }
-    size_t b = size_t(double(ts - m_originNs) / 1e9 / m_bucketSeconds);
-    while (b >= size_t(m_maxBuckets)) {
+    size_t i = size_t(double(ts - b.originNs) / 1e9 / b.bucketSeconds);
+    while (i >= size_t(m_maxBuckets)) {
         mergePairs();
-        b = size_t(double(ts - m_originNs) / 1e9 / m_bucketSeconds);
+        i = size_t(double(ts - b.originNs) / 1e9 / b.bucketSeconds);
     }
-    if (b >= m_buckets.size())
-        m_buckets.resize(b + 1, std::vector<quint64>(size_t(m_classes.size()) + 1));
+    if (i >= b.counts.size())
+        b.counts.resize(i + 1, std::vector<quint64>(size_t(m_classes.size()) + 1));
     const size_t col = cls == kNoClass || cls >= m_classes.size() ? size_t(m_classes.size()) : cls;
-    ++m_buckets[b][col];
+    ++b.counts[i][col];
 }
 
 void OsTimelineModel::flush()
 {
     m_timer.stop();
-    if (m_pending.empty())
+    if (!m_pending)
         return;
     // Bucket merges and origin shifts move every row: a reset is the honest signal, and cheap for
     // a model of a few hundred rows.
     beginResetModel();
-    for (const auto& [ts, cls] : m_pending)
-        addToBuckets(ts, cls);
-    m_pending.clear();
+    m_shown = m_counting;
+    m_pending = false;
     endResetModel();
 }
 
@@ -122,7 +124,7 @@ void OsTimelineModel::clear()
     reset(m_database);
 }
 
-// Pending rows go with the buckets: they belong to what is being cleared.
+// Counts not yet published go too: they belong to what is being cleared.
 void OsTimelineModel::reset(std::shared_ptr<const Database> database)
 {
     m_timer.stop();
@@ -131,10 +133,9 @@ void OsTimelineModel::reset(std::shared_ptr<const Database> database)
         m_database = std::move(database);
         m_classes = m_database ? VerdictLabels(*m_database) : VerdictLabels();
     }
-    m_pending.clear();
-    m_buckets.clear();
-    m_originNs = -1;
-    m_bucketSeconds = 1.0;
+    m_shown = Buckets();
+    m_counting = Buckets();
+    m_pending = false;
     endResetModel();
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Small aggregate models fed with every batch and updated at most every updateInterval ms (batches
-// are folded into pending counts; a timer, or flush(), publishes them), so charts can follow a
-// fast capture without repainting per batch.
+// Small aggregate models fed with every batch and updated at most every updateInterval ms (each
+// batch is folded into counts of their own; a timer, or flush(), publishes them), so charts can
+// follow a fast capture without repainting per batch, and publishing costs no more than the few
+// hundred counts it copies, however many rows arrived meanwhile.
 //   OsTimelineModel      rows: time buckets; column 0 the bucket start (seconds since the first
 //                        packet), then one column per OS class of the database, then "unmatched".
 //                        Bucket width doubles (buckets merge) to stay within maxBuckets.
@@ -32,7 +33,7 @@ public:
 
     void setUpdateInterval(int ms) { m_timer.setInterval(ms); }
     void setMaxBuckets(int n) { m_maxBuckets = std::max(2, n); }
-    double bucketSeconds() const { return m_bucketSeconds; }
+    double bucketSeconds() const { return m_shown.bucketSeconds; }
     // Column of an OS class (first class column is 1); the last column counts unmatched rows.
     int classCount() const { return m_classes.size(); }
 
@@ -42,6 +43,11 @@ public Q_SLOTS:
     void clear();
 
 private:
+    struct Buckets {
+        int64_t originNs = -1;
+        double bucketSeconds = 1.0;
+        std::vector<std::vector<quint64>> counts;   // per bucket: per class, then unmatched
+    };
     // Empties the model and scores its classes from `database` from now on.
     void reset(std::shared_ptr<const Database> database);
     void addToBuckets(int64_t ts, uint16_t cls);
@@ -50,12 +56,10 @@ private:
     QTimer m_timer;
     std::shared_ptr<const Database> m_database;
     VerdictLabels m_classes;
-    int64_t m_originNs = -1;
-    double m_bucketSeconds = 1.0;
     int m_maxBuckets = 240;
-    std::vector<std::vector<quint64>> m_buckets;            // published
-    std::vector<std::pair<int64_t, uint16_t>> m_pending;    // (time, class) not yet published
-    bool m_resetPending = false;
+    Buckets m_shown;      // published
+    Buckets m_counting;   // every batch so far; published by flush()
+    bool m_pending = false;
 };
 
 class ScoreHistogramModel : public QAbstractTableModel {

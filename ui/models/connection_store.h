@@ -24,6 +24,7 @@
 namespace synscope {
 
 struct Classification;
+struct HostDelta;
 
 // Raw IPv4 / IPv6 (LINKTYPE_RAW): the link type the arena's header bytes are re-decoded with.
 inline constexpr int kLinkTypeRaw = 101;
@@ -71,7 +72,8 @@ struct ConnectionRow {
 static_assert(sizeof(ConnectionRow) == 88, "keep ConnectionRow compact");
 
 // What the capture worker hands to the GUI thread: rows plus their header bytes, the batch's own
-// table of option notations, and the database / profile the rows were scored with.
+// table of option notations, the database / profile the rows were scored with, and what the rows
+// changed in the worker's host table (ui/models/host_table.h).
 struct RowBatch {
     uint64_t generation = 0;
     std::vector<ConnectionRow> rows;
@@ -79,6 +81,7 @@ struct RowBatch {
     std::vector<std::string> options;             // "M1460,S,T,N,W7," etc., indexed by options_id
     std::shared_ptr<const Database> database;
     const Profile* profile = nullptr;
+    std::shared_ptr<const HostDelta> hosts;       // null: the rows were not aggregated by host
 };
 using RowBatchPtr = std::shared_ptr<const RowBatch>;
 

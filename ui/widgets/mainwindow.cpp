@@ -452,6 +452,7 @@ void MainWindow::readSettings()
                               .toULongLong();
     m_model->setRowCap(rowCap);
     m_hosts->setHostCap(rowCap);
+    m_worker->setHostCap(rowCap);
     m_relativeTimeAction->setChecked(s.value(QStringLiteral("table/relativeTime"), true).toBool());
     m_recentFiles = s.value(QStringLiteral("files/recent")).toStringList();
     m_live.interface = s.value(QStringLiteral("capture/interface")).toString().toStdString();
@@ -563,6 +564,7 @@ void MainWindow::setRowCap(size_t cap)
 {
     m_model->setRowCap(cap);
     m_hosts->setHostCap(cap);
+    m_worker->setHostCap(cap);
     statusBar()->showMessage(tr("Row limit: %1 connections (applies as new rows arrive)").arg(cap), 5000);
 }
 
