@@ -25,8 +25,8 @@ struct ScoredEntry {
 
 struct ClassAverage {
     QString os_class;
-    // The class's entry scores summed / n, as classAverage() computes it from exact point sums
-    // (equal classes average to equal doubles).
+    // The class's entry scores summed / n, from exact point sums (classAverageTerm(): equal
+    // classes average to equal doubles).
     double average;
     int n;
     bool averaged;       // n >= the classifier's minimum class size

@@ -144,11 +144,11 @@ Profile::Profile(QString name, QString description, std::vector<FieldWeight> wei
       m_weights(std::move(weights)), m_maxScore(maxScore), m_normalize(normalize)
 {
     for (const FieldWeight& fw : m_weights) {
-        const double quarters = (fw.field == ScoredField::ClassicOptions ? fw.weight * 2.0 / 3.0 : fw.weight) * 4;
+        const bool options = fw.field == ScoredField::ClassicOptions;
+        const double quarters = (options ? fw.weight * 2.0 / 3.0 : fw.weight) * 4;
         if (fw.weight < 0 || quarters != std::floor(quarters))
-            qFatal("profile %s: weight %g of %s is not a multiple of %s", qPrintable(m_name), fw.weight,
-                   qPrintable(scoredFieldName(fw.field)),
-                   fw.field == ScoredField::ClassicOptions ? "0.75" : "0.25");
+            qFatal("profile %s: weight %g of %s is not a multiple of %s", qPrintable(m_name),
+                   fw.weight, qPrintable(scoredFieldName(fw.field)), options ? "0.75" : "0.25");
     }
 }
 

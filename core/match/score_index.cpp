@@ -4,6 +4,7 @@
 #include "core/match/classifier.h"
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -70,14 +71,18 @@ struct ScoreIndex::Scratch {
     std::vector<int> points;          // per cell
     std::vector<int> hitEntries;      // per cell, zero between calls
     std::vector<uint8_t> candidate;   // per cell
-    std::vector<uint32_t> hitTerms;   // per group, zero between calls
-    std::vector<int> hitTicks;        // per group, zero between calls
+    struct Hit {
+        uint32_t terms = 0;   // posting terms that matched
+        int ticks = 0;        // their weight
+    };
+    std::vector<Hit> hits;            // per group, zero between calls
     std::vector<int> touched, candidates;
     std::vector<std::pair<Fraction, int>> floor;
     std::vector<int64_t> slotPoints;
-    std::vector<ClassSum> sums;
     std::vector<Source> sources;
     std::vector<int> level, runs, nextRuns, merged, spare;
+    std::vector<uint64_t> bits;       // per 64 entries, zero between calls
+    std::vector<ScoredEntry> pairs;
 };
 
 size_t ScoreIndex::KeyHash::operator()(const Key& k) const
@@ -115,12 +120,14 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
     // Shapes and cells of the groups.
     Profile::Features probe[2];
     probe[1].ip_version = 6;
+    std::vector<Shape> shapes;
     std::map<std::pair<uint32_t, uint32_t>, int> shapeIds;
     std::map<std::vector<int32_t>, int> cellIds;
     std::vector<std::vector<int32_t>> cellKeys;
     std::vector<int> groupShape(groups.size());
     m_groupCell.resize(groups.size());
-    std::vector<std::vector<int32_t>> termValues(groups.size(), std::vector<int32_t>(m_terms.size()));
+    std::vector<std::vector<int32_t>> termValues(groups.size(),
+                                                 std::vector<int32_t>(m_terms.size()));
     for (size_t g = 0; g < groups.size(); ++g) {
         const Profile::Features& e = groups[g];
         Shape shape{};
@@ -136,14 +143,14 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
             termValues[g][t] = termValue(m_terms[t], e);
         }
         const auto [sit, newShape] = shapeIds.try_emplace({shape.terms[0], shape.terms[1]},
-                                                          static_cast<int>(m_shapes.size()));
+                                                          static_cast<int>(shapes.size()));
         if (newShape)
-            m_shapes.push_back(shape);
+            shapes.push_back(shape);
         groupShape[g] = sit->second;
 
         std::vector<int32_t> key{sit->second};
         for (int t : m_cellTerms)
-            key.push_back(((shape.terms[0] | shape.terms[1]) >> t & 1) ? termValues[g][t] : kNoValue);
+            key.push_back((shape.terms[0] | shape.terms[1]) >> t & 1 ? termValues[g][t] : kNoValue);
         const auto [cit, newCell] = cellIds.try_emplace(key, static_cast<int>(cellKeys.size()));
         if (newCell)
             cellKeys.push_back(std::move(key));
@@ -164,15 +171,16 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
         cellKeys = std::move(sorted);
         for (int c = 0; c < m_cellCount; ++c)
             if (c == 0 || cellKeys[c][0] != cellKeys[c - 1][0])
-                m_shapeCells.push_back({cellKeys[c][0], c, 0});
+                m_shapeCells.push_back({c, 0});
         for (size_t i = 0; i < m_shapeCells.size(); ++i)
-            m_shapeCells[i].end = i + 1 < m_shapeCells.size() ? m_shapeCells[i + 1].begin : m_cellCount;
+            m_shapeCells[i].end =
+                i + 1 < m_shapeCells.size() ? m_shapeCells[i + 1].begin : m_cellCount;
     }
     m_cellStride = (m_cellCount + 3) / 4 * 4;
     for (int v = 0; v < 2; ++v)
         m_cellValues[v].assign(m_cellTerms.size() * m_cellStride, kNoValue);
     for (int c = 0; c < m_cellCount; ++c) {
-        const Shape& shape = m_shapes[cellKeys[c][0]];
+        const Shape& shape = shapes[cellKeys[c][0]];
         for (size_t i = 0; i < m_cellTerms.size(); ++i)
             for (int v = 0; v < 2; ++v)
                 if (shape.terms[v] >> m_cellTerms[i] & 1)
@@ -180,7 +188,8 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
     }
 
     // Entries of each group and each cell, in database order (counting sort).
-    auto bucket = [&](size_t buckets, auto bucketOf, std::vector<int>& begin, std::vector<int>& out) {
+    auto bucket = [&](size_t buckets, auto bucketOf, std::vector<int>& begin,
+                      std::vector<int>& out) {
         begin.assign(buckets + 1, 0);
         for (int i = 0; i < m_entries; ++i)
             ++begin[bucketOf(i) + 1];
@@ -196,7 +205,7 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
     m_groupOf = groupOf;
     for (int v = 0; v < 2; ++v) {
         for (int c = 0; c < m_cellCount; ++c) {
-            const Shape& shape = m_shapes[cellKeys[c][0]];
+            const Shape& shape = shapes[cellKeys[c][0]];
             const int possible = shape.possible[v];
             m_cellInfo[v].push_back({profile.normalizes() && possible > 0 ? possible : 1, possible,
                                      shape.postingMax[v],
@@ -213,13 +222,13 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
         for (int i = 0; i < m_entries; ++i)
             if (classOf[i] >= 0)
                 slotIds.try_emplace({classOf[i], profile.normalizes()
-                                                   ? m_shapes[groupShape[groupOf[i]]].possible[v]
+                                                   ? shapes[groupShape[groupOf[i]]].possible[v]
                                                    : 0}, 0);
         m_classSlotBegin[v].assign(classes + 1, 0);
         int id = 0;
         for (auto& [key, slot] : slotIds) {
             slot = id++;
-            m_slotPossible[v].push_back(key.second);
+            m_slotPossible[v].push_back(key.second * 0.25);
             ++m_classSlotBegin[v][key.first + 1];
         }
         std::partial_sum(m_classSlotBegin[v].begin(), m_classSlotBegin[v].end(),
@@ -229,23 +238,26 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
             if (classOf[i] >= 0)
                 entrySlot[v][i] = slotIds.at(
                     {classOf[i],
-                     profile.normalizes() ? m_shapes[groupShape[groupOf[i]]].possible[v] : 0});
+                     profile.normalizes() ? shapes[groupShape[groupOf[i]]].possible[v] : 0});
 
-        // Entries per (cell, slot).
-        for (int c = 0; c < m_cellCount; ++c) {
-            std::vector<int> cellSlots;
+        // Entries per (slot, cell).
+        std::vector<std::pair<int, int>> slotCell;
+        for (int c = 0; c < m_cellCount; ++c)
             for (int k = m_cellEntryBegin[c]; k < m_cellEntryBegin[c + 1]; ++k)
                 if (entrySlot[v][m_cellEntries[k]] >= 0)
-                    cellSlots.push_back(entrySlot[v][m_cellEntries[k]]);
-            std::sort(cellSlots.begin(), cellSlots.end());
-            for (size_t k = 0; k < cellSlots.size();) {
-                size_t end = k;
-                while (end < cellSlots.size() && cellSlots[end] == cellSlots[k])
-                    ++end;
-                m_cellCounts[v].push_back({c, cellSlots[k], static_cast<int>(end - k)});
-                k = end;
-            }
+                    slotCell.push_back({entrySlot[v][m_cellEntries[k]], c});
+        std::sort(slotCell.begin(), slotCell.end());
+        m_slotCellBegin[v].assign(m_slotPossible[v].size() + 1, 0);
+        for (size_t k = 0; k < slotCell.size();) {
+            size_t end = k;
+            while (end < slotCell.size() && slotCell[end] == slotCell[k])
+                ++end;
+            m_slotCells[v].push_back({slotCell[k].second, static_cast<int>(end - k)});
+            ++m_slotCellBegin[v][slotCell[k].first + 1];
+            k = end;
         }
+        std::partial_sum(m_slotCellBegin[v].begin(), m_slotCellBegin[v].end(),
+                         m_slotCellBegin[v].begin());
     }
 
     // Posting lists: groups by cell (the best entries), entries by slot (the class sums).
@@ -266,7 +278,7 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
                 continue;
             const uint32_t head = uint32_t(v) | uint32_t(t) << 1;
             for (size_t g = 0; g < groups.size(); ++g) {
-                if (!(m_shapes[groupShape[g]].terms[v] >> t & 1))
+                if (!(shapes[groupShape[g]].terms[v] >> t & 1))
                     continue;
                 keys.clear();
                 entryKeys(head, m_terms[t], termValues[g][t], groups[g], false, keys);
@@ -284,7 +296,8 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
     std::unordered_map<Key, Posting, KeyHash> postings;
     const auto keyTuple = [](const Key& k) { return std::tuple(k.head, k.a, k.b); };
     std::sort(groupKeys.begin(), groupKeys.end(), [&](const GroupKey& x, const GroupKey& y) {
-        return std::tuple(keyTuple(x.key), x.cell, x.group) < std::tuple(keyTuple(y.key), y.cell, y.group);
+        return std::tuple(keyTuple(x.key), x.cell, x.group) <
+               std::tuple(keyTuple(y.key), y.cell, y.group);
     });
     for (size_t i = 0; i < groupKeys.size();) {
         const Key key = groupKeys[i].key;
@@ -293,7 +306,8 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
         while (i < groupKeys.size() && groupKeys[i].key == key) {
             const int cell = groupKeys[i].cell;
             Segment seg{cell, static_cast<int>(m_postingGroups.size()), 0};
-            for (; i < groupKeys.size() && groupKeys[i].key == key && groupKeys[i].cell == cell; ++i)
+            for (; i < groupKeys.size() && groupKeys[i].key == key && groupKeys[i].cell == cell;
+                 ++i)
                 m_postingGroups.push_back(groupKeys[i].group);
             seg.end = static_cast<int>(m_postingGroups.size());
             m_segments.push_back(seg);
@@ -332,15 +346,16 @@ ScoreIndex::ScoreIndex(const Profile& profile, const std::vector<Profile::Featur
 int32_t ScoreIndex::termValue(const Term& t, const Profile::Features& f)
 {
     if (t.notation)
-        return m_notations.try_emplace(f.notation, static_cast<int32_t>(m_notations.size())).first->second;
+        return m_notations.try_emplace(f.notation, int32_t(m_notations.size())).first->second;
     if (t.field == ScoredField::OptionLayout || t.field == ScoredField::ClassicOptions)
-        return m_layouts.try_emplace(f.layout, static_cast<int32_t>(m_layouts.size())).first->second;
+        return m_layouts.try_emplace(f.layout, int32_t(m_layouts.size())).first->second;
     return plainValue(t.field, f);
 }
 
 int32_t ScoreIndex::observedValue(const Term& t, const Profile::Features& f) const
 {
-    if (t.notation || t.field == ScoredField::OptionLayout || t.field == ScoredField::ClassicOptions) {
+    if (t.notation || t.field == ScoredField::OptionLayout ||
+        t.field == ScoredField::ClassicOptions) {
         const auto& table = t.notation ? m_notations : m_layouts;
         const auto it = table.find(t.notation ? f.notation : f.layout);
         return it == table.end() ? kUnseen : it->second;
@@ -351,7 +366,9 @@ int32_t ScoreIndex::observedValue(const Term& t, const Profile::Features& f) con
 void ScoreIndex::entryKeys(uint32_t head, const Term& t, int32_t value, const Profile::Features& e,
                            bool intersections, std::vector<Key>& out)
 {
-    const auto key = [head](Cond c, int32_t a, int32_t b) { return Key{head | uint32_t(c) << 7, a, b}; };
+    const auto key = [head](Cond c, int32_t a, int32_t b) {
+        return Key{head | uint32_t(c) << 7, a, b};
+    };
     if (t.field != ScoredField::WindowMss) {
         out.push_back(key(Eq, value, 0));
         return;
@@ -392,24 +409,17 @@ double ScoreIndex::score(int64_t points, int possible) const
     return m_profile.scaled({points * 0.25, possible * 0.25});
 }
 
-void ScoreIndex::appendEntries(const Source& s, size_t limit, const Scratch& scratch,
+void ScoreIndex::appendEntries(const Source& src, size_t limit, const Scratch& s,
                                std::vector<int>& out) const
 {
-    if (s.cell < 0) {
-        const int* b = &m_groupEntries[m_groupEntryBegin[s.group]];
-        const int* e = &m_groupEntries[0] + m_groupEntryBegin[s.group + 1];
-        out.insert(out.end(), b, b + std::min<ptrdiff_t>(e - b, ptrdiff_t(limit)));
-        return;
-    }
-    const int* b = &m_cellEntries[0] + m_cellEntryBegin[s.cell];
-    const int* e = &m_cellEntries[0] + m_cellEntryBegin[s.cell + 1];
-    if (scratch.hitEntries[s.cell] == 0) {
-        out.insert(out.end(), b, b + std::min<ptrdiff_t>(e - b, ptrdiff_t(limit)));
+    auto [b, e] = span(src);
+    if (src.cell < 0 || s.hitEntries[src.cell] == 0) {
+        out.insert(out.end(), b, b + std::min(size_t(e - b), limit));
         return;
     }
     // Skip the entries of groups a posting term raised: they are sources of their own.
     for (size_t n = 0; b != e && n < limit; ++b)
-        if (scratch.hitTerms[m_groupOf[*b]] == 0) {
+        if (s.hits[m_groupOf[*b]].terms == 0) {
             out.push_back(*b);
             ++n;
         }
@@ -420,19 +430,18 @@ void ScoreIndex::classify(const Profile::Features& o, size_t topCount, Classific
 {
     const int v = o.ip_version == 6 ? 1 : 0;
     thread_local Scratch s;
-    if (s.points.size() < size_t(m_cellStride)) {
-        s.points.resize(m_cellStride);
-        s.hitEntries.resize(m_cellCount);
-        s.candidate.resize(m_cellCount);
-    }
-    if (s.hitTerms.size() < m_groupCell.size()) {
-        s.hitTerms.resize(m_groupCell.size());
-        s.hitTicks.resize(m_groupCell.size());
-    }
+    // Grown for the largest index this thread has used; the zero parts stay zero.
+    const auto atLeast = [](auto& vector, size_t size) {
+        if (vector.size() < size)
+            vector.resize(size);
+    };
+    atLeast(s.points, size_t(m_cellStride));
+    atLeast(s.hitEntries, size_t(m_cellCount));
+    atLeast(s.candidate, size_t(m_cellCount));
+    atLeast(s.hits, m_groupCell.size());
 
-    // Points of every cell from its compared terms.
-    // Four cells at a time (the rows are padded to a multiple of four): this loop is most of
-    // the work for a database with many kinds of entries.
+    // Points of every cell from its compared terms, four cells at a time (the rows are padded to
+    // a multiple of four): much of the work for a database with many kinds of entries.
     using Lanes = int32_t __attribute__((vector_size(16)));
     int* points = s.points.data();
     const int blocks = m_cellStride / 4;
@@ -530,12 +539,13 @@ void ScoreIndex::classify(const Profile::Features& o, size_t topCount, Classific
                 continue;
             for (int k = seg.begin; k < seg.end; ++k) {
                 const int g = m_postingGroups[k];
-                if (s.hitTerms[g] & bit)
+                Scratch::Hit& hit = s.hits[g];
+                if (hit.terms & bit)
                     continue;
-                if (s.hitTerms[g] == 0)
+                if (hit.terms == 0)
                     s.touched.push_back(g);
-                s.hitTerms[g] |= bit;
-                s.hitTicks[g] += ticks;
+                hit.terms |= bit;
+                hit.ticks += ticks;
             }
         }
     });
@@ -551,7 +561,7 @@ void ScoreIndex::classify(const Profile::Features& o, size_t topCount, Classific
             *next++ = {{points[cell], info[cell].den}, info[cell].possible, cell, -1};
     for (int g : s.touched) {
         const int cell = m_groupCell[g];
-        *next++ = {{points[cell] + s.hitTicks[g], info[cell].den}, info[cell].possible, -1, g};
+        *next++ = {{points[cell] + s.hits[g].ticks, info[cell].den}, info[cell].possible, -1, g};
     }
     s.sources.resize(size_t(next - s.sources.data()));
     Fraction level = s.sources.front().score;
@@ -570,56 +580,58 @@ void ScoreIndex::classify(const Profile::Features& o, size_t topCount, Classific
         for (int i = 0; i < std::min(static_cast<int>(topCount), m_entries); ++i)
             c.top.push_back({i, c.best_score});
     } else {
-        // Level by level from the best: all of the first (the ties), then as many as the top
-        // still needs.
-        for (bool first = true;; first = false) {
-            std::vector<int>& entries = first ? c.best : s.level;
-            const size_t need = first ? size_t(m_entries) : topCount - c.top.size();
-            entries.clear();
-            s.runs.clear();
+        // Every tie of the best score, then (when the top wants more) the other sources level by
+        // level, each giving as many entries as the top still needs.
+        collectBest(level, s, c.best);
+        for (size_t i = 0; i < c.best.size() && c.top.size() < topCount; ++i)
+            c.top.push_back({c.best[i], c.best_score});
+        if (c.top.size() < topCount) {
+            // The rest of the top from the other sources: at most as many entries from each as
+            // the top still needs, then the best of those (score, then database order).
+            const size_t need = topCount - c.top.size();
+            s.pairs.clear();
             for (const Source& src : s.sources) {
-                if (!equal(src.score, level))
+                // Below the threshold: not among the topN best.
+                if (equal(src.score, level) || greater(threshold, src.score))
                     continue;
-                appendEntries(src, need, s, entries);
-                s.runs.push_back(static_cast<int>(entries.size()));
+                const double value = score(src.score.num, src.possible);
+                s.level.clear();
+                appendEntries(src, need, s, s.level);
+                for (int e : s.level)
+                    s.pairs.push_back({e, value});
             }
-            mergeRuns(entries, s);
-            const double value = score(level.num, levelPossible);
-            for (size_t i = 0; i < entries.size() && c.top.size() < topCount; ++i)
-                c.top.push_back({entries[i], value});
-            if (c.top.size() >= topCount)
-                break;
-            // The next level: the best score below this one.
-            bool found = false;
-            Fraction next{0, 1};
-            for (const Source& src : s.sources)
-                if (greater(level, src.score) && (!found || greater(src.score, next))) {
-                    next = src.score;
-                    levelPossible = src.possible;
-                    found = true;
-                }
-            if (!found)
-                break;
-            level = next;
+            const auto last = s.pairs.begin() + std::min(need, s.pairs.size());
+            std::partial_sort(s.pairs.begin(), last, s.pairs.end(),
+                              [](const ScoredEntry& a, const ScoredEntry& b) {
+                                  return a.score != b.score ? a.score > b.score : a.entry < b.entry;
+                              });
+            c.top.insert(c.top.end(), s.pairs.begin(), last);
         }
     }
 
-    // Class sums: the cells' points times their entries per slot, added to the posting terms'.
-    for (const CellCount& cc : m_cellCounts[v])
-        s.slotPoints[cc.slot] += int64_t(points[cc.cell]) * cc.count;
-    s.sums.resize(slotCount);
-    for (size_t i = 0; i < slotCount; ++i)
-        s.sums[i] = {m_slotPossible[v][i] * 0.25, s.slotPoints[i] * 0.25};
+    // Class averages: per slot, the cells' points times their entries there, plus the posting
+    // terms' share.
     averages.resize(m_classSize.size());
+    const CellCount* cellCounts = m_slotCells[v].data();
+    const int* slotCells = m_slotCellBegin[v].data();
+    const int* classSlots = m_classSlotBegin[v].data();
+    const double* slotPossible = m_slotPossible[v].data();
+    const int64_t* slotPoints = s.slotPoints.data();
     for (size_t k = 0; k < m_classSize.size(); ++k) {
-        const int b = m_classSlotBegin[v][k], e = m_classSlotBegin[v][k + 1];
-        averages[k] = classAverage(m_profile, s.sums.data() + b, size_t(e - b), m_classSize[k]);
+        double average = 0;
+        const int n = m_classSize[k];
+        for (int slot = classSlots[k], end = classSlots[k + 1]; slot < end; ++slot) {
+            int64_t sum = slotPoints[slot];
+            for (int i = slotCells[slot], last = slotCells[slot + 1]; i < last; ++i)
+                sum += points[cellCounts[i].cell] * cellCounts[i].count;
+            average += classAverageTerm(m_profile, double(sum) * 0.25, slotPossible[slot], n);
+        }
+        averages[k] = average;
     }
 
     for (int g : s.touched) {
         s.hitEntries[m_groupCell[g]] = 0;
-        s.hitTerms[g] = 0;
-        s.hitTicks[g] = 0;
+        s.hits[g] = {};
     }
 }
 
@@ -662,28 +674,80 @@ void ScoreIndex::visitPostings(const Profile::Features& o, int v, Visit&& visit)
     }
 }
 
-void ScoreIndex::mergeRuns(std::vector<int>& entries, Scratch& s)
+std::pair<const int*, const int*> ScoreIndex::span(const Source& src) const
 {
-    if (s.runs.size() < 2)
+    if (src.cell < 0)
+        return {m_groupEntries.data() + m_groupEntryBegin[src.group],
+                m_groupEntries.data() + m_groupEntryBegin[src.group + 1]};
+    return {m_cellEntries.data() + m_cellEntryBegin[src.cell],
+            m_cellEntries.data() + m_cellEntryBegin[src.cell + 1]};
+}
+
+void ScoreIndex::collectBest(const Fraction& level, Scratch& s, std::vector<int>& best) const
+{
+    // A raised group scores above the rest of its cell, so a cell at the best score has none:
+    // every source here lists all of its entries.
+    size_t total = 0;
+    s.runs.clear();   // the sources at this level
+    for (size_t i = 0; i < s.sources.size(); ++i) {
+        if (!equal(s.sources[i].score, level))
+            continue;
+        s.runs.push_back(static_cast<int>(i));
+        const auto [b, e] = span(s.sources[i]);
+        total += size_t(e - b);
+    }
+    if (s.runs.size() > 2 && total > 32 && total * 64 >= size_t(m_entries)) {
+        // Many entries from several sources: a bit per database entry, marked and read back in
+        // order, costs less than merging pass after pass.
+        s.bits.resize(size_t(m_entries + 63) / 64);
+        int low = m_entries, high = 0;
+        for (int i : s.runs) {
+            const auto [b, e] = span(s.sources[size_t(i)]);
+            low = std::min(low, *b);
+            high = std::max(high, e[-1]);
+            for (const int* p = b; p != e; ++p)
+                s.bits[size_t(*p) / 64] |= uint64_t(1) << (*p % 64);
+        }
+        best.resize(total);
+        int* out = best.data();
+        for (size_t w = size_t(low) / 64; w <= size_t(high) / 64; ++w) {
+            for (uint64_t bits = s.bits[w]; bits; bits &= bits - 1)
+                *out++ = static_cast<int>(w * 64) + std::countr_zero(bits);
+            s.bits[w] = 0;
+        }
         return;
+    }
+    best.reserve(total);
+    s.nextRuns.clear();   // where each source's entries end in `best`
+    for (int i : s.runs) {
+        const auto [b, e] = span(s.sources[size_t(i)]);
+        best.insert(best.end(), b, e);
+        s.nextRuns.push_back(static_cast<int>(best.size()));
+    }
+    if (s.nextRuns.size() < 2)
+        return;
+    if (best.size() <= 32) {
+        std::sort(best.begin(), best.end());
+        return;
+    }
     // Bottom-up, neighbouring runs pairwise, between two scratch buffers.
-    s.merged.assign(entries.begin(), entries.end());
-    s.spare.resize(entries.size());
-    while (s.runs.size() > 1) {
-        s.nextRuns.clear();
+    s.merged.assign(best.begin(), best.end());
+    s.spare.resize(best.size());
+    while (s.nextRuns.size() > 1) {
+        s.runs.clear();
         int from = 0;
-        for (size_t r = 0; r < s.runs.size(); r += 2) {
-            const int mid = s.runs[r];
-            const int to = r + 1 < s.runs.size() ? s.runs[r + 1] : mid;
+        for (size_t r = 0; r < s.nextRuns.size(); r += 2) {
+            const int mid = s.nextRuns[r];
+            const int to = r + 1 < s.nextRuns.size() ? s.nextRuns[r + 1] : mid;
             std::merge(s.merged.begin() + from, s.merged.begin() + mid, s.merged.begin() + mid,
                        s.merged.begin() + to, s.spare.begin() + from);
-            s.nextRuns.push_back(to);
+            s.runs.push_back(to);
             from = to;
         }
         s.merged.swap(s.spare);
-        s.runs.swap(s.nextRuns);
+        s.nextRuns.swap(s.runs);
     }
-    std::copy(s.merged.begin(), s.merged.end(), entries.begin());
+    std::copy(s.merged.begin(), s.merged.end(), best.begin());
 }
 
 } // namespace synscope

@@ -25,26 +25,15 @@ namespace synscope {
 
 struct Classification;
 
-// One class's sums: its entries' points added per distinct `possible` (see Profile::Tally),
-// ascending. Whatever the order of its entries, a class has one such list.
-struct ClassSum {
-    double possible;
-    double points;
-};
-
-// A class's average from its sums (n entries): each sum scaled on its own and divided by n, the
-// terms added in the list's order. Exact sums and one rounding per term: equal classes average to
-// equal doubles, and the figure is within a few ulp of adding the entries' scores one by one.
-inline double classAverage(const Profile& profile, const ClassSum* sums, size_t count, int n)
+// A class's average is the sum of one term per distinct `possible` (see Profile::Tally) among
+// its entries, in ascending order of possible: the points those entries scored, scaled and
+// divided by n, the class size. Exact point sums and one rounding per term: equal classes average
+// to equal doubles, within a few ulp of adding the entries' scores one by one.
+inline double classAverageTerm(const Profile& profile, double points, double possible, int n)
 {
-    double average = 0;
-    for (size_t i = 0; i < count; ++i) {
-        if (!profile.normalizes())
-            average += sums[i].points / n;
-        else if (sums[i].possible > 0)
-            average += sums[i].points * profile.maxScore() / (sums[i].possible * n);
-    }
-    return average;
+    if (!profile.normalizes())
+        return points / n;
+    return possible > 0 ? points * profile.maxScore() / (possible * n) : 0.0;
 }
 
 class ScoreIndex {
@@ -55,8 +44,8 @@ public:
                const std::vector<int>& groupOf, const std::vector<int>& classOf,
                const std::vector<int>& classSize);
 
-    // Fills c.best_score, c.best, c.top (topCount entries) and averages[k], the classAverage()
-    // of class k. The database has at least one entry.
+    // Fills c.best_score, c.best, c.top (topCount entries) and averages[k], the average of class
+    // k (classAverageTerm()). The database has at least one entry.
     void classify(const Profile::Features& observed, size_t topCount, Classification& c,
                   std::vector<double>& averages) const;
 
@@ -76,7 +65,8 @@ private:
         ScoredField field;
         int ticks;        // weight in quarters
         bool posting;     // high-cardinality: looked up, not compared cell by cell
-        bool notation;    // ClassicOptions' share that needs the whole notation (the layout's is a cell term)
+        bool notation;    // ClassicOptions' share that needs the whole notation (the layout's
+                          // share is a cell term)
     };
     struct Shape {
         uint32_t terms[2];   // terms that apply, for an IPv4 / IPv6 observation
@@ -106,23 +96,31 @@ private:
     static void entryKeys(uint32_t head, const Term& t, int32_t value, const Profile::Features& e,
                           bool intersections, std::vector<Key>& out);
     const Posting* find(const Key& k) const;
-    static bool greater(const Fraction& a, const Fraction& b) { return a.num * b.den > b.num * a.den; }
-    static bool equal(const Fraction& a, const Fraction& b) { return a.num * b.den == b.num * a.den; }
+    static bool greater(const Fraction& a, const Fraction& b)
+    {
+        return a.num * b.den > b.num * a.den;
+    }
+    static bool equal(const Fraction& a, const Fraction& b)
+    {
+        return a.num * b.den == b.num * a.den;
+    }
     double score(int64_t points, int possible) const;
     // Calls visit(posting, sign, term, raises) for every posting list the observation's values
     // select; raises: a list of groups that match (not an intersection, which only counts).
     template <typename Visit>
     void visitPostings(const Profile::Features& o, int v, Visit&& visit) const;
-    void appendEntries(const Source& s, size_t limit, const Scratch& scratch,
+    // A source's entries in database order: a cell's (including those of raised groups, which
+    // appendEntries() skips) or a group's.
+    std::pair<const int*, const int*> span(const Source& src) const;
+    void appendEntries(const Source& src, size_t limit, const Scratch& s,
                        std::vector<int>& out) const;
-    // Merges the sorted runs of entries ending at scratch.runs into one.
-    static void mergeRuns(std::vector<int>& entries, Scratch& scratch);
+    // Every entry of the sources at `level`, in database order.
+    void collectBest(const Fraction& level, Scratch& s, std::vector<int>& best) const;
 
     const Profile& m_profile;
     std::vector<Term> m_terms;
     std::vector<int> m_cellTerms;            // indices of the terms compared per cell
     std::unordered_map<std::string, int32_t> m_layouts, m_notations;   // interned entry values
-    std::vector<Shape> m_shapes;
     int m_entries = 0;
 
     // Cells: per observed IP version and cell term, the cells' values (terms that do not apply:
@@ -131,22 +129,23 @@ private:
     int m_cellStride = 0;                    // m_cellCount rounded up to a multiple of 4
     std::vector<int32_t> m_cellValues[2];    // [term][cell], m_cellTerms.size() x m_cellStride
     struct CellInfo {
-        int den;           // the score's denominator: possible, or 1 (not normalizing, or nothing applies)
+        int den;           // the score's denominator: possible, or 1 (not normalizing, or none)
         int possible;
         int postingMax;    // what the posting terms can add
         int size;          // entries
     };
     std::vector<CellInfo> m_cellInfo[2];
     struct ShapeCells {
-        int shape, begin, end;
+        int begin, end;
     };
-    std::vector<ShapeCells> m_shapeCells;    // cells are sorted by shape
+    std::vector<ShapeCells> m_shapeCells;    // cells are sorted by shape: each shape's range
     std::vector<int> m_cellEntryBegin;       // m_cellCount + 1 offsets into m_cellEntries
     std::vector<int> m_cellEntries;          // database order within a cell
     struct CellCount {
-        int cell, slot, count;
+        int cell, count;
     };
-    std::vector<CellCount> m_cellCounts[2];  // entries per (cell, slot), by cell
+    std::vector<CellCount> m_slotCells[2];   // entries per (slot, cell), by slot
+    std::vector<int> m_slotCellBegin[2];     // slots + 1 offsets
 
     std::vector<int> m_groupOf;              // entry -> group
     std::vector<int> m_groupCell;
@@ -166,7 +165,7 @@ private:
 
     // Slots: (class, possible) per observed IP version, sorted by class then possible, so a
     // class's sums are a contiguous ascending run.
-    std::vector<int> m_slotPossible[2];
+    std::vector<double> m_slotPossible[2];   // in weight units
     std::vector<int> m_classSlotBegin[2];    // classes + 1 offsets
     std::vector<int> m_classSize;
 };
