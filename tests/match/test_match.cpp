@@ -501,7 +501,11 @@ private slots:
         qInfo("MSS shift, best entry of the other packet kind: classic %d, synscope %d",
               classic.other_kind, synscope.other_kind);
         QVERIFY(synscope.window_rescaled > 0);
-        QCOMPARE(synscope.own_evaluated, int(defaults.entries.size() * mssShiftValues().size()));
+        // Every default entry with an MSS option is shifted (scanners such as masscan send none).
+        const auto withMssOption = std::count_if(defaults.entries.begin(), defaults.entries.end(),
+                                                 [](const DbEntry& e) { return e.fp.tcp_mss >= 0; });
+        QVERIFY(withMssOption >= 60);
+        QCOMPARE(synscope.own_evaluated, int(withMssOption * qsizetype(mssShiftValues().size())));
         QVERIFY(synscope.hits > classic.hits);
         QVERIFY(synscope.own_hits > classic.own_hits);
 

@@ -104,6 +104,30 @@ private slots:
             QVERIFY(ids.idOf(decideOs(c, db).label()) != VerdictLabels::kNone);
     }
 
+    // Every scanner the default database knows is reported as that scanner, from the SYN its
+    // entry describes; and none of the shared zardaxt 2021 client SYNs is taken for a scanner.
+    void scannersAreScanners()
+    {
+        const Database db = Database::builtin();
+        const Classifier classifier(db, Profile::synscope(), kVerdictTopN);
+        int scanners = 0;
+        for (const DbEntry& e : db.entries) {
+            if (e.label.os_class != Database::kScannerClass)
+                continue;
+            ++scanners;
+            const OsVerdict v = decideOs(classifier.classifyUncached(observationOf(e)), db);
+            QVERIFY2(v.kind == OsVerdict::Kind::Scanner, qPrintable(e.id + u": "_s + v.text()));
+        }
+        QVERIFY(scanners >= 30);
+        const QString path = QStringLiteral(SYNSCOPE_SHARED_DIR "/data/zardaxt-2021/combined.json");
+        if (!QFile::exists(path))
+            QSKIP("shared corpus not found");
+        QString error;
+        const std::optional<Database> zardaxt = Database::load(path, &error);
+        QVERIFY2(zardaxt, qPrintable(error));
+        QCOMPARE(evaluateAgainst(db, *zardaxt, Profile::synscope()).scanner, 0);
+    }
+
     // The figures docs/ACCURACY.md quotes, as floors: leave-one-out on zardaxt 2021 beats the
     // classic profile and keeps unknown rare.
     void leaveOneOutOnZardaxt()
