@@ -97,6 +97,7 @@ int main(int argc, char** argv)
         }
     }
 
+    config.aggregateHosts = parser.isSet(aggOpt);
     for (const auto& [opt, target] : {std::pair{&rowsOpt, &config.batchRows},
                                       std::pair{&inFlightOpt, &config.maxBatchesInFlight}}) {
         if (!parser.isSet(*opt))
