@@ -97,6 +97,7 @@ int main(int argc, char** argv)
         }
     }
 
+    config.aggregateHosts = parser.isSet(aggOpt);
     for (const auto& [opt, target] : {std::pair{&rowsOpt, &config.batchRows},
                                       std::pair{&inFlightOpt, &config.maxBatchesInFlight}}) {
         if (!parser.isSet(*opt))
@@ -144,11 +145,15 @@ int main(int argc, char** argv)
     QTableView view;
     QTimer scroll;
     if (parser.isSet(viewOpt)) {
+        // Enabling sorting sorts by the header's default indicator (newest first): the order
+        // chosen above (arrival order, as the window starts, unless --sort*) is restored after it.
+        const int sortColumn = proxy.sortColumn();
+        const Qt::SortOrder sortOrder = proxy.sortOrder();
         view.setModel(&proxy);
         view.setSortingEnabled(true);
+        view.sortByColumn(sortColumn, sortOrder);
         view.verticalHeader()->hide();
         view.verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-        view.horizontalHeader()->setSortIndicator(proxy.sortColumn(), proxy.sortOrder());
         view.resize(1400, 800);
         view.show();
         scroll.setInterval(100);

@@ -169,6 +169,38 @@ private Q_SLOTS:
         QCOMPARE(all[2]->rows.size(), size_t(1));
     }
 
+    // Every batch carries what it changed in the run's host table, numbered on from the previous
+    // batch, and the host cap set on the worker evicts there; without aggregateHosts, nothing.
+    void batchesCarryHostDeltas()
+    {
+        const QString path = writeFile(u"small4.pcap"_qs, testcapture::pcap(testcapture::smallCapture()));
+        for (const bool aggregate : {true, false}) {
+            CaptureWorker worker;
+            worker.setHostCap(2);
+            QSignalSpy batches(&worker, &CaptureWorker::batchReady);
+            QSignalSpy finished(&worker, &CaptureWorker::finished);
+            CaptureConfig c = config();
+            c.batchRows = 2;
+            c.batchIntervalMs = 60000;
+            c.aggregateHosts = aggregate;
+            worker.startFile(path, c);
+            QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+            uint64_t numbered = 0, evicted = 0;
+            for (const RowBatchPtr& b : batchesOf(batches)) {
+                QCOMPARE(bool(b->hosts), aggregate);
+                if (!aggregate)
+                    continue;
+                QCOMPARE(b->hosts->before, numbered);
+                numbered += b->hosts->added.size();
+                evicted += b->hosts->evicted;
+            }
+            // Batches [10.0.0.1, 10.0.0.2], [fd00::5, 198.51.100.7], [10.0.0.1] with at most two
+            // hosts kept: the second evicts the first two, so the last one's source is new again.
+            QCOMPARE(numbered, quint64(aggregate ? 5 : 0));
+            QCOMPARE(evicted, quint64(aggregate ? 3 : 0));
+        }
+    }
+
     void missingFileIsAClearError()
     {
         CaptureWorker worker;

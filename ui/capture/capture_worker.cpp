@@ -210,10 +210,12 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         if (batch->rows.empty())
             return;
         // Before the wait below: the GUI thread works through the previous batch meanwhile.
-        auto delta = std::make_shared<HostDelta>();
-        hosts.setCap(m_hostCap.load(std::memory_order_relaxed));
-        hosts.add(*batch, delta.get());
-        batch->hosts = std::move(delta);
+        if (config.aggregateHosts) {
+            auto delta = std::make_shared<HostDelta>();
+            hosts.setCap(m_hostCap.load(std::memory_order_relaxed));
+            hosts.add(*batch, delta.get());
+            batch->hosts = std::move(delta);
+        }
         // Back-pressure: a reader that outruns the GUI would otherwise queue without bound.
         while (m_inFlight.load() >= config.maxBatchesInFlight && !m_abort.load())
             QThread::usleep(500);

@@ -36,6 +36,7 @@ struct CaptureConfig {
     int batchIntervalMs = 50;                    // ... or this long after the previous one
     int maxBatchesInFlight = 1;                  // the reader waits while the GUI is this far behind;
                                                  // queued batches run back to back in one event-loop turn
+    bool aggregateHosts = true;                  // attach RowBatch::hosts (for a hosts view)
     int statsIntervalMs = 250;
 };
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Small aggregate models fed with every batch and updated at most every updateInterval ms (each
-// batch is folded into counts of their own; a timer, or flush(), publishes them), so charts can
-// follow a fast capture without repainting per batch, and publishing costs no more than the few
-// hundred counts it copies, however many rows arrived meanwhile.
+// batch is folded on arrival into counts kept apart from those shown; a timer, or flush(),
+// publishes them), so charts can follow a fast capture without repainting per batch, and a
+// publish costs the few hundred counts it copies, however many rows arrived meanwhile.
 //   OsTimelineModel      rows: time buckets; column 0 the bucket start (seconds since the first
 //                        packet), then one column per OS class of the database, then "unmatched".
 //                        Bucket width doubles (buckets merge) to stay within maxBuckets.

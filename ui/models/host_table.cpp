@@ -127,10 +127,8 @@ void HostTable::add(const RowBatch& batch, HostDelta* delta)
     const uint64_t noOptions = std::hash<std::string>{}(std::string());
 
     const size_t before = m_hosts.size();
-    if (delta) {
-        delta->table = m_id;
-        delta->before = numbered();
-    }
+    delta->table = m_id;
+    delta->before = numbered();
     m_touched.clear();
     for (const ConnectionRow& r : batch.rows) {
         const uint64_t hash = hashOf(r.src, r.ip_version);
@@ -163,18 +161,16 @@ void HostTable::add(const RowBatch& batch, HostDelta* delta)
             const size_t more = h.moreFingerprints ? m_moreFingerprints[h.moreFingerprints - 1].size() : 0;
             if (more + 1 >= kMaxFingerprints && !m_moreFingerprints[h.moreFingerprints - 1].contains(fp))
                 h.fingerprintsSaturated = true;
-            else if (insertFingerprint(h, fp) && delta)
+            else if (insertFingerprint(h, fp))
                 delta->fingerprints.emplace_back(m_evicted + row, fp);
         }
     }
-    if (delta) {
-        std::sort(m_touched.begin(), m_touched.end());
-        m_touched.erase(std::unique(m_touched.begin(), m_touched.end()), m_touched.end());
-        delta->updated.reserve(m_touched.size());
-        for (uint32_t row : m_touched)
-            delta->updated.emplace_back(m_evicted + row, m_hosts[row]);
-        delta->added = m_pending;
-    }
+    std::sort(m_touched.begin(), m_touched.end());
+    m_touched.erase(std::unique(m_touched.begin(), m_touched.end()), m_touched.end());
+    delta->updated.reserve(m_touched.size());
+    for (uint32_t row : m_touched)
+        delta->updated.emplace_back(m_evicted + row, m_hosts[row]);
+    delta->added = m_pending;
     m_hosts.insert(m_hosts.end(), m_pending.begin(), m_pending.end());
     m_pending.clear();
     // Down to 7/8 of the cap at once, so eviction (and the re-indexing it needs) costs O(1) per
@@ -183,8 +179,7 @@ void HostTable::add(const RowBatch& batch, HostDelta* delta)
         const size_t n = m_hosts.size() - (m_cap - m_cap / 8);
         removeOldest(n);
         reindex();
-        if (delta)
-            delta->evicted = n;
+        delta->evicted = n;
     }
 }
 

@@ -4,7 +4,7 @@
 // batch into a HostTable of its own and attaches what changed (a HostDelta) to the batch, so the
 // GUI thread's HostModel only copies finished records into its mirror table: finding an address
 // among a million, growing the index and evicting happen on the capture thread. Bounded: beyond
-// cap() the oldest hosts go, an eighth at a time, and a host counts at most kMaxFingerprints
+// the cap the oldest hosts go, an eighth at a time, and a host counts at most kMaxFingerprints
 // distinct fingerprints. Every row costs O(1), however many connections or fingerprints one
 // address has.
 #pragma once
@@ -39,7 +39,7 @@ struct HostRecord {
 // table was cleared, evicted ones included. A mirror applies the updated hosts, then the added
 // ones, then removes the `evicted` oldest.
 struct HostDelta {
-    uint64_t table = 0;    // HostTable::id() of the table that made it
+    uint64_t table = 0;    // the table that made it (an id unique in the process)
     uint64_t before = 0;   // hosts that table had numbered before this batch
     std::vector<std::pair<uint64_t, HostRecord>> updated;   // (host number, values after), ascending
     std::vector<HostRecord> added;                          // numbered from `before` on
@@ -57,11 +57,8 @@ public:
     HostTable(const HostTable&) = delete;
     HostTable& operator=(const HostTable&) = delete;
 
-    // Unique in the process: a mirror knows whose deltas it follows.
-    uint64_t id() const { return m_id; }
     // Takes effect at the next add().
     void setCap(size_t cap) { m_cap = cap > 0 ? cap : 1; }
-    size_t cap() const { return m_cap; }
 
     size_t size() const { return m_hosts.size(); }
     const HostRecord& at(size_t row) const { return m_hosts[row]; }
@@ -71,9 +68,9 @@ public:
     // Hosts numbered since clear(): the number the next new host gets.
     uint64_t numbered() const { return m_evicted + m_hosts.size(); }
 
-    // Folds the batch's rows in, then evicts down to 7/8 of the cap if it is exceeded. With a
-    // delta, records what changed there.
-    void add(const RowBatch& batch, HostDelta* delta = nullptr);
+    // Folds the batch's rows in, then evicts down to 7/8 of the cap if it is exceeded; what
+    // changed is recorded in *delta, a fresh one.
+    void add(const RowBatch& batch, HostDelta* delta);
 
     // True when `delta` continues exactly what this table holds: the next delta of the table it
     // mirrors, or the first delta of any table while this one is empty.
@@ -118,7 +115,7 @@ private:
     // Inserts fp into h's further fingerprints; false when it was there already.
     bool insertFingerprint(HostRecord& h, uint64_t fp);
 
-    uint64_t m_id;
+    uint64_t m_id;           // HostDelta::table of the deltas this table makes
     uint64_t m_source = 0;   // id of the table whose deltas this one applied last
     size_t m_cap = kDefaultCap;
     uint64_t m_evicted = 0;
