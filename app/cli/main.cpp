@@ -253,6 +253,10 @@ int main(int argc, char** argv)
         u"Entries a class needs before its average score is shown (default: the database's own "
         "setting; 8, the seed's rule, for databases that do not set it)."_s,
         u"n"_s);
+    const QCommandLineOption minConfidenceOpt(
+        u"min-confidence"_s,
+        u"Report a verdict less sure than this (0 to 1) as unknown, with its closest guess."_s,
+        u"p"_s, u"0"_s);
     const QCommandLineOption decodeOnlyOpt(u"decode-only"_s,
                                            u"Decode without classifying (timing the decoder)."_s);
     const QCommandLineOption listOpt(u"list-interfaces"_s, u"List capture interfaces and exit."_s);
@@ -263,7 +267,7 @@ int main(int argc, char** argv)
         u"With -i: also capture on libpcap devices that are not network interfaces (nflog, nfqueue, "
         "usbmon, Bluetooth, D-Bus, netlink monitors)."_s);
     parser.addOptions({readOpt, ifaceOpt, filterOpt, dbOpt, profileOpt, jsonOpt, quietOpt, countOpt,
-                       guessesOpt, minClassOpt, decodeOnlyOpt, listOpt, benchOpt, specialOpt});
+                       guessesOpt, minClassOpt, minConfidenceOpt, decodeOnlyOpt, listOpt, benchOpt, specialOpt});
     // process() alone exits 1 on an unknown option or a missing value, the status of a read
     // error; every usage error exits 2.
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -317,6 +321,11 @@ int main(int argc, char** argv)
     const int minClassSize = parser.isSet(minClassOpt) ? parser.value(minClassOpt).toInt(&ok) : 0;
     if (parser.isSet(minClassOpt) && (!ok || minClassSize < 1)) {
         fail(u"--min-class-size needs a positive number"_s);
+        return 2;
+    }
+    const double minConfidence = parser.value(minConfidenceOpt).toDouble(&ok);
+    if (!ok || !(minConfidence >= 0 && minConfidence <= 1)) {
+        fail(u"--min-confidence needs a number from 0 to 1"_s);
         return 2;
     }
     uint64_t limit = 0;
@@ -397,7 +406,7 @@ int main(int argc, char** argv)
                           : parser.isSet(jsonOpt) ? Output::Json
                                                   : Output::Text;
     const Database* classifyWith = parser.isSet(decodeOnlyOpt) ? nullptr : &db;
-    Pipeline pipeline(classifyWith, *profile, Pipeline::kDefaultTopN, minClassSize);
+    Pipeline pipeline(classifyWith, *profile, Pipeline::kDefaultTopN, minClassSize, minConfidence);
     PrintSink sink(classifyWith, output, streaming, limit, maxGuesses);
     const bool readOk = run(pipeline, *source, sink);
     // With --json, stdout stays one JSON object per line and ends with the summary's; the

@@ -88,7 +88,7 @@ QString OsVerdict::text() const
     return u"unknown (closest: %1, %2)"_s.arg(nearest, points(score, max_score));
 }
 
-OsVerdict decideOs(const Classification& c, const Database& db)
+OsVerdict decideOs(const Classification& c, const Database& db, double minConfidence)
 {
     OsVerdict v;
     v.score = c.best_score;
@@ -173,12 +173,16 @@ OsVerdict decideOs(const Classification& c, const Database& db)
 
     const double scoreShare = c.max_score > 0 ? c.best_score / c.max_score : 0.0;
     v.confidence = calibrated(scoreShare) * share;
-    if (scoreShare < kUnknownBelow) {
+    const bool weak = scoreShare < kUnknownBelow;
+    if (weak || v.confidence < minConfidence) {
         v.kind = OsVerdict::Kind::Unknown;
         v.os_class.clear();
         v.members.clear();
-        v.reasons << u"best score %1 is below %2: no entry matches well enough"_s.arg(
-                         points(c.best_score, c.max_score), points(kUnknownBelow * c.max_score, c.max_score));
+        if (weak)
+            v.reasons << u"best score %1 is below %2: no entry matches well enough"_s.arg(
+                             points(c.best_score, c.max_score), points(kUnknownBelow * c.max_score, c.max_score));
+        else
+            v.reasons << u"confidence %1 is below the minimum %2"_s.arg(v.confidence, 0, 'f', 2).arg(minConfidence, 0, 'f', 2);
     }
     return v;
 }

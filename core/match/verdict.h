@@ -51,7 +51,8 @@ inline constexpr double kUnknownBelow = 0.6;
 // over the next class.
 inline constexpr int kVerdictTopN = 5;
 
-OsVerdict decideOs(const Classification& c, const Database& db);
+// minConfidence: a verdict less sure than this is unknown too (synscope-cli --min-confidence).
+OsVerdict decideOs(const Classification& c, const Database& db, double minConfidence = 0);
 
 // Every label decideOs() can give for this database, in a fixed order: the classes (in order of
 // first appearance), then each family, each scanner, and "unknown" last. Views number them.

@@ -15,8 +15,9 @@ Observation observe(const SynRecord& record, const Classification* classificatio
     return o;
 }
 
-Pipeline::Pipeline(const Database* database, const Profile& profile, int topN, int minClassSize)
-    : m_database(database)
+Pipeline::Pipeline(const Database* database, const Profile& profile, int topN, int minClassSize,
+                   double minConfidence)
+    : m_database(database), m_minConfidence(minConfidence)
 {
     if (database) {
         m_classifier.emplace(*database, profile, topN, minClassSize);
@@ -43,7 +44,7 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
             if (c) {
                 const Decided* d = m_verdicts.find(c->id);
                 if (!d) {
-                    Decided fresh{decideOs(*c, *m_database)};
+                    Decided fresh{decideOs(*c, *m_database, m_minConfidence)};
                     fresh.label = m_labels.idOf(fresh.verdict.label());
                     d = &m_verdicts.insert(c->id, std::move(fresh));
                 }

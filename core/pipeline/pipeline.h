@@ -68,8 +68,9 @@ public:
 
     // database null: decode and detect only (no classification). The database and profile must
     // outlive the pipeline.
+    // minConfidence: decideOs()'s, for every verdict of this pipeline.
     Pipeline(const Database* database, const Profile& profile, int topN = kDefaultTopN,
-             int minClassSize = 0);
+             int minClassSize = 0, double minConfidence = 0);
 
     // Reads `source` until its end, a read error, or the sink's onStep() returns false. Returns
     // false on a read error (error() then says what).
@@ -91,6 +92,7 @@ private:
     Decoder m_decoder;
     std::optional<Classifier> m_classifier;
     const Database* m_database = nullptr;
+    double m_minConfidence = 0;
     VerdictLabels m_labels;
     // The verdict of each classification the classifier caches, decided once.
     GenerationalCache<uint64_t, Decided> m_verdicts{Classifier::kMaxCacheEntries};

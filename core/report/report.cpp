@@ -279,18 +279,23 @@ ReportWriter::ReportWriter(const Database& db, int maxGuesses)
 {
 }
 
-const std::string& ReportWriter::cached(RenderCache& cache, const Classification& c, bool json)
+const std::string& ReportWriter::cached(RenderCache& cache, const Observation& o, bool json)
 {
+    const Classification& c = *o.classification;
+    const auto render = [&] {
+        const OsVerdict v = o.verdict ? *o.verdict : decideOs(c, m_db);
+        return json ? classificationJson(c, v) : classificationText(c, v);
+    };
     if (c.id == 0) {
-        m_scratch = json ? classificationJson(c) : classificationText(c);
+        m_scratch = render();
         return m_scratch;
     }
     if (const std::string* hit = cache.find(c.id))
         return *hit;
-    return cache.insert(c.id, json ? classificationJson(c) : classificationText(c));
+    return cache.insert(c.id, render());
 }
 
-std::string ReportWriter::classificationJson(const Classification& c) const
+std::string ReportWriter::classificationJson(const Classification& c, const OsVerdict& v) const
 {
     std::string out = "\"best_guesses\":[";
     int named = 0;
@@ -334,7 +339,6 @@ std::string ReportWriter::classificationJson(const Classification& c) const
     }
     out += '}';
     // The verdict (core/match/verdict.h): its label, and each part on its own key.
-    const OsVerdict v = decideOs(c, m_db);
     const auto stringOrNull = [&out](bool present, const QString& s) {
         if (present)
             appendJsonString(out, s);
@@ -444,11 +448,11 @@ void ReportWriter::appendJson(std::string& out, const Observation& o)
     line.key("encapsulation") << '"';
     line.encapsulation(rec.encapsulation) << "\",";
     out.append(m_record.get(), size_t(line.end() - m_record.get()));
-    out += cached(m_jsonCache, *o.classification, true);
+    out += cached(m_jsonCache, o, true);
     out += "}\n";
 }
 
-std::string ReportWriter::classificationText(const Classification& c) const
+std::string ReportWriter::classificationText(const Classification& c, const OsVerdict& v) const
 {
     if (c.best.empty())
         return "  guess (database is empty)\n";
@@ -475,7 +479,6 @@ std::string ReportWriter::classificationText(const Classification& c) const
         out += "  avg  " + utf8(avgs.join(u", "_s)) + '\n';
     if (!few.isEmpty())
         out += "       too few entries to average: " + utf8(few.join(u", "_s)) + '\n';
-    const OsVerdict v = decideOs(c, m_db);
     out += "  os   " + utf8(v.text());
     if (!v.unknown())
         out += utf8(u" (confidence %1)"_s.arg(v.confidence, 0, 'f', 2));
@@ -543,7 +546,7 @@ void ReportWriter::appendText(std::string& out, const Observation& o)
         line << '\n';
     }
     out.append(m_record.get(), size_t(line.end() - m_record.get()));
-    out += cached(m_textCache, *o.classification, false);
+    out += cached(m_textCache, o, false);
     out += '\n';
 }
 

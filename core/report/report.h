@@ -66,9 +66,11 @@ public:
 private:
     // Rendered classification parts by Classification::id, as many as the classifier caches.
     using RenderCache = GenerationalCache<uint64_t, std::string>;
-    const std::string& cached(RenderCache& cache, const Classification& c, bool json);
-    std::string classificationJson(const Classification& c) const;
-    std::string classificationText(const Classification& c) const;
+    // The parts that depend only on the classification and its verdict (the observation's, or
+    // decideOs() for an observation made without one).
+    const std::string& cached(RenderCache& cache, const Observation& o, bool json);
+    std::string classificationJson(const Classification& c, const OsVerdict& v) const;
+    std::string classificationText(const Classification& c, const OsVerdict& v) const;
 
     const Database& m_db;
     int m_maxGuesses;

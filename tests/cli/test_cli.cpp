@@ -82,6 +82,38 @@ static void capMemory([[maybe_unused]] QProcess& p)
 class TestCli : public QObject {
     Q_OBJECT
 private slots:
+    // The verdict's fields on every JSON line; --min-confidence turns a less sure verdict into
+    // unknown with its closest guess kept; eval measures the built-in database.
+    void verdictFieldsAndEval()
+    {
+        const Result r = runCli({u"-r"_s, sample(), u"--json"_s});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject first = QJsonDocument::fromJson(r.out.left(r.out.indexOf('\n'))).object();
+        for (const char* key : {"os_guess", "os_class", "family", "scanner", "unknown", "nearest", "confidence", "reasons"})
+            QVERIFY2(first.contains(QLatin1String(key)), key);
+        QCOMPARE(first.value(u"os_guess"_s).toString(), u"Linux"_s);
+        const double confidence = first.value(u"confidence"_s).toDouble();
+        QVERIFY(confidence > 0 && confidence <= 1);
+
+        const Result strict = runCli({u"-r"_s, sample(), u"--json"_s, u"--min-confidence"_s,
+                                      QString::number(std::min(1.0, confidence + 0.01))});
+        QCOMPARE(strict.exitCode, 0);
+        const QJsonObject s = QJsonDocument::fromJson(strict.out.left(strict.out.indexOf('\n'))).object();
+        QCOMPARE(s.value(u"os_guess"_s).toString(), u"unknown"_s);
+        QCOMPARE(s.value(u"unknown"_s).toBool(), true);
+        QCOMPARE(s.value(u"nearest"_s).toString(), u"Linux"_s);
+        QCOMPARE(runCli({u"-r"_s, sample(), u"--min-confidence"_s, u"2"_s}).exitCode, 2);
+
+        const Result eval = runCli({u"eval"_s, u"--json"_s});
+        QCOMPARE(eval.exitCode, 0);
+        const QJsonObject e = QJsonDocument::fromJson(eval.out).object();
+        for (const char* key : {"accuracy", "family_accuracy", "unknown_rate", "per_class", "confusion"})
+            QVERIFY2(e.contains(QLatin1String(key)), key);
+        QVERIFY(e.value(u"evaluated"_s).toInt() >= 90);
+        QVERIFY(e.value(u"family_accuracy"_s).toDouble() >= e.value(u"accuracy"_s).toDouble());
+        QCOMPARE(runCli({u"eval"_s, u"--against"_s, u"/nonexistent.json"_s}).exitCode, 2);
+    }
+
     void missingFileIsNamed()
     {
         const Result r = runCli({u"-r"_s, u"/nonexistent/capture.pcap"_s});
