@@ -15,30 +15,6 @@ constexpr uint32_t kEcnFlags = TcpEce | TcpCwr | TcpAe;
 // Quirks scored by the Quirks field: df and ecn have fields of their own.
 constexpr uint32_t kQuirkMask = ~static_cast<uint32_t>(QuirkDf | QuirkEcn);
 
-uint32_t requiredKnown(ScoredField f)
-{
-    switch (f) {
-    case ScoredField::IpVersion: return KnownIpVersion;
-    case ScoredField::Df: return KnownDf;
-    case ScoredField::Mf: return KnownMf;
-    case ScoredField::Window: return KnownWindow;
-    case ScoredField::WindowMss: return KnownWindow;
-    case ScoredField::Flags: return KnownFlags;
-    case ScoredField::HeaderLength: return KnownHeaderLength;
-    case ScoredField::Mss: return KnownMss;
-    case ScoredField::ClassicOptions: return KnownOptions;
-    case ScoredField::OptionLayout: return KnownOptions;
-    case ScoredField::InitialTtl: return KnownTtl;
-    case ScoredField::WindowScale: return KnownWscale;
-    case ScoredField::Timestamp: return KnownOptions;
-    case ScoredField::Sack: return KnownOptions;
-    case ScoredField::Ecn: return KnownFlags;
-    case ScoredField::Quirks: return KnownQuirks;
-    case ScoredField::Kind: return KnownFlags;
-    }
-    return 0;
-}
-
 QString optional(int v)
 {
     return v < 0 ? u"none"_s : QString::number(v);
@@ -60,32 +36,6 @@ QString windowText(const Profile::Features& f)
     if (f.window_multiple > 0)
         return u"%1\u00d7MSS"_s.arg(f.window_multiple);
     return QString::number(f.window);
-}
-
-QString valueText(ScoredField field, const Profile::Features& f)
-{
-    switch (field) {
-    case ScoredField::IpVersion: return QString::number(f.ip_version);
-    case ScoredField::Df: return f.ip_version == 6 ? u"n/a (IPv6)"_s : QString::number(f.df);
-    case ScoredField::Mf: return QString::number(f.mf);
-    case ScoredField::Window: return QString::number(f.window);
-    case ScoredField::WindowMss: return windowText(f);
-    case ScoredField::Flags: return u"0x%1"_s.arg(f.flags, 3, 16, QChar(u'0'));
-    case ScoredField::HeaderLength: return QString::number(f.header_length);
-    case ScoredField::Mss: return optional(f.mss);
-    case ScoredField::ClassicOptions: return QString::fromStdString(f.notation);
-    case ScoredField::OptionLayout: return QString::fromStdString(f.layout);
-    case ScoredField::InitialTtl:
-        return f.ttl != f.initial_ttl ? u"%1 (TTL %2)"_s.arg(f.initial_ttl).arg(f.ttl)
-                                      : QString::number(f.initial_ttl);
-    case ScoredField::WindowScale: return optional(f.wscale);
-    case ScoredField::Timestamp: return yesNo(f.timestamp);
-    case ScoredField::Sack: return yesNo(f.sack);
-    case ScoredField::Ecn: return yesNo(f.ecn);
-    case ScoredField::Quirks: return QString::fromStdString(quirksString(f.quirks));
-    case ScoredField::Kind: return f.syn_ack ? u"SYN+ACK"_s : u"SYN"_s;
-    }
-    return QString();
 }
 
 void appendInt(std::string& key, int v)
@@ -114,28 +64,109 @@ bool isLargestWindowMultiple(int window, int mss, bool timestamp)
     return timestamp && payload >= kMinWindowUnit && window == largestWindowMultiple(payload);
 }
 
+namespace {
+
+using F = Profile::Features;
+using H = HeaderField;
+
+// The one table of scored fields, in ScoredField order.
+constexpr FieldDescriptor kFields[] = {
+    {ScoredField::IpVersion, "ip_version", KnownIpVersion, {H::IpVersion}, 1,
+     [](const F& f) { return int32_t(f.ip_version); }, nullptr, nullptr,
+     [](const F& f) { return QString::number(f.ip_version); }},
+    {ScoredField::Df, "ip_df", KnownDf, {H::IpFragment}, 1, [](const F& f) { return int32_t(f.df); },
+     nullptr,
+     // DF counts only between IPv4 packets (Profile::applies): the version is part of the key.
+     [](std::string& k, const F& f) { appendInt(k, f.df); appendInt(k, f.ip_version); },
+     [](const F& f) { return f.ip_version == 6 ? u"n/a (IPv6)"_s : QString::number(f.df); }},
+    {ScoredField::Mf, "ip_mf", KnownMf, {H::IpFragment}, 1, [](const F& f) { return int32_t(f.mf); },
+     nullptr, nullptr, [](const F& f) { return QString::number(f.mf); }},
+    {ScoredField::Window, "tcp_window_size", KnownWindow, {H::TcpWindow}, 1,
+     [](const F& f) { return int32_t(f.window); }, nullptr, nullptr,
+     [](const F& f) { return QString::number(f.window); }},
+    {ScoredField::WindowMss, "window (or k\u00d7MSS, largest multiple)", KnownWindow,
+     {H::TcpWindow, H::OptMss}, 2, nullptr,
+     [](const F& o, const F& e) {
+         if (e.window_multiple > 0 && o.window_multiple == e.window_multiple)
+             return 1.0;
+         if (e.window_max && o.window_max)
+             return 1.0;
+         return e.window > 0 && o.window == e.window ? 1.0 : 0.0;
+     },
+     [](std::string& k, const F& f) {
+         appendInt(k, f.window);
+         appendInt(k, f.window_multiple);
+         appendInt(k, f.window_max);
+     },
+     windowText},
+    {ScoredField::Flags, "tcp_flags", KnownFlags, {H::TcpFlags}, 1,
+     [](const F& f) { return int32_t(f.flags); }, nullptr, nullptr,
+     [](const F& f) { return u"0x%1"_s.arg(f.flags, 3, 16, QChar(u'0')); }},
+    {ScoredField::HeaderLength, "tcp_header_length", KnownHeaderLength, {H::TcpHeaderLength}, 1,
+     [](const F& f) { return int32_t(f.header_length); }, nullptr, nullptr,
+     [](const F& f) { return QString::number(f.header_length); }},
+    {ScoredField::Mss, "tcp_mss", KnownMss, {H::OptMss}, 1, [](const F& f) { return int32_t(f.mss); },
+     nullptr, nullptr, [](const F& f) { return optional(f.mss); }},
+    // The seed's option comparison: the notation equal earns the weight, the same letters in the
+    // same order two thirds of it.
+    {ScoredField::ClassicOptions, "tcp_options", KnownOptions, {H::TcpOptions}, 1, nullptr,
+     [](const F& o, const F& e) {
+         if (o.notation == e.notation)
+             return 1.0;
+         return o.layout == e.layout ? 2.0 / 3.0 : 0.0;
+     },
+     [](std::string& k, const F& f) { k += f.notation; k += '|'; },
+     [](const F& f) { return QString::fromStdString(f.notation); }},
+    {ScoredField::OptionLayout, "option layout", KnownOptions, {H::TcpOptions}, 1, nullptr,
+     [](const F& o, const F& e) { return o.layout == e.layout ? 1.0 : 0.0; },
+     [](std::string& k, const F& f) { k += f.layout; k += '|'; },
+     [](const F& f) { return QString::fromStdString(f.layout); }},
+    {ScoredField::InitialTtl, "initial TTL", KnownTtl, {H::IpTtl}, 1,
+     [](const F& f) { return int32_t(f.initial_ttl); }, nullptr, nullptr,
+     [](const F& f) {
+         return f.ttl != f.initial_ttl ? u"%1 (TTL %2)"_s.arg(f.initial_ttl).arg(f.ttl)
+                                       : QString::number(f.initial_ttl);
+     }},
+    {ScoredField::WindowScale, "tcp_window_scaling", KnownWscale, {H::OptWscale}, 1,
+     [](const F& f) { return int32_t(f.wscale); }, nullptr, nullptr,
+     [](const F& f) { return optional(f.wscale); }},
+    {ScoredField::Timestamp, "timestamp option", KnownOptions, {H::OptTimestamp}, 1,
+     [](const F& f) { return int32_t(f.timestamp); }, nullptr, nullptr,
+     [](const F& f) { return yesNo(f.timestamp); }},
+    {ScoredField::Sack, "SACK permitted", KnownOptions, {H::OptSack}, 1,
+     [](const F& f) { return int32_t(f.sack); }, nullptr, nullptr,
+     [](const F& f) { return yesNo(f.sack); }},
+    {ScoredField::Ecn, "ECN", KnownFlags, {H::IpTos, H::TcpFlags}, 2,
+     [](const F& f) { return int32_t(f.ecn); }, nullptr, nullptr,
+     [](const F& f) { return yesNo(f.ecn); }},
+    {ScoredField::Quirks, "quirks", KnownQuirks, {H::IpFragment, H::IpId, H::TcpOptions}, 3,
+     [](const F& f) { return int32_t(f.quirks); }, nullptr, nullptr,
+     [](const F& f) { return QString::fromStdString(quirksString(f.quirks)); }},
+    {ScoredField::Kind, "packet kind", KnownFlags, {H::TcpFlags}, 1,
+     [](const F& f) { return int32_t(f.syn_ack); }, nullptr, nullptr,
+     [](const F& f) { return f.syn_ack ? u"SYN+ACK"_s : u"SYN"_s; }},
+};
+
+constexpr bool inEnumOrder()
+{
+    for (size_t i = 0; i < std::size(kFields); ++i)
+        if (size_t(kFields[i].id) != i)
+            return false;
+    return true;
+}
+static_assert(inEnumOrder() && std::size(kFields) == size_t(ScoredField::Kind) + 1,
+              "kFields has one row per ScoredField, in its order");
+
+} // namespace
+
+const FieldDescriptor& describe(ScoredField f)
+{
+    return kFields[size_t(f)];
+}
+
 QString scoredFieldName(ScoredField f)
 {
-    switch (f) {
-    case ScoredField::IpVersion: return u"ip_version"_s;
-    case ScoredField::Df: return u"ip_df"_s;
-    case ScoredField::Mf: return u"ip_mf"_s;
-    case ScoredField::Window: return u"tcp_window_size"_s;
-    case ScoredField::WindowMss: return u"window (or k\u00d7MSS, largest multiple)"_s;
-    case ScoredField::Flags: return u"tcp_flags"_s;
-    case ScoredField::HeaderLength: return u"tcp_header_length"_s;
-    case ScoredField::Mss: return u"tcp_mss"_s;
-    case ScoredField::ClassicOptions: return u"tcp_options"_s;
-    case ScoredField::OptionLayout: return u"option layout"_s;
-    case ScoredField::InitialTtl: return u"initial TTL"_s;
-    case ScoredField::WindowScale: return u"tcp_window_scaling"_s;
-    case ScoredField::Timestamp: return u"timestamp option"_s;
-    case ScoredField::Sack: return u"SACK permitted"_s;
-    case ScoredField::Ecn: return u"ECN"_s;
-    case ScoredField::Quirks: return u"quirks"_s;
-    case ScoredField::Kind: return u"packet kind"_s;
-    }
-    return QString();
+    return QString::fromUtf8(describe(f).name);
 }
 
 Profile::Profile(QString name, QString description, std::vector<FieldWeight> weights,
@@ -245,44 +276,11 @@ Profile::Features Profile::features(const DbEntry& entry)
     return f;
 }
 
-double Profile::rawPoints(ScoredField field, double weight, const Features& o,
-                          const Features& e) const
-{
-    switch (field) {
-    case ScoredField::IpVersion: return o.ip_version == e.ip_version ? weight : 0;
-    case ScoredField::Df: return o.df == e.df ? weight : 0;
-    case ScoredField::Mf: return o.mf == e.mf ? weight : 0;
-    case ScoredField::Window: return o.window == e.window ? weight : 0;
-    case ScoredField::WindowMss:
-        if (e.window_multiple > 0 && o.window_multiple == e.window_multiple)
-            return weight;
-        if (e.window_max && o.window_max)
-            return weight;
-        return e.window > 0 && o.window == e.window ? weight : 0;
-    case ScoredField::Flags: return o.flags == e.flags ? weight : 0;
-    case ScoredField::HeaderLength: return o.header_length == e.header_length ? weight : 0;
-    case ScoredField::Mss: return o.mss == e.mss ? weight : 0;
-    case ScoredField::ClassicOptions:
-        if (o.notation == e.notation)
-            return weight;
-        return o.layout == e.layout ? weight * 2.0 / 3.0 : 0;
-    case ScoredField::OptionLayout: return o.layout == e.layout ? weight : 0;
-    case ScoredField::InitialTtl: return o.initial_ttl == e.initial_ttl ? weight : 0;
-    case ScoredField::WindowScale: return o.wscale == e.wscale ? weight : 0;
-    case ScoredField::Timestamp: return o.timestamp == e.timestamp ? weight : 0;
-    case ScoredField::Sack: return o.sack == e.sack ? weight : 0;
-    case ScoredField::Ecn: return o.ecn == e.ecn ? weight : 0;
-    case ScoredField::Quirks: return o.quirks == e.quirks ? weight : 0;
-    case ScoredField::Kind: return o.syn_ack == e.syn_ack ? weight : 0;
-    }
-    return 0;
-}
-
 // A field the entry does not know, or (normalized profiles) one that does not apply to this pair:
 // DF means nothing when either side is IPv6.
 bool Profile::applies(ScoredField f, const Features& o, const Features& e) const
 {
-    if (!(e.known & requiredKnown(f)))
+    if (!(e.known & describe(f).known))
         return false;
     if (m_normalize && f == ScoredField::Df && (o.ip_version == 6 || e.ip_version == 6))
         return false;
@@ -296,7 +294,7 @@ Profile::Tally Profile::tally(const Features& o, const Features& e) const
         if (!applies(fw.field, o, e))
             continue;
         t.possible += fw.weight;
-        t.points += rawPoints(fw.field, fw.weight, o, e);
+        t.points += fw.weight * describe(fw.field).share(o, e);
     }
     return t;
 }
@@ -325,17 +323,19 @@ std::vector<FieldScore> Profile::explain(const Fingerprint& fp, const DbEntry& e
     std::vector<FieldScore> out;
     out.reserve(m_weights.size());
     for (const FieldWeight& fw : m_weights) {
+        const FieldDescriptor& d = describe(fw.field);
         FieldScore s;
-        s.field = scoredFieldName(fw.field);
-        s.observed = valueText(fw.field, o);
+        s.id = fw.field;
+        s.field = QString::fromUtf8(d.name);
+        s.observed = d.text(o);
         if (!applies(fw.field, o, e)) {
-            s.expected = (e.known & requiredKnown(fw.field)) ? valueText(fw.field, e) : u"?"_s;
+            s.expected = (e.known & d.known) ? d.text(e) : u"?"_s;
             s.weight = 0;
             s.points = 0;
         } else {
-            s.expected = valueText(fw.field, e);
+            s.expected = d.text(e);
             s.weight = fw.weight * scale;
-            s.points = rawPoints(fw.field, fw.weight, o, e) * scale;
+            s.points = fw.weight * d.share(o, e) * scale;
         }
         out.push_back(std::move(s));
     }
@@ -347,29 +347,11 @@ std::string Profile::observationKey(const Features& o) const
     std::string key;
     key.reserve(64);
     for (const FieldWeight& fw : m_weights) {
-        switch (fw.field) {
-        case ScoredField::IpVersion: appendInt(key, o.ip_version); break;
-        case ScoredField::Df: appendInt(key, o.df); appendInt(key, o.ip_version); break;
-        case ScoredField::Mf: appendInt(key, o.mf); break;
-        case ScoredField::Window: appendInt(key, o.window); break;
-        case ScoredField::WindowMss:
-            appendInt(key, o.window);
-            appendInt(key, o.window_multiple);
-            appendInt(key, o.window_max);
-            break;
-        case ScoredField::Flags: appendInt(key, o.flags); break;
-        case ScoredField::HeaderLength: appendInt(key, o.header_length); break;
-        case ScoredField::Mss: appendInt(key, o.mss); break;
-        case ScoredField::ClassicOptions: key += o.notation; key += '|'; break;
-        case ScoredField::OptionLayout: key += o.layout; key += '|'; break;
-        case ScoredField::InitialTtl: appendInt(key, o.initial_ttl); break;
-        case ScoredField::WindowScale: appendInt(key, o.wscale); break;
-        case ScoredField::Timestamp: appendInt(key, o.timestamp); break;
-        case ScoredField::Sack: appendInt(key, o.sack); break;
-        case ScoredField::Ecn: appendInt(key, o.ecn); break;
-        case ScoredField::Quirks: appendInt(key, static_cast<int>(o.quirks)); break;
-        case ScoredField::Kind: appendInt(key, o.syn_ack); break;
-        }
+        const FieldDescriptor& d = describe(fw.field);
+        if (d.key)
+            d.key(key, o);
+        else
+            appendInt(key, d.value(o));
     }
     return key;
 }

@@ -9,18 +9,11 @@
 #include <QString>
 #include <QStringView>
 
+#include <span>
 #include <string>
 #include <vector>
 
 namespace synscope {
-
-struct FieldScore {
-    QString field;       // "ip_df", "tcp_options", ...
-    QString observed;    // value text of the observed fingerprint
-    QString expected;    // value text of the database entry ("?" when unknown there)
-    double weight;       // what a match is worth (after normalization)
-    double points;       // what this field scored
-};
 
 enum class ScoredField {
     IpVersion,        // 4 / 6
@@ -41,7 +34,16 @@ enum class ScoredField {
     Quirks,           // p0f quirks other than df/ecn, compared as a set
     Kind,             // SYN or SYN+ACK (client and server answer with different windows)
 };
-QString scoredFieldName(ScoredField f);
+struct FieldScore {
+    ScoredField id;
+    QString field;       // the field's name: "ip_df", "tcp_options", ...
+    QString observed;    // value text of the observed fingerprint
+    QString expected;    // value text of the database entry ("?" when unknown there)
+    double weight;       // what a match is worth (after normalization)
+    double points;       // what this field scored
+};
+
+QString scoredFieldName(ScoredField f);   // FieldDescriptor::name
 
 // Size of the TCP timestamp option with its two NOPs: Linux sizes a SYN+ACK's window in segments of
 // MSS minus this when timestamps are on (p0f's "MSS - 12").
@@ -131,7 +133,6 @@ public:
     std::string entryKey(const Features& entry) const;
 
 private:
-    double rawPoints(ScoredField f, double weight, const Features& o, const Features& e) const;
 
     QString m_name;
     QString m_description;
@@ -139,5 +140,30 @@ private:
     double m_maxScore;
     bool m_normalize;
 };
+
+// Everything about one scored field, one row per field in one table (profile.cpp, kFields):
+// adding a field is adding a row (and its ScoredField value).
+struct FieldDescriptor {
+    ScoredField id;
+    const char* name;            // explain()'s and the detail pane's name
+    uint32_t known;              // the KnownField bits an entry needs for the field to count
+    HeaderField header[3];       // the header bytes it is read from (the hex view), `headers` of them
+    int headers;
+    // A plain field's value: equal values earn the whole weight, and keys and the score index use
+    // it. Null for the fields compared otherwise (windowMss, classic options, option layout).
+    int32_t (*value)(const Profile::Features&);
+    // The share of the weight a pair earns, for the fields without `value`.
+    double (*match)(const Profile::Features& observed, const Profile::Features& entry);
+    // Appends what the field compares to a cache key; null: the value.
+    void (*key)(std::string& out, const Profile::Features&);
+    QString (*text)(const Profile::Features&);   // explain()'s value text
+
+    double share(const Profile::Features& o, const Profile::Features& e) const
+    {
+        return value ? (value(o) == value(e) ? 1.0 : 0.0) : match(o, e);
+    }
+    std::span<const HeaderField> headerFields() const { return {header, size_t(headers)}; }
+};
+const FieldDescriptor& describe(ScoredField f);
 
 } // namespace synscope

@@ -32,27 +32,9 @@ bool isPostingField(ScoredField f)
 
 int32_t plainValue(ScoredField f, const Profile::Features& x)
 {
-    switch (f) {
-    case ScoredField::IpVersion: return x.ip_version;
-    case ScoredField::Df: return x.df;
-    case ScoredField::Mf: return x.mf;
-    case ScoredField::Window: return x.window;
-    case ScoredField::Flags: return x.flags;
-    case ScoredField::HeaderLength: return x.header_length;
-    case ScoredField::Mss: return x.mss;
-    case ScoredField::InitialTtl: return x.initial_ttl;
-    case ScoredField::WindowScale: return x.wscale;
-    case ScoredField::Timestamp: return x.timestamp;
-    case ScoredField::Sack: return x.sack;
-    case ScoredField::Ecn: return x.ecn;
-    case ScoredField::Quirks: return static_cast<int32_t>(x.quirks);
-    case ScoredField::Kind: return x.syn_ack;
-    case ScoredField::WindowMss:        // keyed by entryKeys()
-    case ScoredField::ClassicOptions:   // strings: interned
-    case ScoredField::OptionLayout:
-        break;
-    }
-    return 0;
+    // WindowMss is keyed by entryKeys(); the option strings are interned.
+    const FieldDescriptor& d = describe(f);
+    return d.value ? d.value(x) : 0;
 }
 
 } // namespace

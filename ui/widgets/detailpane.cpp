@@ -337,7 +337,7 @@ void DetailPane::fillScores()
     double sum = 0;
     for (int row = 0; row < static_cast<int>(scores.size()); ++row) {
         const FieldScore& s = scores[static_cast<size_t>(row)];
-        const ScoredField field = m_profile->weights()[static_cast<size_t>(row)].field;   // explain()'s order
+        const ScoredField field = s.id;
         sum += s.points;
         const QColor bg = scoreColor(s);
         QTableWidgetItem* items[] = {

@@ -7,27 +7,8 @@ namespace synscope {
 
 std::vector<HeaderField> headerFieldsOf(ScoredField field)
 {
-    using H = HeaderField;
-    switch (field) {
-    case ScoredField::IpVersion: return {H::IpVersion};
-    case ScoredField::Df:
-    case ScoredField::Mf: return {H::IpFragment};
-    case ScoredField::Window: return {H::TcpWindow};
-    case ScoredField::WindowMss: return {H::TcpWindow, H::OptMss};
-    case ScoredField::Flags: return {H::TcpFlags};
-    case ScoredField::HeaderLength: return {H::TcpHeaderLength};
-    case ScoredField::Mss: return {H::OptMss};
-    case ScoredField::ClassicOptions:
-    case ScoredField::OptionLayout: return {H::TcpOptions};
-    case ScoredField::InitialTtl: return {H::IpTtl};
-    case ScoredField::WindowScale: return {H::OptWscale};
-    case ScoredField::Timestamp: return {H::OptTimestamp};
-    case ScoredField::Sack: return {H::OptSack};
-    case ScoredField::Ecn: return {H::IpTos, H::TcpFlags};
-    case ScoredField::Quirks: return {H::IpFragment, H::IpId, H::TcpOptions};
-    case ScoredField::Kind: return {H::TcpFlags};
-    }
-    return {};
+    const std::span<const HeaderField> fields = describe(field).headerFields();
+    return {fields.begin(), fields.end()};
 }
 
 std::vector<ByteRange> byteRanges(const SynRecord& record, std::span<const HeaderField> fields)
