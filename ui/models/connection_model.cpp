@@ -75,9 +75,14 @@ QString ConnectionModel::text(size_t row, int column) const
     case Options:
         return m_store.optionsText(r.options_id);
     case OsGuess: {
-        if (!m_store.entry(r.best_entry))
-            return QString();
-        return m_store.entryGuess(r.best_entry);
+        // The verdict's words (decideOs()); a plain class verdict names its entry ("Linux 6.x").
+        const DbEntry* e = m_store.entry(r.best_entry);
+        const QString verdict = m_store.classes().name(r.os_class);
+        if (!e)
+            return verdict;
+        if (verdict == u"unknown"_s)
+            return u"unknown (closest: %1)"_s.arg(m_store.entryGuess(r.best_entry));
+        return verdict == e->label.os_class ? m_store.entryGuess(r.best_entry) : verdict;
     }
     case Score:
         return QString::number(r.best_score, 'f', 2);

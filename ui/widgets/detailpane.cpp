@@ -300,18 +300,9 @@ void DetailPane::fillSelector()
         verdict = tr("no entry scored");
     } else {
         const OsVerdict os = decideOs(c, *m_db);
-        verdict = tr("OS <b>%1</b>: best match %2 with %3 of %4 points")
-                      .arg(os.os_class.isEmpty() ? tr("unknown") : os.os_class.toHtmlEscaped())
-                      .arg(entryTitle(os.entry).toHtmlEscaped())
-                      .arg(c.best_score, 0, 'f', 2)
-                      .arg(c.max_score, 0, 'f', 2);
-        if (c.best.size() > 1)
-            verdict += tr(" (tied with %1 more %2)")
-                           .arg(c.best.size() - 1)
-                           .arg(c.best.size() == 2 ? tr("entry") : tr("entries"));
-        const QString cls = c.bestAveragedClass();
-        verdict += cls.isEmpty() ? tr("; no OS class has enough entries to average")
-                                 : tr("; best class on average: %1").arg(cls.toHtmlEscaped());
+        verdict = os.unknown() ? tr("<b>%1</b>").arg(os.text().toHtmlEscaped())
+                               : tr("<b>%1</b> (confidence %2)").arg(os.text().toHtmlEscaped()).arg(os.confidence, 0, 'f', 2);
+        verdict += QStringLiteral(": ") + os.reasons.join(QStringLiteral("; ")).toHtmlEscaped();
     }
     m_summary->setText(tr("<b>Frame %1</b> · %2 %3:%4 → %5:%6 · %7")
                            .arg(r.frame)
