@@ -712,24 +712,28 @@ void ScoreIndex::collectBest(const Fraction& level, Scratch& s, std::vector<int>
         std::sort(best.begin(), best.end());
         return;
     }
-    // Bottom-up, neighbouring runs pairwise, between two scratch buffers.
-    s.merged.assign(best.begin(), best.end());
+    // Bottom-up, neighbouring runs pairwise: from `best` into one scratch buffer, then between
+    // the two, and back.
+    const std::vector<int>* from = &best;
+    s.merged.resize(best.size());
     s.spare.resize(best.size());
+    std::vector<int>* to = &s.merged;
     while (s.nextRuns.size() > 1) {
         s.runs.clear();
-        int from = 0;
+        int begin = 0;
         for (size_t r = 0; r < s.nextRuns.size(); r += 2) {
             const int mid = s.nextRuns[r];
-            const int to = r + 1 < s.nextRuns.size() ? s.nextRuns[r + 1] : mid;
-            std::merge(s.merged.begin() + from, s.merged.begin() + mid, s.merged.begin() + mid,
-                       s.merged.begin() + to, s.spare.begin() + from);
-            s.runs.push_back(to);
-            from = to;
+            const int end = r + 1 < s.nextRuns.size() ? s.nextRuns[r + 1] : mid;
+            std::merge(from->begin() + begin, from->begin() + mid, from->begin() + mid,
+                       from->begin() + end, to->begin() + begin);
+            s.runs.push_back(end);
+            begin = end;
         }
-        s.merged.swap(s.spare);
         s.nextRuns.swap(s.runs);
+        from = to;
+        to = to == &s.merged ? &s.spare : &s.merged;
     }
-    std::copy(s.merged.begin(), s.merged.end(), best.begin());
+    std::copy(from->begin(), from->end(), best.begin());
 }
 
 } // namespace synscope
