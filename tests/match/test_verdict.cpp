@@ -42,6 +42,19 @@ Classification scored(double best, std::vector<int> ties, std::vector<ScoredEntr
     return c;
 }
 
+// The shared zardaxt 2021 database; nullopt (the caller skips) without the shared corpus.
+std::optional<Database> loadZardaxt()
+{
+    const QString path = QStringLiteral(SYNSCOPE_SHARED_DIR "/data/zardaxt-2021/combined.json");
+    if (!QFile::exists(path))
+        return std::nullopt;
+    QString error;
+    std::optional<Database> db = Database::load(path, &error);
+    if (!db)
+        qFatal("%s", qPrintable(error));
+    return db;
+}
+
 } // namespace
 
 class TestVerdict : public QObject {
@@ -119,12 +132,9 @@ private slots:
             QVERIFY2(v.kind == OsVerdict::Kind::Scanner, qPrintable(e.id + u": "_s + v.text()));
         }
         QVERIFY(scanners >= 30);
-        const QString path = QStringLiteral(SYNSCOPE_SHARED_DIR "/data/zardaxt-2021/combined.json");
-        if (!QFile::exists(path))
+        const std::optional<Database> zardaxt = loadZardaxt();
+        if (!zardaxt)
             QSKIP("shared corpus not found");
-        QString error;
-        const std::optional<Database> zardaxt = Database::load(path, &error);
-        QVERIFY2(zardaxt, qPrintable(error));
         QCOMPARE(evaluateAgainst(db, *zardaxt, Profile::synscope()).scanner, 0);
     }
 
@@ -132,12 +142,9 @@ private slots:
     // classic profile and keeps unknown rare.
     void leaveOneOutOnZardaxt()
     {
-        const QString path = QStringLiteral(SYNSCOPE_SHARED_DIR "/data/zardaxt-2021/combined.json");
-        if (!QFile::exists(path))
+        const std::optional<Database> db = loadZardaxt();
+        if (!db)
             QSKIP("shared corpus not found");
-        QString error;
-        const std::optional<Database> db = Database::load(path, &error);
-        QVERIFY2(db, qPrintable(error));
         const VerdictEvaluation s = evaluateLeaveOneOut(*db, Profile::synscope());
         const VerdictEvaluation c = evaluateLeaveOneOut(*db, Profile::classic());
         qInfo("zardaxt 2021 leave-one-out: synscope %.3f (families merged %.3f, unknown %.3f), classic %.3f (%.3f)",

@@ -347,16 +347,7 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&hosts, QAbstractItemModelTester::FailureReportingMode::QtTest);
         for (const auto& b : batches(2))
             hosts.addBatch(b);
-        QStringList actual;
-        for (int r = 0; r < hosts.rowCount(); ++r) {
-            actual << QStringList{hosts.index(r, HostModel::Address).data().toString(),
-                                  hosts.index(r, HostModel::FirstSeen).data(HostModel::SortRole).toString(),
-                                  hosts.index(r, HostModel::LastSeen).data(HostModel::SortRole).toString(),
-                                  hosts.index(r, HostModel::Connections).data().toString(),
-                                  hosts.index(r, HostModel::Fingerprints).data().toString(),
-                                  hosts.index(r, HostModel::OsGuess).data().toString()}
-                          .join(u" | "_qs);
-        }
+        const QStringList actual = testmodels::hostRows(hosts);
         // 10.0.0.1 opened two connections with one fingerprint; the server's SYN+ACK is a host too.
         const QStringList golden{
             u"10.0.0.1 | 1700000000000000000 | 1700000003200000000 | 2 | 1 | Linux"_qs,
