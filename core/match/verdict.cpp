@@ -55,18 +55,12 @@ QString nameOf(const DbEntry& e)
 
 } // namespace
 
-QString familyLabel(const Family& family, const Database& db)
+QString familyLabel(const Family& family)
 {
-    QStringList present;
-    for (const QString& c : family.classes)
-        if (std::any_of(db.entries.begin(), db.entries.end(),
-                        [&](const DbEntry& e) { return e.label.os_class == c; }))
-            present << c;
-    if (present.isEmpty())
-        present = family.classes;
-    QString list = present.back();
-    if (present.size() > 1)
-        list = QStringList(present.begin(), present.end() - 1).join(u", "_s) + u" or "_s + list;
+    const QStringList& c = family.classes;
+    QString list = c.back();
+    if (c.size() > 1)
+        list = QStringList(c.begin(), c.end() - 1).join(u", "_s) + u" or "_s + list;
     return u"%1 (%2)"_s.arg(family.name, list);
 }
 
@@ -93,11 +87,12 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
     OsVerdict v;
     v.score = c.best_score;
     v.max_score = c.max_score;
+    v.min_confidence = minConfidence;
     const auto valid = [&](int i) { return i >= 0 && size_t(i) < db.entries.size(); };
 
     // The best entries' classes, with how many best entries each has, in order of appearance.
     struct Count {
-        QString cls;
+        const QString* cls;
         int n;
         int first;   // the first best entry of the class
     };
@@ -110,19 +105,19 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
         const QString& cls = db.entries[size_t(i)].label.os_class;
         if (cls.isEmpty())
             continue;
-        auto it = std::find_if(counts.begin(), counts.end(), [&](const Count& k) { return k.cls == cls; });
+        auto it = std::find_if(counts.begin(), counts.end(), [&](const Count& k) { return *k.cls == cls; });
         if (it == counts.end())
-            counts.push_back({cls, 1, i});
+            counts.push_back({&cls, 1, i});
         else
             ++it->n;
     }
     if (v.entry < 0) {
-        v.reasons << u"no database entry to compare with"_s;
+        v.limit = OsVerdict::Limit::NoEntries;
         return v;
     }
     if (counts.empty()) {
         v.nearest = entryName(db.entries[size_t(v.entry)]);
-        v.reasons << u"the best entries carry no class"_s;
+        v.limit = OsVerdict::Limit::NoClass;
         return v;
     }
 
@@ -131,43 +126,39 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
     const Count& top = *std::max_element(counts.begin(), counts.end(),
                                          [](const Count& a, const Count& b) { return a.n < b.n; });
     v.entry = top.first;
-    const DbEntry& best = db.entries[size_t(v.entry)];
-    v.nearest = nameOf(best);
-    int tied = 0;
+    v.nearest = nameOf(db.entries[size_t(v.entry)]);
     for (const Count& k : counts)
-        tied += k.n;
+        v.tied += k.n;
+    v.agreeing = top.n;
     double share = 1.0;   // of the tied best entries that agree with the verdict
-    const Family* family = counts.size() > 1 ? db.familyOf(counts.front().cls) : nullptr;
+    const Family* family = counts.size() > 1 ? db.familyOf(*counts.front().cls) : nullptr;
     if (family && std::all_of(counts.begin(), counts.end(),
-                              [&](const Count& k) { return db.familyOf(k.cls) == family; })) {
+                              [&](const Count& k) { return db.familyOf(*k.cls) == family; })) {
         v.kind = OsVerdict::Kind::Family;
-        v.os_class = familyLabel(*family, db);
+        v.os_class = familyLabel(*family);
         for (const Count& k : counts)
-            v.members << k.cls;
-        v.reasons << u"the best entries span %1, which SYNs cannot tell apart"_s.arg(v.members.join(u", "_s));
+            v.members << *k.cls;
+        v.agreeing = v.tied;
     } else {
-        v.kind = top.cls == Database::kScannerClass ? OsVerdict::Kind::Scanner : OsVerdict::Kind::Class;
+        v.kind = *top.cls == Database::kScannerClass ? OsVerdict::Kind::Scanner : OsVerdict::Kind::Class;
         v.os_class = v.nearest;
         if (counts.size() > 1) {
-            share = double(top.n) / tied;
-            QStringList others;
+            share = double(top.n) / v.tied;
             for (const Count& k : counts)
                 if (&k != &top)
-                    others << u"%1 (%2)"_s.arg(k.cls).arg(k.n);
-            v.reasons << u"ambiguous: %1 of %2 tied best entries are %3, the others %4"_s.arg(top.n).arg(tied).arg(
-                             top.cls, others.join(u", "_s));
+                    v.others << u"%1 (%2)"_s.arg(*k.cls).arg(k.n);
         }
     }
-    v.reasons.prepend(u"best entry %1 at %2"_s.arg(entryName(best), points(c.best_score, c.max_score)));
 
     // The margin over the best entry of another class (outside the verdict's family).
     for (const ScoredEntry& s : c.top) {
         if (!valid(s.entry))
             continue;
         const QString& cls = db.entries[size_t(s.entry)].label.os_class;
-        if (cls.isEmpty() || cls == top.cls || (v.kind == OsVerdict::Kind::Family && v.members.contains(cls)))
+        if (cls.isEmpty() || cls == *top.cls || (v.kind == OsVerdict::Kind::Family && v.members.contains(cls)))
             continue;
-        v.reasons << u"next other class: %1 at %2"_s.arg(cls, points(s.score, c.max_score));
+        v.next_entry = s.entry;
+        v.next_score = s.score;
         break;
     }
 
@@ -178,13 +169,35 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
         v.kind = OsVerdict::Kind::Unknown;
         v.os_class.clear();
         v.members.clear();
-        if (weak)
-            v.reasons << u"best score %1 is below %2: no entry matches well enough"_s.arg(
-                             points(c.best_score, c.max_score), points(kUnknownBelow * c.max_score, c.max_score));
-        else
-            v.reasons << u"confidence %1 is below the minimum %2"_s.arg(v.confidence, 0, 'f', 2).arg(minConfidence, 0, 'f', 2);
+        v.limit = weak ? OsVerdict::Limit::WeakScore : OsVerdict::Limit::BelowMinConfidence;
     }
     return v;
+}
+
+QStringList OsVerdict::reasons(const Database& db) const
+{
+    QStringList out;
+    const auto valid = [&](int i) { return i >= 0 && size_t(i) < db.entries.size(); };
+    if (limit == Limit::NoEntries)
+        return {u"no database entry to compare with"_s};
+    if (limit == Limit::NoClass)
+        return {u"the best entries carry no class"_s};
+    if (valid(entry))
+        out << u"best entry %1 at %2"_s.arg(entryName(db.entries[size_t(entry)]), points(score, max_score));
+    if (!members.isEmpty())
+        out << u"the best entries span %1, which SYNs cannot tell apart"_s.arg(members.join(u", "_s));
+    if (!others.isEmpty())
+        out << u"ambiguous: %1 of %2 tied best entries are %3, the others %4"_s.arg(agreeing).arg(tied).arg(
+                   nearest, others.join(u", "_s));
+    if (valid(next_entry))
+        out << u"next other class: %1 at %2"_s.arg(db.entries[size_t(next_entry)].label.os_class,
+                                                   points(next_score, max_score));
+    if (limit == Limit::WeakScore)
+        out << u"best score %1 is below %2: no entry matches well enough"_s.arg(
+                   points(score, max_score), points(kUnknownBelow * max_score, max_score));
+    else if (limit == Limit::BelowMinConfidence)
+        out << u"confidence %1 is below the minimum %2"_s.arg(confidence, 0, 'f', 2).arg(min_confidence, 0, 'f', 2);
+    return out;
 }
 
 std::vector<QString> verdictLabels(const Database& db)
@@ -198,7 +211,7 @@ std::vector<QString> verdictLabels(const Database& db)
         if (e.label.os_class != Database::kScannerClass)
             add(e.label.os_class);
     for (const Family& f : db.families)
-        add(familyLabel(f, db));
+        add(familyLabel(f));
     for (const DbEntry& e : db.entries)
         if (e.label.os_class == Database::kScannerClass)
             add(u"scanner: "_s + nameOf(e));

@@ -33,7 +33,20 @@ struct OsVerdict {
     double score = 0;        // the best entry's score, out of max_score
     double max_score = 0;
     double confidence = 0;   // in [0, 1]: the share of such verdicts that are right (calibrated)
-    QStringList reasons;     // "best entry linux-6-default 10/10", "tied with ios-16-18", ...
+
+    // The evidence, kept as numbers: a verdict is decided for every new fingerprint (a flood of
+    // them included), its reasons are written only for the outputs that show them.
+    enum class Limit : uint8_t { None, NoEntries, NoClass, WeakScore, BelowMinConfidence };
+    Limit limit = Limit::None;
+    double min_confidence = 0;
+    int tied = 0;            // classed best entries tied at the best score
+    int agreeing = 0;        // of them, of the verdict's class
+    QStringList others;      // ambiguous: the other tied classes, "Windows (1)"
+    int next_entry = -1;     // the best entry of another class (outside the family); -1: none
+    double next_score = 0;
+
+    // "best entry linux-6-default at 10/10", "next other class: Windows at 6/10", ...
+    QStringList reasons(const Database& db) const;
 
     bool unknown() const { return kind == Kind::Unknown; }
     // What every view shows: "Linux", "Apple (macOS or iOS)", "scanner: nmap",
@@ -74,7 +87,7 @@ private:
     QHash<QString, uint16_t> m_ids;
 };
 
-// "Apple (macOS or iOS)": a family's label, naming the member classes the database has.
-QString familyLabel(const Family& family, const Database& db);
+// "Apple (macOS or iOS)": a family's label, naming its classes.
+QString familyLabel(const Family& family);
 
 } // namespace synscope

@@ -361,10 +361,11 @@ std::string ReportWriter::classificationJson(const Classification& c, const OsVe
     appendDouble(out, std::round(v.confidence * 100) / 100);
     appendKey(out, "reasons");
     out += '[';
-    for (qsizetype i = 0; i < v.reasons.size(); ++i) {
+    const QStringList reasons = v.reasons(m_db);
+    for (qsizetype i = 0; i < reasons.size(); ++i) {
         if (i)
             out += ',';
-        appendJsonString(out, v.reasons[i]);
+        appendJsonString(out, reasons[i]);
     }
     out += ']';
     return out;

@@ -302,7 +302,7 @@ void DetailPane::fillSelector()
         const OsVerdict os = decideOs(c, *m_db);
         verdict = os.unknown() ? tr("<b>%1</b>").arg(os.text().toHtmlEscaped())
                                : tr("<b>%1</b> (confidence %2)").arg(os.text().toHtmlEscaped()).arg(os.confidence, 0, 'f', 2);
-        verdict += QStringLiteral(": ") + os.reasons.join(QStringLiteral("; ")).toHtmlEscaped();
+        verdict += QStringLiteral(": ") + os.reasons(*m_db).join(QStringLiteral("; ")).toHtmlEscaped();
     }
     m_summary->setText(tr("<b>Frame %1</b> · %2 %3:%4 → %5:%6 · %7")
                            .arg(r.frame)
