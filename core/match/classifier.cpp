@@ -207,7 +207,7 @@ std::vector<ClassAverage> Classifier::orderedAverages(const std::vector<double>&
     std::vector<ClassAverage> out;
     out.reserve(n);
     for (int k : b.order)
-        out.emplace_back(m_classes[k], averages[k], m_classSize[k], bool(m_classAveraged[k]));
+        out.push_back({m_classes[k], averages[k], m_classSize[k], bool(m_classAveraged[k])});   // clang 14: no paren-init of aggregates
     return out;
 }
 
@@ -242,11 +242,26 @@ size_t Classifier::KeyHash::operator()(const ObservationKey& k) const
 const Classification& Classifier::classify(const Fingerprint& fp)
 {
     const ObservationKey key(fp);
+    // Over each window of lookups, the share of hits: a flood of fingerprints that never come back
+    // (spoofed SYNs with random fields) would make every miss an insert that evicts something
+    // useful and costs more than the scoring. While hits are that rare, one miss in
+    // kSparseInsertEvery is cached (so a fingerprint that does recur is still learnt) and the
+    // others are returned uncached, with id 0.
+    if (++m_windowLookups == kRateWindow) {
+        m_sparse = m_windowHits * 100 < kRateWindow;
+        m_windowLookups = m_windowHits = 0;
+    }
     if (Classification* hit = m_cache.find(key)) {
         ++m_hits;
+        ++m_windowHits;
         return *hit;
     }
     ++m_misses;
+    if (m_sparse && m_misses % kSparseInsertEvery != 0) {
+        m_uncached = classifyFeatures(Profile::features(fp));
+        m_uncached.id = 0;
+        return m_uncached;
+    }
     return m_cache.insert(key, classifyFeatures(Profile::features(fp)));
 }
 

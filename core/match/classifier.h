@@ -33,9 +33,9 @@ struct ClassAverage {
 };
 
 struct Classification {
-    // Unique in the process for every classification a Classifier makes (cache misses and
-    // uncached calls alike), so consumers can cache what they derive from it; 0 when
-    // default-constructed.
+    // Unique in the process for every classification a Classifier caches or makes uncached, so
+    // consumers can cache what they derive from it; 0 when default-constructed and for what
+    // classify() returns uncached during a flood: consumers derive from it afresh, never cache.
     uint64_t id = 0;
     double max_score = 0;          // the profile's perfect score
     double best_score = 0;
@@ -116,6 +116,13 @@ private:
     GenerationalCache<ObservationKey, Classification, KeyHash> m_cache{kMaxCacheEntries};
     uint64_t m_hits = 0;
     uint64_t m_misses = 0;
+    // The flood guard of classify().
+    static constexpr uint32_t kRateWindow = 4096;
+    static constexpr uint64_t kSparseInsertEvery = 16;
+    uint32_t m_windowLookups = 0;
+    uint32_t m_windowHits = 0;
+    bool m_sparse = false;
+    Classification m_uncached;   // what classify() returned without caching it
 };
 
 } // namespace synscope

@@ -42,11 +42,16 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
             const Classification* c = m_classifier ? &m_classifier->classify(rec.fp) : nullptr;
             Observation o = observe(rec, c, &pkt);
             if (c) {
-                const Decided* d = m_verdicts.find(c->id);
+                const Decided* d = c->id ? m_verdicts.find(c->id) : nullptr;
                 if (!d) {
                     Decided fresh{decideOs(*c, *m_database, m_minConfidence)};
                     fresh.label = m_labels.idOf(fresh.verdict.label());
-                    d = &m_verdicts.insert(c->id, std::move(fresh));
+                    if (c->id) {
+                        d = &m_verdicts.insert(c->id, std::move(fresh));
+                    } else {
+                        m_uncachedVerdict = std::move(fresh);
+                        d = &m_uncachedVerdict;
+                    }
                 }
                 o.verdict = &d->verdict;
                 o.verdict_label = d->label;

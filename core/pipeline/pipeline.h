@@ -96,6 +96,7 @@ private:
     VerdictLabels m_labels;
     // The verdict of each classification the classifier caches, decided once.
     GenerationalCache<uint64_t, Decided> m_verdicts{Classifier::kMaxCacheEntries};
+    Decided m_uncachedVerdict;   // for a classification the classifier did not cache (id 0)
     std::string m_error;
 };
 
