@@ -99,11 +99,11 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 5);
         // Classic profile (maximum 10): exact matches score 10; the SYN+ACK loses the flags point.
         const QStringList golden{
-            u"0.000000 | 10.0.0.1:40000 | 198.51.100.7:443 | SYN | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 10.00 | 1500 Ethernet"_qs,
-            u"0.250000 | 10.0.0.2:50000 | 198.51.100.7:443 | SYN | 120 (8 hops) | 64240 ws 8 | 1460 | M1460,N,W8,N,N,S, | Windows 10 | 10.00 | 1500 Ethernet"_qs,
-            u"1.500000 | [fd00::5]:51000 | [2001:db8::1]:443 | SYN | 60 (4 hops) | 65535 ws 6 | 1460 | M1460,N,W6,N,N,T,S,E,E, | macOS 14 | 10.00 | 1520 non-standard MTU"_qs,
-            u"1.600000 | 198.51.100.7:443 | 10.0.0.1:40000 | SYN+ACK | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 9.00 | 1500 Ethernet"_qs,
-            u"3.200000 | 10.0.0.1:40001 | 198.51.100.7:80 | SYN | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 10.00 | 1500 Ethernet"_qs,
+            u"0.000000 | 10.0.0.1:40000 | 198.51.100.7:443 | SYN | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 10.00 | 1500 Ethernet | 0.92"_qs,
+            u"0.250000 | 10.0.0.2:50000 | 198.51.100.7:443 | SYN | 120 (8 hops) | 64240 ws 8 | 1460 | M1460,N,W8,N,N,S, | Windows 10 | 10.00 | 1500 Ethernet | 0.92"_qs,
+            u"1.500000 | [fd00::5]:51000 | [2001:db8::1]:443 | SYN | 60 (4 hops) | 65535 ws 6 | 1460 | M1460,N,W6,N,N,T,S,E,E, | macOS 14 | 10.00 | 1520 non-standard MTU | 0.92"_qs,
+            u"1.600000 | 198.51.100.7:443 | 10.0.0.1:40000 | SYN+ACK | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 9.00 | 1500 Ethernet | 0.85"_qs,
+            u"3.200000 | 10.0.0.1:40001 | 198.51.100.7:80 | SYN | 64 (0 hops) | 64240 ws 7 | 1460 | M1460,S,T,N,W7, | Linux 6.1 | 10.00 | 1500 Ethernet | 0.92"_qs,
         };
         QCOMPARE(dump(model), golden);
         QCOMPARE(model.index(1, ConnectionModel::OsGuess).data(ConnectionModel::OsClassRole).toString(), u"Windows"_qs);
@@ -226,6 +226,10 @@ private Q_SLOTS:
         QTest::newRow("text") << u"macos"_qs << QStringList{t2} << true;
         QTest::newRow("text options") << u"W8"_qs << QStringList{t1} << true;
         QTest::newRow("and") << u"10.0.0.1 port 443 syn"_qs << QStringList{t0} << true;
+        // Verdict keywords: every row here is a confident class verdict.
+        QTest::newRow("unknown") << u"unknown"_qs << QStringList{} << true;
+        QTest::newRow("scanner") << u"scanner"_qs << QStringList{} << true;
+        QTest::newRow("ambiguous") << u"ambiguous"_qs << QStringList{} << true;
         QTest::newRow("bad port") << u"port http"_qs << QStringList{} << false;
         QTest::newRow("missing value") << u"os"_qs << QStringList{} << false;
     }
@@ -254,6 +258,8 @@ private Q_SLOTS:
                                 << QStringList{u"0.000000"_qs, u"0.250000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"1.500000"_qs};
         QTest::newRow("ttl/hops") << int(ConnectionModel::TtlHops)
                                   << QStringList{u"0.000000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"1.500000"_qs, u"0.250000"_qs};
+        QTest::newRow("confidence") << int(ConnectionModel::Confidence)
+                                    << QStringList{u"1.600000"_qs, u"0.000000"_qs, u"0.250000"_qs, u"1.500000"_qs, u"3.200000"_qs};
         QTest::newRow("score") << int(ConnectionModel::Score)
                                << QStringList{u"1.600000"_qs, u"0.000000"_qs, u"0.250000"_qs, u"1.500000"_qs, u"3.200000"_qs};
         QTest::newRow("source") << int(ConnectionModel::Source)

@@ -318,6 +318,9 @@ void ConnectionFilterModel::setFilterText(const QString& text)
                 c.type = Clause::OsClass;
                 c.text = value;
             }
+        } else if (lw == u"unknown"_s || lw == u"ambiguous"_s || lw == u"scanner"_s) {
+            c.type = Clause::Verdict;
+            c.text = lw;
         } else if (lw == u"syn"_s || lw == u"synack"_s || lw == u"syn+ack"_s) {
             c.type = Clause::Kind;
             c.kind = int(lw == u"syn"_s ? PacketKind::Syn : PacketKind::SynAck);
@@ -342,6 +345,10 @@ bool ConnectionFilterModel::matches(const Clause& c, size_t row) const
         return r.src_port == c.port || r.dst_port == c.port;
     case Clause::OsClass:
         return store.classes().name(r.os_class).contains(c.text, Qt::CaseInsensitive);
+    case Clause::Verdict:
+        if (c.text == u"ambiguous"_s)
+            return (r.flags & RowAmbiguous) != 0;
+        return store.classes().name(r.os_class).startsWith(c.text);   // "unknown", "scanner: nmap"
     case Clause::Kind:
         return r.kind == c.kind;
     case Clause::Address:
@@ -397,6 +404,7 @@ int ConnectionFilterModel::compareRows(size_t left, size_t right) const
     case ConnectionModel::OsGuess: return compare3(store.entryGuessRank(a.best_entry), store.entryGuessRank(b.best_entry));
     case ConnectionModel::Score: return compare3(a.best_score, b.best_score);
     case ConnectionModel::LinkMtu: return compare3(a.mtu(), b.mtu());
+    case ConnectionModel::Confidence: return compare3(a.confidence, b.confidence);
     }
     return 0;
 }

@@ -52,9 +52,9 @@ public:
 
 private:
     struct Clause {
-        enum Type { Port, OsClass, Kind, Address, Text } type = Text;
+        enum Type { Port, OsClass, Verdict, Kind, Address, Text } type = Text;
         int port = 0;
-        QString text;                // OsClass / Text: the needle
+        QString text;                // OsClass / Text: the needle; Verdict: unknown, ambiguous, scanner
         int kind = 0;
         IpAddress address{};
         uint8_t ipVersion = 4;

@@ -86,6 +86,9 @@ QString ConnectionModel::text(size_t row, int column) const
     }
     case Score:
         return QString::number(r.best_score, 'f', 2);
+    case Confidence:
+        return m_store.classes().name(r.os_class).isEmpty() ? QString()
+                                                            : QString::number(r.confidence / 100.0, 'f', 2);
     case LinkMtu: {
         QString s;
         if (r.flags & RowHasMss) {
@@ -123,7 +126,7 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::TextAlignmentRole:
         switch (index.column()) {
-        case Time: case TtlHops: case Window: case Mss: case Score:
+        case Time: case TtlHops: case Window: case Mss: case Score: case Confidence:
             return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
         default:
             return {};
@@ -141,6 +144,7 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         case OsGuess: return text(row, OsGuess);
         case Score: return double(r.best_score);
         case LinkMtu: return r.mtu();
+        case Confidence: return int(r.confidence);
         }
         return {};
     case RowIndexRole:
@@ -184,6 +188,7 @@ QVariant ConnectionModel::headerData(int section, Qt::Orientation orientation, i
         case OsGuess: return tr("OS guess");
         case Score: return tr("Score");
         case LinkMtu: return tr("Link / MTU");
+        case Confidence: return tr("Confidence");
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {

@@ -14,7 +14,7 @@ class ConnectionModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Columns { Time, Source, Destination, Kind, TtlHops, Window, Mss, Options, OsGuess, Score,
-                   LinkMtu, NUM_COLUMNS };
+                   LinkMtu, Confidence, NUM_COLUMNS };
     enum Roles {
         SortRole = Qt::UserRole,   // a number (or text) that sorts the column naturally
         RowIndexRole,              // qulonglong: the row's index in store() at the time of the call

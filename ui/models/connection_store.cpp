@@ -6,6 +6,7 @@
 #include "core/match/verdict.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -31,6 +32,9 @@ ConnectionRow makeRow(const Observation& o, uint32_t optionsId)
     r.encapsulation = rec.encapsulation;
     r.link_type = uint16_t(std::clamp(rec.link_type, 0, 0xFFFF));
     r.os_class = o.verdict_label;
+    r.confidence = uint8_t(std::lround(std::clamp(o.verdict->confidence, 0.0, 1.0) * 100));
+    if (!o.verdict->others.isEmpty())
+        r.flags |= RowAmbiguous;
     r.kind = uint8_t(rec.kind);
     r.ip_version = fp.ip_version;
     r.ttl = fp.ip_ttl;

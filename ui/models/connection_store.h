@@ -37,6 +37,7 @@ enum RowFlag : uint8_t {
     RowDf = 1u << 3,
     RowTimestamp = 1u << 4,
     RowSack = 1u << 5,
+    RowAmbiguous = 1u << 6,  // the verdict's tied best entries disagree (decideOs() "ambiguous")
 };
 
 // 88 bytes; the header bytes in the arena add ~60 (IPv4) to ~80 (IPv6) more.
@@ -63,6 +64,7 @@ struct ConnectionRow {
     uint8_t initial_ttl = 0;      // hops = initial_ttl - ttl
     uint8_t wscale = 0;           // valid with RowHasWscale (shift as sent)
     uint8_t flags = 0;            // RowFlag bits
+    uint8_t confidence = 0;       // the verdict's confidence in percent
 
     PacketKind packetKind() const { return static_cast<PacketKind>(kind); }
     int hops() const { return int(initial_ttl) - int(ttl); }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/widgets/mainwindow.h"
 
+#include "ui/widgets/confidencedelegate.h"
+
 #include "ui/widgets/capturedialog.h"
 #include "ui/widgets/detailpane.h"
 #include "ui/widgets/exporter.h"
@@ -84,13 +86,14 @@ MainWindow::MainWindow(QWidget* parent)
     m_filterEdit = new QLineEdit;
     m_filterEdit->setObjectName(QStringLiteral("displayFilter"));
     m_filterEdit->setClearButtonEnabled(true);
-    m_filterEdit->setPlaceholderText(tr("Display filter: port 443, os linux, syn, synack, 10.0.0.1, or any text"));
+    m_filterEdit->setPlaceholderText(tr("Display filter: port 443, os linux, syn, synack, unknown, ambiguous, scanner, 10.0.0.1, or any text"));
     m_filterTimer.setSingleShot(true);
     m_filterTimer.setInterval(kFilterDebounceMs);
     connect(m_filterEdit, &QLineEdit::textChanged, &m_filterTimer, qOverload<>(&QTimer::start));
     connect(&m_filterTimer, &QTimer::timeout, this, &MainWindow::applyDisplayFilter);
 
     m_table = new QTableView;
+    m_table->setItemDelegateForColumn(ConnectionModel::Confidence, new ConfidenceDelegate(m_table));
     m_table->setObjectName(QStringLiteral("connectionTable"));
     m_table->setModel(m_proxy);
     m_table->setSortingEnabled(true);
@@ -106,7 +109,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setHighlightSections(false);
     const int charWidth = m_table->fontMetrics().averageCharWidth();
-    const int widths[ConnectionModel::NUM_COLUMNS] = {13, 26, 26, 9, 13, 17, 7, 28, 30, 8, 24};
+    const int widths[ConnectionModel::NUM_COLUMNS] = {13, 26, 26, 9, 13, 17, 7, 28, 30, 8, 24, 10};
     for (int c = 0; c < ConnectionModel::NUM_COLUMNS; ++c)
         m_table->setColumnWidth(c, widths[c] * charWidth);
 
