@@ -13,6 +13,9 @@
 
 namespace synscope {
 
+// LINKTYPE_RAW: the frame is an IP packet. Stored header bytes (the GUI's rows) are decoded as such.
+inline constexpr int kLinkTypeRaw = 101;
+
 // Why a frame produced no record although it was (or claimed to be) IP. Frames that are simply
 // not TCP, or TCP without SYN, are not drops: see DecodeStats::non_tcp / other_tcp.
 enum class DropReason : uint8_t {

@@ -2,6 +2,7 @@
 // The verdict: a class, a family when the best entries span one, a scanner, unknown below the
 // threshold, the majority of tied classes; its labels; and the eval command's figures on the
 // shared databases.
+#include "core/decode/decoder.h"
 #include "core/match/evaluate.h"
 #include "core/match/verdict.h"
 
@@ -40,6 +41,74 @@ Classification scored(double best, std::vector<int> ties, std::vector<ScoredEntr
     c.best = std::move(ties);
     c.top = std::move(top);
     return c;
+}
+
+// The IP and TCP headers a stack with this fingerprint sends, built byte by byte (quirks included:
+// IP ID, sequence and acknowledgment numbers, urgent pointer, flow label), for the decoder.
+QByteArray synBytes(const Fingerprint& fp)
+{
+    QByteArray opts;
+    for (int i = 0; i < fp.option_count; ++i) {
+        const uint8_t kind = fp.option_kinds[size_t(i)];
+        switch (kind) {
+        case OptEol: case OptNop: opts += char(kind); break;
+        case OptMss: opts += QByteArray("\x02\x04", 2) + char(fp.tcp_mss >> 8) + char(fp.tcp_mss & 255); break;
+        case OptWscale: opts += QByteArray("\x03\x03", 2) + char(fp.tcp_window_scaling); break;
+        case OptSackOk: opts += QByteArray("\x04\x02", 2); break;
+        case OptTimestamp: {
+            const char ts2 = (fp.quirks & QuirkTsEchoNonZero) ? 7 : 0;
+            opts += QByteArray("\x08\x0a", 2) + QByteArray("\x00\x01\x02\x03", 4) + QByteArray(3, 0) + ts2;
+            break;
+        }
+        default: opts += char(kind) + QByteArray(1, 2); break;
+        }
+    }
+    while (opts.size() % 4)
+        opts += char(OptEol);
+    const int thl = 20 + int(opts.size());
+    const auto be16 = [](QByteArray& b, int at, int v) { b[at] = char(v >> 8); b[at + 1] = char(v & 255); };
+    QByteArray tcp(20, 0);
+    be16(tcp, 0, 40000);
+    be16(tcp, 2, 443);
+    if (!(fp.quirks & QuirkSeqZero))
+        tcp[7] = 1;
+    if (fp.quirks & QuirkAckNonZero)
+        tcp[11] = 9;
+    tcp[12] = char((thl / 4) << 4 | (fp.tcp_flags >> 8 & 1));
+    tcp[13] = char(fp.tcp_flags & 255);
+    be16(tcp, 14, fp.tcp_window_size);
+    if (fp.quirks & QuirkUrgNonZero)
+        be16(tcp, 18, fp.tcp_urp ? fp.tcp_urp : 1);
+    tcp += opts;
+    QByteArray ip;
+    if (fp.ip_version == 6) {
+        ip = QByteArray(40, 0);
+        ip[0] = 0x60;
+        if (fp.quirks & QuirkFlowLabel)
+            ip[3] = 0x45;
+        be16(ip, 4, int(tcp.size()));
+        ip[6] = 6;
+        ip[7] = char(fp.ip_ttl);
+        ip[8] = char(0xfd);
+        ip[24] = 0x20;
+    } else {
+        ip = QByteArray(20, 0);
+        ip[0] = 0x45;
+        if (fp.quirks & QuirkEcn)
+            ip[1] = 2;
+        be16(ip, 2, 20 + int(tcp.size()));
+        const bool idPlus = fp.quirks & QuirkIdPlus, idMinus = fp.quirks & QuirkIdMinus;
+        if ((fp.ip_df && idPlus) || (!fp.ip_df && !idMinus))
+            be16(ip, 4, 0x1234);
+        ip[6] = char((fp.ip_df ? 0x40 : 0) | ((fp.quirks & QuirkZeroReserved) ? 0x80 : 0));
+        ip[8] = char(fp.ip_ttl);
+        ip[9] = 6;
+        ip[12] = 10;
+        ip[15] = 1;
+        ip[16] = char(198);
+        ip[19] = 7;
+    }
+    return ip + tcp;
 }
 
 // The shared zardaxt 2021 database; nullopt (the caller skips) without the shared corpus.
@@ -132,6 +201,21 @@ private slots:
             QVERIFY2(v.kind == OsVerdict::Kind::Scanner, qPrintable(e.id + u": "_s + v.text()));
         }
         QVERIFY(scanners >= 30);
+        // The same from real bytes: each scanner's SYN built as a frame, decoded, classified.
+        for (const DbEntry& e : db.entries) {
+            if (e.label.os_class != Database::kScannerClass)
+                continue;
+            const QByteArray bytes = synBytes(observationOf(e));
+            Decoder decoder;
+            SynRecord rec;
+            const RawPacket pkt{0, uint32_t(bytes.size()), uint32_t(bytes.size()), kLinkTypeRaw,
+                                reinterpret_cast<const uint8_t*>(bytes.constData())};
+            QVERIFY2(decoder.decode(pkt, rec), qPrintable(e.id));
+            const OsVerdict v = decideOs(classifier.classifyUncached(rec.fp), db);
+            // ... and as that very tool.
+            QVERIFY2(v.kind == OsVerdict::Kind::Scanner && v.os_class == e.label.os_name,
+                     qPrintable(e.id + u": "_s + v.text() + u" from "_s + QString::fromStdString(rec.fp.tcpOptions())));
+        }
         const std::optional<Database> zardaxt = loadZardaxt();
         if (!zardaxt)
             QSKIP("shared corpus not found");

@@ -26,8 +26,6 @@ namespace synscope {
 struct Classification;
 struct HostDelta;
 
-// Raw IPv4 / IPv6 (LINKTYPE_RAW): the link type the arena's header bytes are re-decoded with.
-inline constexpr int kLinkTypeRaw = 101;
 inline constexpr uint16_t kNoClass = VerdictLabels::kNone;
 
 enum RowFlag : uint8_t {
