@@ -707,6 +707,14 @@ Database Database::builtin()
     return empty;
 }
 
+QString entryLabel(const DbEntry& entry)
+{
+    const Label& l = entry.label;
+    if (l.os_name.isEmpty())
+        return entry.id.isEmpty() ? u"(unlabelled)"_s : entry.id;
+    return l.version.isEmpty() ? l.os_name : l.os_name + u' ' + l.version;
+}
+
 const Family* Database::familyOf(const QString& osClass) const
 {
     for (const Family& f : families)

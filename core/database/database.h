@@ -56,6 +56,10 @@ struct DbEntry {
     bool window_mss_max = false;
 };
 
+// "Linux 6.1": an entry's OS name and version, its id when unlabelled, "(unlabelled)" without
+// either. What every output names an entry by; the detail pane adds the device and the id.
+QString entryLabel(const DbEntry& entry);
+
 // Classes whose stacks SYNs cannot tell apart (Apple: macOS, iOS and iPadOS share XNU's TCP):
 // when the best evidence spans them, the verdict names the family.
 struct Family {

@@ -170,15 +170,6 @@ std::string utf8(const QString& s)
 
 } // namespace
 
-QString entryLabel(const DbEntry& entry)
-{
-    const Label& l = entry.label;
-    if (l.os_name.isEmpty())
-        return entry.id.isEmpty() ? u"(unlabelled)"_s : entry.id;
-    return l.version.isEmpty() ? l.os_name : l.os_name + u' ' + l.version;
-}
-
-
 QString linkTypeName(int linkType)
 {
     switch (linkType) {

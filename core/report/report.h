@@ -20,9 +20,6 @@
 
 namespace synscope {
 
-// "Linux 6.1" from an entry's label: OS name and version, or the id when unlabelled.
-QString entryLabel(const DbEntry& entry);
-
 QString linkTypeName(int linkType);
 // ISO 8601 UTC with microseconds: "2026-11-22T07:20:47.949127Z". Correct over the whole int64
 // range (1677-09-21T00:12:43.145224Z to 2262-04-11T23:47:16.854775Z); before the epoch the

@@ -126,10 +126,8 @@ void ConnectionStore::setDatabase(std::shared_ptr<const Database> db)
     m_entryGuessRank.clear();
     if (!m_database)
         return;
-    for (const DbEntry& e : m_database->entries) {
-        const Label& l = e.label;
-        m_entryGuess.push_back(l.version.isEmpty() ? l.os_name : l.os_name + u' ' + l.version);
-    }
+    for (const DbEntry& e : m_database->entries)
+        m_entryGuess.push_back(entryLabel(e));
     std::vector<int> order(m_entryGuess.size());
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(),

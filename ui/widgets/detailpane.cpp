@@ -251,12 +251,10 @@ void DetailPane::classify()
 QString DetailPane::entryTitle(int entryIndex) const
 {
     const DbEntry& e = m_db->entries[static_cast<size_t>(entryIndex)];
-    QStringList parts;
-    for (const QString& s : {e.label.os_name, e.label.version, e.label.device})
-        if (!s.isEmpty())
-            parts << s;
-    const QString label = parts.isEmpty() ? tr("(unlabelled)") : parts.join(QLatin1Char(' '));
-    return e.id.isEmpty() ? label : QStringLiteral("%1 [%2]").arg(label, e.id);
+    QString title = entryLabel(e);
+    if (!e.label.device.isEmpty())
+        title += QLatin1Char(' ') + e.label.device;
+    return e.id.isEmpty() || e.label.os_name.isEmpty() ? title : QStringLiteral("%1 [%2]").arg(title, e.id);
 }
 
 QList<int> DetailPane::selectorEntries() const
