@@ -401,7 +401,7 @@ int ConnectionFilterModel::compareRows(size_t left, size_t right) const
     case ConnectionModel::Mss:
         return compare3((a.flags & RowHasMss) ? int(a.mss) : -1, (b.flags & RowHasMss) ? int(b.mss) : -1);
     case ConnectionModel::Options: return compare3(store.optionsRank(a.options_id), store.optionsRank(b.options_id));
-    case ConnectionModel::OsGuess: return compare3(store.entryGuessRank(a.best_entry), store.entryGuessRank(b.best_entry));
+    case ConnectionModel::OsGuess: return compare3(store.osGuessKey(a), store.osGuessKey(b));
     case ConnectionModel::Score: return compare3(a.best_score, b.best_score);
     case ConnectionModel::LinkMtu: return compare3(a.mtu(), b.mtu());
     case ConnectionModel::Confidence: return compare3(a.confidence, b.confidence);

@@ -141,7 +141,7 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         case Window: return int(r.window);
         case Mss: return (r.flags & RowHasMss) ? int(r.mss) : -1;
         case Options: return m_store.optionsText(r.options_id);
-        case OsGuess: return text(row, OsGuess);
+        case OsGuess: return m_store.osGuessKey(r);
         case Score: return double(r.best_score);
         case LinkMtu: return r.mtu();
         case Confidence: return int(r.confidence);

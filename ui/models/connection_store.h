@@ -120,6 +120,9 @@ public:
     // Position of entryGuess(index) in text order, equal texts sharing one (-1 without entry):
     // sorting on it equals sorting on the text.
     int entryGuessRank(int index) const { return entry(index) ? m_entryGuessRank[size_t(index)] : -1; }
+    // The OS column's order, for the filter model's comparison and the model's SortRole alike: by
+    // the entry's name, then by the verdict (a class, a family, unknown) given on it.
+    qint64 osGuessKey(const ConnectionRow& r) const { return qint64(entryGuessRank(r.best_entry)) * 65536 + r.os_class; }
     const Profile* profile() const { return m_profile; }
     const VerdictLabels& classes() const { return m_classes; }
     double maxScore() const { return m_profile ? m_profile->maxScore() : 0.0; }
