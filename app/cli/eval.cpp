@@ -119,18 +119,6 @@ QString toText(const VerdictEvaluation& e, const QString& what)
     return out;
 }
 
-std::optional<Database> loadOrBuiltin(const QString& path, QString* error)
-{
-    if (!path.isEmpty())
-        return Database::load(path, error);
-    Database db = Database::builtin();
-    if (db.entries.empty()) {
-        *error = u"the built-in database could not be read: "_s + db.description;
-        return std::nullopt;
-    }
-    return db;
-}
-
 } // namespace
 
 int runEval(const QStringList& arguments)
@@ -164,7 +152,8 @@ int runEval(const QStringList& arguments)
         return 2;
     }
     QString error;
-    const std::optional<Database> db = loadOrBuiltin(parser.value(dbOpt), &error);
+    const std::optional<Database> db = Database::loadOrBuiltin(
+        parser.isSet(dbOpt) ? std::optional(parser.value(dbOpt)) : std::nullopt, &error);
     if (!db) {
         print(stderr, u"synscope-cli eval: "_s + error + u'\n');
         return 2;

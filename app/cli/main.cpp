@@ -382,22 +382,14 @@ int main(int argc, char** argv)
     if (g_cancel.load() && source)
         source->breakLoop();
 
-    Database db;
-    if (parser.isSet(dbOpt)) {
-        QString dbError;
-        auto loaded = Database::load(parser.value(dbOpt), &dbError);
-        if (!loaded) {
-            fail(dbError);
-            return 2;
-        }
-        db = std::move(*loaded);
-    } else {
-        db = Database::builtin();
-        if (db.entries.empty()) {
-            fail(u"the built-in database could not be read: "_s + db.description);
-            return 2;
-        }
+    QString dbError;
+    std::optional<Database> loaded = Database::loadOrBuiltin(
+        parser.isSet(dbOpt) ? std::optional(parser.value(dbOpt)) : std::nullopt, &dbError);
+    if (!loaded) {
+        fail(dbError);
+        return 2;
     }
+    const Database db = std::move(*loaded);
 
     if (parser.isSet(benchOpt))
         return bench(parser.value(readOpt), db, *profile);

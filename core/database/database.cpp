@@ -723,6 +723,19 @@ const Family* Database::familyOf(const QString& osClass) const
     return nullptr;
 }
 
+std::optional<Database> Database::loadOrBuiltin(const std::optional<QString>& path, QString* error)
+{
+    if (path)
+        return load(*path, error);
+    Database db = builtin();
+    if (db.entries.empty()) {
+        if (error)
+            *error = u"the built-in database could not be read: "_s + db.description;
+        return std::nullopt;
+    }
+    return db;
+}
+
 QByteArray Database::toJson() const
 {
     QJsonArray list;

@@ -103,6 +103,9 @@ public:
     // The default database compiled in as :/synscope/synscope-default.json. When the resource
     // cannot be parsed the database is empty and `description` carries the error.
     static Database builtin();
+    // load(*path), or without a path builtin(), refused when it cannot be read: what a --db
+    // option means.
+    static std::optional<Database> loadOrBuiltin(const std::optional<QString>& path, QString* error);
 
     // Writes SynScope JSON (format "synscope-db", version 1).
     bool save(const QString& path, QString* error) const;

@@ -82,7 +82,7 @@ public:
             m_e.thresholds.push_back({t / 10.0, 0, 0});
     }
 
-    // `truthDb` declares the truth's families, `verdictDb` the verdict's.
+    // `verdictDb` declares the families a verdict and the truth are compared by.
     void add(const QString& truth, const OsVerdict& v, const Database& verdictDb)
     {
         ++m_e.evaluated;
@@ -96,8 +96,8 @@ public:
             const Family* f = verdictDb.familyOf(v.os_class);
             family = strict || (f && f->classes.contains(truth));
         } else if (v.kind == OsVerdict::Kind::Family) {
-            const Family* f = verdictDb.familyOf(v.members.value(0));
-            family = v.members.contains(truth) || (f && f->classes.contains(truth));
+            const Family* f = verdictDb.familyOf(v.members.value(0));   // members are its classes
+            family = f && f->classes.contains(truth);
         } else if (v.kind == OsVerdict::Kind::Scanner) {
             ++m_e.scanner;
             family = strict = truth == Database::kScannerClass;

@@ -59,7 +59,8 @@ void appendJsonString(std::string& out, std::string_view s)
 
 void appendJsonString(std::string& out, const QString& s)
 {
-    appendJsonString(out, std::string_view(s.toUtf8().toStdString()));
+    const QByteArray utf8 = s.toUtf8();
+    appendJsonString(out, std::string_view(utf8.constData(), size_t(utf8.size())));
 }
 
 // For the parts written once per classification or run.
@@ -273,10 +274,11 @@ ReportWriter::ReportWriter(const Database& db, int maxGuesses)
 const std::string& ReportWriter::cached(RenderCache& cache, const Observation& o, bool json)
 {
     const Classification& c = *o.classification;
-    const auto render = [&] {
-        const OsVerdict v = o.verdict ? *o.verdict : decideOs(c, m_db);
+    const auto renderWith = [&](const OsVerdict& v) {
         return json ? classificationJson(c, v) : classificationText(c, v);
     };
+    // The pipeline's verdict as it is; only an observation made without one decides afresh.
+    const auto render = [&] { return o.verdict ? renderWith(*o.verdict) : renderWith(decideOs(c, m_db)); };
     if (c.id == 0) {
         m_scratch = render();
         return m_scratch;

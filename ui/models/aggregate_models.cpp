@@ -102,7 +102,7 @@ void OsTimelineModel::addToBuckets(int64_t ts, uint16_t cls)
     }
     if (i >= b.counts.size())
         b.counts.resize(i + 1, std::vector<quint64>(size_t(m_classes.size()) + 1));
-    const size_t col = cls == kNoClass || cls >= m_classes.size() ? size_t(m_classes.size()) : cls;
+    const size_t col = cls == VerdictLabels::kNone || cls >= m_classes.size() ? size_t(m_classes.size()) : cls;
     ++b.counts[i][col];
 }
 

@@ -26,7 +26,6 @@ namespace synscope {
 struct Classification;
 struct HostDelta;
 
-inline constexpr uint16_t kNoClass = VerdictLabels::kNone;
 
 enum RowFlag : uint8_t {
     RowHasMss = 1u << 0,
@@ -55,7 +54,7 @@ struct ConnectionRow {
     uint16_t encapsulation = 0;   // Encapsulation bits
     uint16_t link_type = 0;       // link type of the original frame
     uint16_t header_length = 0;   // IP+TCP header bytes kept in the arena
-    uint16_t os_class = kNoClass; // VerdictLabels id of decideOs()'s label: what every view shows
+    uint16_t os_class = VerdictLabels::kNone; // VerdictLabels id of decideOs()'s label: what every view shows
     uint8_t kind = 0;             // PacketKind
     uint8_t ip_version = 4;
     uint8_t ttl = 0;              // observed

@@ -30,7 +30,7 @@ struct HostRecord {
     // holding the record (moreFingerprints - 1; 0: none), at most kMaxFingerprints in all.
     uint64_t firstFingerprint = 0;
     uint32_t moreFingerprints = 0;
-    uint16_t osClass = kNoClass;          // of the latest connection
+    uint16_t osClass = VerdictLabels::kNone;          // of the latest connection
     uint8_t ipVersion = 4;
     bool fingerprintsSaturated = false;   // more than kMaxFingerprints were seen
 };
