@@ -5,6 +5,7 @@
 #include "core/database/database.h"
 #include "core/match/classifier.h"
 #include "core/match/profile.h"
+#include "shared_databases.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -21,11 +22,6 @@ using namespace synscope;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-QString combinedPath()
-{
-    return QStringLiteral(SYNSCOPE_SHARED_DIR) + u"/data/zardaxt-2021/combined.json"_s;
-}
 
 QStringList firstLetters(const QString& options)
 {

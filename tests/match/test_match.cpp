@@ -5,6 +5,7 @@
 #include "core/match/classifier.h"
 #include "core/match/evaluate.h"
 #include "core/match/profile.h"
+#include "shared_databases.h"
 
 #include <QFile>
 #include <QTest>
@@ -18,21 +19,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-QString combinedPath()
-{
-    return QStringLiteral(SYNSCOPE_SHARED_DIR) + u"/data/zardaxt-2021/combined.json"_s;
-}
-
-std::optional<Database> loadCombined()
-{
-    if (!QFile::exists(combinedPath()))
-        return std::nullopt;
-    QString error;
-    std::optional<Database> db = Database::load(combinedPath(), &error);
-    if (!db)
-        qWarning("%s", qPrintable(error));
-    return db;
-}
 
 Fingerprint makeFp(int ttl, bool df, int window, const char* options, int headerLength = 40)
 {

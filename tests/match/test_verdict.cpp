@@ -5,6 +5,7 @@
 #include "core/decode/decoder.h"
 #include "core/match/evaluate.h"
 #include "core/match/verdict.h"
+#include "shared_databases.h"
 
 #include <QFile>
 #include <QTest>
@@ -111,18 +112,6 @@ QByteArray synBytes(const Fingerprint& fp)
     return ip + tcp;
 }
 
-// The shared zardaxt 2021 database; nullopt (the caller skips) without the shared corpus.
-std::optional<Database> loadZardaxt()
-{
-    const QString path = QStringLiteral(SYNSCOPE_SHARED_DIR "/data/zardaxt-2021/combined.json");
-    if (!QFile::exists(path))
-        return std::nullopt;
-    QString error;
-    std::optional<Database> db = Database::load(path, &error);
-    if (!db)
-        qFatal("%s", qPrintable(error));
-    return db;
-}
 
 } // namespace
 
@@ -216,7 +205,7 @@ private slots:
             QVERIFY2(v.kind == OsVerdict::Kind::Scanner && v.os_class == e.label.os_name,
                      qPrintable(e.id + u": "_s + v.text() + u" from "_s + QString::fromStdString(rec.fp.tcpOptions())));
         }
-        const std::optional<Database> zardaxt = loadZardaxt();
+        const std::optional<Database> zardaxt = loadCombined();
         if (!zardaxt)
             QSKIP("shared corpus not found");
         QCOMPARE(evaluateAgainst(db, *zardaxt, Profile::synscope()).scanner, 0);
@@ -226,7 +215,7 @@ private slots:
     // classic profile and keeps unknown rare.
     void leaveOneOutOnZardaxt()
     {
-        const std::optional<Database> db = loadZardaxt();
+        const std::optional<Database> db = loadCombined();
         if (!db)
             QSKIP("shared corpus not found");
         const VerdictEvaluation s = evaluateLeaveOneOut(*db, Profile::synscope());
