@@ -6,6 +6,7 @@ set -eu
 PACKAGES="cmake ninja-build g++ pkg-config
 qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libpcap-dev
 iproute2 libcap2-bin procps util-linux tcpdump tcpreplay
+curl tinyproxy nginx-light openssl python3
 dpkg-dev file"
 
 missing=""

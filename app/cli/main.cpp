@@ -4,6 +4,7 @@
 #include "app/cli/eval.h"
 #include "core/capture/packet_source.h"
 #include "core/database/database.h"
+#include "core/flow/access_log_tail.h"
 #include "core/match/profile.h"
 #include "core/pipeline/pipeline.h"
 #include "core/report/report.h"
@@ -78,6 +79,21 @@ public:
         if (db && output != Output::Quiet)
             m_writer.emplace(*db, maxGuesses);
     }
+    // A live access log is read on the way (it grows while the capture runs).
+    void follow(AccessLogTail* tail) { m_tail = tail; }
+
+    void onFlow(const FlowObservation& f) override
+    {
+        if (m_output == Output::Quiet)
+            return;
+        if (m_output == Output::Json)
+            appendFlowJson(m_out, f);
+        else
+            appendFlowText(m_out, f);
+        if (m_out.size() >= kFlushAt)
+            flush();
+    }
+
     void onRecord(const Observation& o) override
     {
         if (!m_writer)
@@ -95,8 +111,14 @@ public:
         if (status == PacketSource::Status::Timeout) {
             if (g_cancel.load())
                 return false;
+            if (m_tail)
+                m_tail->poll();
             flush();
             return true;
+        }
+        if (m_tail && Clock::now() - m_lastPoll >= kPollEvery) {
+            m_tail->poll();
+            m_lastPoll = Clock::now();
         }
         if (recorded && m_limit && ++m_records >= m_limit)
             return false;
@@ -120,6 +142,9 @@ private:
     using Clock = std::chrono::steady_clock;
     static constexpr size_t kFlushAt = size_t(1) << 16;
     static constexpr auto kLiveFlushEvery = std::chrono::milliseconds(50);
+    static constexpr auto kPollEvery = std::chrono::milliseconds(200);
+    AccessLogTail* m_tail = nullptr;
+    Clock::time_point m_lastPoll = Clock::now();
 
     Output m_output;
     bool m_live;
@@ -259,6 +284,19 @@ int main(int argc, char** argv)
         u"p"_s, u"0"_s);
     const QCommandLineOption decodeOnlyOpt(u"decode-only"_s,
                                            u"Decode without classifying (timing the decoder)."_s);
+    const QCommandLineOption accessLogOpt(
+        u"access-log"_s,
+        u"A web server's access log (nginx or Apache): each request's User-Agent is joined to its "
+        "connection by client address, port and time. Followed as it grows during a live capture."_s,
+        u"file"_s);
+    const QCommandLineOption accessLogFormatOpt(
+        u"access-log-format"_s,
+        u"The access log's format: combined, apache-combined, synscope (recommended), "
+        "apache-synscope, or a format string in nginx ($remote_addr ...) or Apache (%h ...) "
+        "syntax; default: detected from its first lines."_s,
+        u"format"_s);
+    const QCommandLineOption noFlowsOpt(
+        u"no-flows"_s, u"Do not follow connections past their SYN (no connection verdicts)."_s);
     const QCommandLineOption listOpt(u"list-interfaces"_s, u"List capture interfaces and exit."_s);
     const QCommandLineOption benchOpt(u"bench"_s,
                                       u"Time decoding and decoding+classifying of the -r file."_s);
@@ -267,7 +305,8 @@ int main(int argc, char** argv)
         u"With -i: also capture on libpcap devices that are not network interfaces (nflog, nfqueue, "
         "usbmon, Bluetooth, D-Bus, netlink monitors)."_s);
     parser.addOptions({readOpt, ifaceOpt, filterOpt, dbOpt, profileOpt, jsonOpt, quietOpt, countOpt,
-                       guessesOpt, minClassOpt, minConfidenceOpt, decodeOnlyOpt, listOpt, benchOpt, specialOpt});
+                       guessesOpt, minClassOpt, minConfidenceOpt, accessLogOpt, accessLogFormatOpt, noFlowsOpt,
+                       decodeOnlyOpt, listOpt, benchOpt, specialOpt});
     // process() alone exits 1 on an unknown option or a missing value, the status of a read
     // error; every usage error exits 2.
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -400,7 +439,32 @@ int main(int argc, char** argv)
     const Database* classifyWith = parser.isSet(decodeOnlyOpt) ? nullptr : &db;
     Pipeline pipeline(classifyWith, *profile, Pipeline::kDefaultTopN, minClassSize, minConfidence);
     PrintSink sink(classifyWith, output, streaming, limit, maxGuesses);
+    AccessLogIndex accessLog;
+    std::unique_ptr<AccessLogTail> tail;
+    if (parser.isSet(accessLogOpt)) {
+        if (parser.isSet(noFlowsOpt)) {
+            fail(u"--access-log needs the flow stage: drop --no-flows"_s);
+            return 2;
+        }
+        tail = AccessLogTail::open(parser.value(accessLogOpt).toStdString(),
+                                   parser.value(accessLogFormatOpt).toStdString(), accessLog, &error);
+        if (!tail) {
+            fail(QString::fromStdString(error));
+            return 2;
+        }
+        if (streaming)
+            sink.follow(tail.get());   // live: lines arrive while the capture runs
+        else
+            tail->finish();        // a file: its log is read whole first
+    } else if (parser.isSet(accessLogFormatOpt)) {
+        fail(u"--access-log-format needs --access-log"_s);
+        return 2;
+    }
+    if (!parser.isSet(noFlowsOpt))
+        pipeline.enableFlows(tail ? &accessLog : nullptr);
     const bool readOk = run(pipeline, *source, sink);
+    if (tail)
+        tail->finish();
     // With --json, stdout stays one JSON object per line and ends with the summary's; the
     // human summary goes to stderr.
     if (output == Output::Json) {
@@ -410,6 +474,12 @@ int main(int argc, char** argv)
         rs.profile = profile->name();
         rs.stats = &pipeline.stats();
         rs.hasCaptureStats = source->stats(&rs.received, &rs.dropped, &rs.ifDropped);
+        rs.flows = pipeline.flowStats();
+        if (tail) {
+            rs.accessLog = true;
+            rs.accessLogLines = tail->reader().lines();
+            rs.accessLogBadLines = tail->reader().badLines();
+        }
         const std::string line = summaryJson(rs);
         std::fwrite(line.data(), 1, line.size(), stdout);
         std::fflush(stdout);
@@ -418,6 +488,18 @@ int main(int argc, char** argv)
           u"database %1 (%2 entries), profile %3\n"_s.arg(db.name)
                   .arg(db.entries.size())
                   .arg(profile->name())
-              + summary(pipeline.stats(), *source));
+              + summary(pipeline.stats(), *source)
+              + (pipeline.flowStats() ? QString::fromStdString(flowSummaryText(*pipeline.flowStats()))
+                                      : QString())
+              + (tail ? u"  access log: %1 lines, %2 not understood%3\n"_s
+                            .arg(tail->reader().lines())
+                            .arg(tail->reader().badLines())
+                            .arg(tail->reader().diagnostics().empty()
+                                     ? QString()
+                                     : u" (first: line %1: %2)"_s
+                                           .arg(tail->reader().diagnostics().front().line)
+                                           .arg(QString::fromStdString(
+                                               tail->reader().diagnostics().front().reason)))
+                      : QString()));
     return readOk ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QLineEdit>
 #include <QTimer>
 
 #include <cstdio>
@@ -23,6 +24,12 @@ struct Options {
     QCommandLineOption screenshot{QStringLiteral("screenshot"),
                                   QCoreApplication::translate("main", "After loading the file, select a row, save a PNG of the window and quit"),
                                   QStringLiteral("PNG")};
+    QCommandLineOption accessLog{QStringLiteral("access-log"),
+                                 QCoreApplication::translate("main", "A web server's access log to correlate with the connections"),
+                                 QStringLiteral("FILE")};
+    QCommandLineOption filter{QStringLiteral("filter"),
+                              QCoreApplication::translate("main", "Display filter to apply (e.g. \"suspicious\")"),
+                              QStringLiteral("TEXT")};
     QCommandLineOption row{QStringLiteral("select-row"),
                            QCoreApplication::translate("main", "Row to select after loading (0-based)"),
                            QStringLiteral("N")};
@@ -46,7 +53,7 @@ int main(int argc, char** argv)
     const QCommandLineOption versionOption = parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("file"), QCoreApplication::translate("main", "Capture file to open (pcap or pcapng)"),
                                  QStringLiteral("[file]"));
-    parser.addOptions({options.db, options.profile, options.screenshot, options.row});
+    parser.addOptions({options.db, options.profile, options.accessLog, options.filter, options.screenshot, options.row});
 
     // --help and --version are answered before QApplication exists: it aborts without a display,
     // and neither needs one. Arguments that do not parse yet may hold Qt's own (-platform,
@@ -97,6 +104,12 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "synscope: %s\n", qPrintable(error));
         return 2;
     }
+    if (parser.isSet(options.accessLog) && !window.setAccessLog(parser.value(options.accessLog), &error)) {
+        std::fprintf(stderr, "synscope: %s\n", qPrintable(error));
+        return 2;
+    }
+    if (parser.isSet(options.filter))
+        window.displayFilterEdit()->setText(parser.value(options.filter));   // applied as typed text is
     if (parser.isSet(options.screenshot))
         window.resize(1600, 1000);
     window.show();

@@ -42,9 +42,13 @@ std::string canonical(const std::string& path)
 
 std::string defaultLiveFilter(int linkType)
 {
+    // SYN and SYN+ACK for the fingerprints; FIN, RST and PSH for the flow stage: a client's
+    // request and the server's first answer are pushed segments, and the first one also times
+    // the handshake (it carries the ACK of the SYN+ACK). Bulk data and pure ACKs stay out.
     // IPv4: tcp[tcpflags] handles IP options and skips non-first fragments. IPv6: TCP right after
     // the fixed header, flags byte at 40 + 13. The same again behind a VLAN tag.
-    const std::string syn = "(tcp[tcpflags] & tcp-syn != 0) or (ip6[6] == 6 and ip6[53] & 0x02 != 0)";
+    const std::string syn = "(tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst|tcp-push) != 0) or "
+                            "(ip6[6] == 6 and ip6[53] & 0x0f != 0)";
     if (linkType != DLT_EN10MB)
         return syn;
     return syn + " or (vlan and (" + syn + "))";

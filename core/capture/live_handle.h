@@ -11,7 +11,7 @@ typedef struct pcap pcap_t;
 
 namespace synscope {
 
-// BPF filter for TCP SYN and SYN+ACK over IPv4, IPv6 (TCP right after the fixed header) and, on
+// BPF filter for TCP SYN and SYN+ACK (and the FIN, RST and PSH segments the flow stage reads) over IPv4, IPv6 (TCP right after the fixed header) and, on
 // Ethernet (link type 1), VLAN-tagged frames. libpcap has no VLAN matching for other link types,
 // so openLiveHandle() uses the variant for the interface's link type when given the Ethernet default.
 std::string defaultLiveFilter(int linkType = 1);

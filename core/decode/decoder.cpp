@@ -47,7 +47,7 @@ inline uint32_t le32(const uint8_t* p)
     return uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0];
 }
 
-enum class Outcome { Record, OtherTcp, NotTcp, Drop, Unsupported };
+enum class Outcome { Record, Segment, OtherTcp, NotTcp, Drop, Unsupported };
 
 // The IP header that carries the current payload; overwritten by each inner IP header, so the
 // TCP segment is described by the innermost one.
@@ -71,8 +71,9 @@ struct IpState {
 
 class Walker {
 public:
-    Walker(const RawPacket& pkt, SynRecord& out, DecodeStats& stats)
-        : m_b(pkt.data), m_caplen(pkt.caplen), m_pkt(pkt), m_out(out), m_stats(stats) {}
+    Walker(const RawPacket& pkt, SynRecord& out, DecodeStats& stats, TcpSegment* segment = nullptr)
+        : m_b(pkt.data), m_caplen(pkt.caplen), m_pkt(pkt), m_out(out), m_stats(stats),
+          m_segment(segment) {}
 
     Outcome run();
     DropReason reason() const { return m_reason; }
@@ -94,6 +95,7 @@ private:
     Outcome udp(uint32_t off, uint32_t end);
     Outcome gre(uint32_t off, uint32_t end);
     Outcome tcp(uint32_t off, uint32_t end);
+    Outcome segment(uint32_t off, uint32_t end, uint32_t thl, uint16_t flags);
     Outcome nullLoop(uint32_t end);
     Outcome nflog(uint32_t end);
 
@@ -102,6 +104,7 @@ private:
     const RawPacket& m_pkt;
     SynRecord& m_out;
     DecodeStats& m_stats;
+    TcpSegment* m_segment;
     IpState m_ip;
     uint16_t m_encap = 0;
     int m_depth = 0;
@@ -670,9 +673,9 @@ Outcome Walker::tcp(uint32_t off, uint32_t end)
         return drop(DropReason::TruncatedTcp);
     const uint8_t* t = m_b + off;
     const uint16_t flags = be16(t + 12) & 0x0fff;
-    if (!(flags & TcpSyn))
-        return Outcome::OtherTcp;
     const uint32_t thl = (t[12] >> 4) * 4u;
+    if (!(flags & TcpSyn))
+        return m_segment ? segment(off, end, thl, flags) : Outcome::OtherTcp;
     if (thl < 20)
         return drop(DropReason::BadDataOffset);
     // A header longer than the IP payload is bogus unless the datagram is a first fragment (the
@@ -836,6 +839,31 @@ Outcome Walker::tcp(uint32_t off, uint32_t end)
     return Outcome::Record;
 }
 
+Outcome Walker::segment(uint32_t off, uint32_t end, uint32_t thl, uint16_t flags)
+{
+    // A bad data offset in a segment the fingerprint does not need is not worth a drop counter
+    // of its own: it is other TCP without payload.
+    TcpSegment& s = *m_segment;
+    const uint8_t* t = m_b + off;
+    s.ts_ns = m_pkt.ts_ns;
+    s.src = m_ip.src;
+    s.dst = m_ip.dst;
+    s.ip_version = m_ip.version;
+    s.src_port = be16(t);
+    s.dst_port = be16(t + 2);
+    s.flags = flags;
+    s.seq = be32(t + 4);
+    s.ack = be32(t + 8);
+    s.payload = nullptr;
+    s.payload_captured = s.payload_length = 0;
+    if (thl >= 20 && off + thl <= m_ip.declared_end && !m_ip.mf) {
+        s.payload = m_b + off + thl;
+        s.payload_length = m_ip.declared_end - off - thl;
+        s.payload_captured = end > off + thl ? std::min(end - off - thl, s.payload_length) : 0;
+    }
+    return Outcome::Segment;
+}
+
 } // namespace
 
 const char* dropReasonName(DropReason reason)
@@ -872,12 +900,22 @@ bool Decoder::supportsLinkType(int linkType)
 
 bool Decoder::decode(const RawPacket& pkt, SynRecord& out)
 {
+    return decode(pkt, out, nullptr) == Result::Record;
+}
+
+Decoder::Result Decoder::decode(const RawPacket& pkt, SynRecord& out, TcpSegment& segment)
+{
+    return decode(pkt, out, &segment);
+}
+
+Decoder::Result Decoder::decode(const RawPacket& pkt, SynRecord& out, TcpSegment* segment)
+{
     ++m_stats.packets;
     if (!pkt.data && pkt.caplen) {
         ++m_stats.dropped[static_cast<size_t>(DropReason::TruncatedLink)];
-        return false;
+        return Result::None;
     }
-    Walker w(pkt, out, m_stats);
+    Walker w(pkt, out, m_stats, segment);
     switch (w.run()) {
     case Outcome::Record:
         out.frame = m_stats.packets;
@@ -885,13 +923,14 @@ bool Decoder::decode(const RawPacket& pkt, SynRecord& out)
             ++m_stats.syn;
         else
             ++m_stats.syn_ack;
-        return true;
-    case Outcome::OtherTcp: ++m_stats.other_tcp; return false;
-    case Outcome::NotTcp: ++m_stats.non_tcp; return false;
-    case Outcome::Drop: ++m_stats.dropped[static_cast<size_t>(w.reason())]; return false;
-    case Outcome::Unsupported: ++m_stats.unsupported_link_types[pkt.link_type]; return false;
+        return Result::Record;
+    case Outcome::Segment: ++m_stats.other_tcp; return Result::Segment;
+    case Outcome::OtherTcp: ++m_stats.other_tcp; return Result::None;
+    case Outcome::NotTcp: ++m_stats.non_tcp; return Result::None;
+    case Outcome::Drop: ++m_stats.dropped[static_cast<size_t>(w.reason())]; return Result::None;
+    case Outcome::Unsupported: ++m_stats.unsupported_link_types[pkt.link_type]; return Result::None;
     }
-    return false;
+    return Result::None;
 }
 
 std::optional<ByteRange> headerFieldRange(const SynRecord& r, HeaderField field)

@@ -55,17 +55,39 @@ struct DecodeStats {
 // captured header bytes. What the decoder read, where it read it: no second parser.
 std::optional<ByteRange> headerFieldRange(const SynRecord& record, HeaderField field);
 
+// A TCP segment without SYN, as the flow stage needs it: who sent it, its flags and sequence
+// numbers, and where its payload lies in the frame (within the captured bytes).
+struct TcpSegment {
+    int64_t ts_ns = 0;
+    IpAddress src{};
+    IpAddress dst{};
+    uint8_t ip_version = 4;
+    uint16_t src_port = 0;
+    uint16_t dst_port = 0;
+    uint16_t flags = 0;                // TcpFlag bits
+    uint32_t seq = 0;
+    uint32_t ack = 0;
+    const uint8_t* payload = nullptr;  // into the frame: valid while the frame is
+    uint32_t payload_captured = 0;     // payload bytes in the frame
+    uint32_t payload_length = 0;       // payload bytes the IP length declares
+};
+
 class Decoder {
 public:
+    enum class Result : uint8_t { None, Record, Segment };
     // True when pkt holds a TCP SYN or SYN+ACK: out is then completely overwritten (out.frame is
     // the decoder's packet count, i.e. the frame number when every frame of a source is given).
     bool decode(const RawPacket& pkt, SynRecord& out);
+    // The same, and a TCP segment without SYN fills `segment` (Result::Segment; still counted
+    // as other_tcp) instead of being skipped.
+    Result decode(const RawPacket& pkt, SynRecord& out, TcpSegment& segment);
     const DecodeStats& stats() const { return m_stats; }
     void resetStats() { m_stats = DecodeStats{}; }
     // Whether decode() understands this link type.
     static bool supportsLinkType(int linkType);
 
 private:
+    Result decode(const RawPacket& pkt, SynRecord& out, TcpSegment* segment);
     DecodeStats m_stats;
 };
 

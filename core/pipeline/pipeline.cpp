@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/pipeline/pipeline.h"
 
+#include <chrono>
+
 namespace synscope {
 
 Observation observe(const SynRecord& record, const Classification* classification,
@@ -25,19 +27,68 @@ Pipeline::Pipeline(const Database* database, const Profile& profile, int topN, i
     }
 }
 
+void Pipeline::enableFlows(AccessLogIndex* accessLog)
+{
+    m_flows.emplace();
+    m_flows->setAccessLog(accessLog);
+}
+
+void Pipeline::reportFlows(PipelineSink& sink)
+{
+    for (FlowTable::Ended& e : m_flows->takeEnded()) {
+        // The SYN's verdict is decided again here, once per reported flow (a cache hit, mostly),
+        // instead of being copied into every flow a flood of SYNs starts.
+        Flow& f = e.flow;
+        if (m_classifier) {
+            const Classification& c = m_classifier->classify(f.syn.fp);
+            const Decided* d = c.id ? m_verdicts.find(c.id) : nullptr;
+            f.os = d ? d->verdict : decideOs(c, *m_database, m_minConfidence);
+        }
+        f.hops = estimateHops(f.syn.fp.ip_ttl);
+        f.link = estimateLink(f.syn.fp.tcp_mss, f.syn.fp.ip_version);
+        const ConnectionVerdict v = decideConnection(f);
+        sink.onFlow(FlowObservation{&f, e.end, &v});
+    }
+}
+
+void Pipeline::finishFlows(PipelineSink& sink)
+{
+    // However the run ends, the connections followed so far are reported.
+    if (!m_flows)
+        return;
+    m_flows->finish();
+    reportFlows(sink);
+}
+
 bool Pipeline::run(PacketSource& source, PipelineSink& sink)
 {
     RawPacket pkt{};
     SynRecord rec;
+    TcpSegment segment;
+    // Idle flows are looked for once a second of capture time (or of a quiet live link).
+    constexpr int64_t kSweepEveryNs = 1'000'000'000;
     for (;;) {
         const PacketSource::Status st = source.next(pkt);
-        if (st == PacketSource::Status::End)
+        if (st == PacketSource::Status::End) {
+            finishFlows(sink);
             return true;
+        }
         if (st == PacketSource::Status::Error) {
             m_error = source.errorString();
+            finishFlows(sink);
             return false;
         }
-        const bool recorded = st == PacketSource::Status::Packet && m_decoder.decode(pkt, rec);
+        bool recorded = false;
+        if (st == PacketSource::Status::Packet) {
+            if (!m_flows) {
+                recorded = m_decoder.decode(pkt, rec);
+            } else {
+                const Decoder::Result r = m_decoder.decode(pkt, rec, segment);
+                recorded = r == Decoder::Result::Record;
+                if (r == Decoder::Result::Segment)
+                    m_flows->onSegment(segment);
+            }
+        }
         if (recorded) {
             const Classification* c = m_classifier ? &m_classifier->classify(rec.fp) : nullptr;
             Observation o = observe(rec, c, &pkt);
@@ -56,10 +107,31 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
                 o.verdict = &d->verdict;
                 o.verdict_label = d->label;
             }
+            if (m_flows) {
+                if (rec.kind == PacketKind::Syn)
+                    m_flows->onSyn(rec);
+                else
+                    m_flows->onSynAck(rec);
+            }
             sink.onRecord(o);
         }
-        if (!sink.onStep(st, recorded))
+        if (m_flows) {
+            int64_t now = st == PacketSource::Status::Packet ? pkt.ts_ns : 0;
+            if (st == PacketSource::Status::Timeout)   // live and quiet: the wall clock runs on
+                now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+            if (now - m_lastSweepNs >= kSweepEveryNs) {
+                m_flows->sweep(now);
+                m_lastSweepNs = now;
+            }
+            if (m_flows->hasEnded())
+                reportFlows(sink);
+        }
+        if (!sink.onStep(st, recorded)) {
+            finishFlows(sink);
             return true;
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 #include "core/capture/packet_source.h"
 #include "core/decode/decoder.h"
 #include "core/detect/detect.h"
+#include "core/flow/connection_verdict.h"
+#include "core/flow/flow_table.h"
 #include "core/match/classifier.h"
 #include "core/match/verdict.h"
 #include "core/util/generational_cache.h"
@@ -34,30 +36,45 @@ struct Observation {
 Observation observe(const SynRecord& record, const Classification* classification,
                     const RawPacket* packet = nullptr);
 
+// A connection the flow stage followed, when its evidence is complete or it ended, with the
+// verdict decideConnection() gave it. Valid during PipelineSink::onFlow() only.
+struct FlowObservation {
+    const Flow* flow = nullptr;
+    FlowEnd end = FlowEnd::Complete;
+    const ConnectionVerdict* verdict = nullptr;
+};
+
 class PipelineSink {
 public:
     virtual ~PipelineSink() = default;
     virtual void onRecord(const Observation& observation) = 0;
+    // With Pipeline::enableFlows() only.
+    virtual void onFlow(const FlowObservation&) {}
     // After every step of the source (a frame, decoded or not, or a live timeout), once any
     // record of that frame was handed over: the front end flushes by time here, and returns
     // false to end the run.
     virtual bool onStep(PacketSource::Status status, bool recorded) = 0;
 };
 
-// A sink made of two callables, for a front end whose state lives in local variables.
-template <class OnRecord, class OnStep>
+// A sink made of callables, for a front end whose state lives in local variables.
+struct IgnoreFlows {
+    void operator()(const FlowObservation&) const {}
+};
+template <class OnRecord, class OnStep, class OnFlow = IgnoreFlows>
 class CallbackSink final : public PipelineSink {
 public:
-    CallbackSink(OnRecord onRecord, OnStep onStep)
-        : m_onRecord(std::move(onRecord)), m_onStep(std::move(onStep))
+    CallbackSink(OnRecord onRecord, OnStep onStep, OnFlow onFlow = {})
+        : m_onRecord(std::move(onRecord)), m_onStep(std::move(onStep)), m_onFlow(std::move(onFlow))
     {
     }
     void onRecord(const Observation& o) override { m_onRecord(o); }
     bool onStep(PacketSource::Status st, bool recorded) override { return m_onStep(st, recorded); }
+    void onFlow(const FlowObservation& f) override { m_onFlow(f); }
 
 private:
     OnRecord m_onRecord;
     OnStep m_onStep;
+    OnFlow m_onFlow;
 };
 
 class Pipeline {
@@ -71,6 +88,12 @@ public:
     // minConfidence: decideOs()'s, for every verdict of this pipeline.
     Pipeline(const Database* database, const Profile& profile, int topN = kDefaultTopN,
              int minClassSize = 0, double minConfidence = 0);
+
+    // Follows connections past their SYN (the flow stage): the sink's onFlow() gets each one.
+    // accessLog: where the flows find lines of a web server's access log; must outlive the
+    // pipeline.
+    void enableFlows(AccessLogIndex* accessLog = nullptr);
+    const FlowStats* flowStats() const { return m_flows ? &m_flows->stats() : nullptr; }
 
     // Reads `source` until its end, a read error, or the sink's onStep() returns false. Returns
     // false on a read error (error() then says what).
@@ -89,7 +112,12 @@ private:
         uint16_t label = VerdictLabels::kNone;
     };
 
+    void reportFlows(PipelineSink& sink);
+    void finishFlows(PipelineSink& sink);
+
     Decoder m_decoder;
+    std::optional<FlowTable> m_flows;
+    int64_t m_lastSweepNs = 0;
     std::optional<Classifier> m_classifier;
     const Database* m_database = nullptr;
     double m_minConfidence = 0;

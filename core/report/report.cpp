@@ -601,7 +601,196 @@ std::string summaryJson(const RunSummary& r)
     } else {
         out += "null";
     }
+    if (r.flows) {
+        const FlowStats& f = *r.flows;
+        out += ",\"flows\":{\"flows\":";
+        appendInt(out, int64_t(f.flows));
+        field("reported", f.reported);
+        field("without_handshake", f.without_handshake);
+        field("expired", f.expired);
+        field("evicted", f.evicted);
+        field("http", f.http);
+        field("tls", f.tls);
+        field("user_agents", f.user_agents);
+        field("access_log_matched", f.access_log_matched);
+        field("access_log_ambiguous", f.access_log_ambiguous);
+        field("bytes_refused", f.bytes_refused);
+        out += '}';
+    }
+    if (r.accessLog) {
+        out += ",\"access_log\":{\"lines\":";
+        appendInt(out, int64_t(r.accessLogLines));
+        field("bad_lines", r.accessLogBadLines);
+        out += '}';
+    }
     out += "}\n";
+    return out;
+}
+
+namespace {
+
+// Network text (a User-Agent, a header) as JSON: invalid UTF-8 becomes U+FFFD.
+void appendNetworkString(std::string& out, std::string_view s)
+{
+    appendJsonString(out, QString::fromUtf8(s.data(), qsizetype(s.size())));
+}
+
+void appendOptionalString(std::string& out, std::string_view s)
+{
+    if (s.empty())
+        out += "null";
+    else
+        appendNetworkString(out, s);
+}
+
+void appendMs(std::string& out, int64_t ns)
+{
+    if (ns < 0) {
+        out += "null";
+        return;
+    }
+    appendDouble(out, std::round(double(ns) / 1e3) / 1e3);
+}
+
+std::string_view protocolName(const Flow& f)
+{
+    if (f.tls)
+        return "tls";
+    return f.http.state != HttpRequest::State::NotHttp ? "http" : "";
+}
+
+} // namespace
+
+void appendFlowJson(std::string& out, const FlowObservation& o)
+{
+    const Flow& f = *o.flow;
+    const ConnectionVerdict& v = *o.verdict;
+    char buf[kMaxAddressText + 1];
+    out += "{\"type\":\"flow\",\"ts\":";
+    {
+        const int64_t us = f.syn_ns >= 0 ? f.syn_ns / 1000 : -((-f.syn_ns + 999) / 1000);
+        char t[40];
+        const int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+        const int n = std::snprintf(t, sizeof t, "%s%lld.%06lld", (us < 0 && sec == 0) ? "-" : "",
+                                    (long long)sec, (long long)std::llabs(us - sec * 1000000));
+        out.append(t, size_t(n));
+    }
+    appendKey(out, "frame");
+    appendInt(out, int64_t(f.syn.frame));
+    appendKey(out, "end");
+    appendJsonString(out, flowEndName(o.end));
+    appendKey(out, "src_ip");
+    appendJsonString(out, std::string_view(buf, size_t(writeAddress(buf, f.key.client, f.key.ip_version) - buf)));
+    appendKey(out, "src_port");
+    appendInt(out, f.key.client_port);
+    appendKey(out, "dst_ip");
+    appendJsonString(out, std::string_view(buf, size_t(writeAddress(buf, f.key.server, f.key.ip_version) - buf)));
+    appendKey(out, "dst_port");
+    appendInt(out, f.key.server_port);
+    appendKey(out, "os_guess");
+    if (f.os.entry < 0 && f.os.kind == OsVerdict::Kind::Unknown && f.os.nearest.isEmpty())
+        out += "null";
+    else
+        appendJsonString(out, f.os.label());
+    appendKey(out, "protocol");
+    appendOptionalString(out, protocolName(f));
+    appendKey(out, "host");
+    appendOptionalString(out, f.http.host);
+    appendKey(out, "ua");
+    appendOptionalString(out, f.user_agent);
+    appendKey(out, "ua_source");
+    appendOptionalString(out, uaSourceName(f.ua_source));
+    appendKey(out, "ua_os");
+    if (f.user_agent.empty())
+        out += "null";
+    else
+        appendJsonString(out, v.ua.text());
+    appendKey(out, "ua_class");
+    if (f.user_agent.empty())
+        out += "null";
+    else
+        appendJsonString(out, uaClassName(v.ua.os_class));
+    appendKey(out, "verdict");
+    appendJsonString(out, connectionVerdictName(v.kind));
+    appendKey(out, "suspicion");
+    appendDouble(out, std::round(v.suspicion * 100) / 100);
+    appendKey(out, "os_mismatch");
+    out += v.os_mismatch ? "true" : "false";
+    appendKey(out, "reasons");
+    out += '[';
+    for (size_t i = 0; i < v.reasons.size(); ++i) {
+        if (i)
+            out += ',';
+        appendNetworkString(out, v.reasons[i]);
+    }
+    out += ']';
+    appendKey(out, "rtt_tcp_ms");
+    appendMs(out, f.rttTcpNs());
+    appendKey(out, "rtt_app_ms");
+    appendMs(out, f.app_rtt_ns);
+    appendKey(out, "app_rounds");
+    appendInt(out, f.app_rounds);
+    appendKey(out, "via");
+    appendOptionalString(out, f.http.via);
+    appendKey(out, "x_forwarded_for");
+    appendOptionalString(out, f.http.x_forwarded_for);
+    appendKey(out, "forwarded");
+    appendOptionalString(out, f.http.forwarded);
+    appendKey(out, "access_log_line");
+    if (f.access_log_line)
+        appendInt(out, int64_t(f.access_log_line));
+    else
+        out += "null";
+    out += "}\n";
+}
+
+void appendFlowText(std::string& out, const FlowObservation& o)
+{
+    const Flow& f = *o.flow;
+    const ConnectionVerdict& v = *o.verdict;
+    const auto utf8 = [](std::string_view s) {
+        return QString::fromUtf8(s.data(), qsizetype(s.size())).toUtf8().toStdString();
+    };
+    out += "connection " + formatAddress(f.key.client, f.key.ip_version) + ":"
+           + std::to_string(f.key.client_port) + " -> " + formatAddress(f.key.server, f.key.ip_version)
+           + ":" + std::to_string(f.key.server_port) + " (SYN frame " + std::to_string(f.syn.frame)
+           + ", " + std::string(flowEndName(o.end)) + ")\n";
+    char s[16];
+    std::snprintf(s, sizeof s, "%.2f", v.suspicion);
+    out += "  verdict: " + std::string(connectionVerdictName(v.kind)) + ", suspicion " + s + "\n";
+    out += "  stack: " + f.os.text().toStdString() + "\n";
+    if (!f.user_agent.empty())
+        out += "  user agent (" + std::string(uaSourceName(f.ua_source)) + "): " + utf8(f.user_agent)
+               + " -> " + v.ua.text() + "\n";
+    const auto rtt = [](int64_t ns) {
+        if (ns < 0)
+            return std::string("-");
+        char b[32];
+        std::snprintf(b, sizeof b, "%.3f ms", double(ns) / 1e6);
+        return std::string(b);
+    };
+    if (f.rttTcpNs() >= 0 || f.app_rtt_ns >= 0)
+        out += "  round trips: TCP " + rtt(f.rttTcpNs()) + ", application " + rtt(f.app_rtt_ns) + "\n";
+    for (const std::string& r : v.reasons)
+        out += "  - " + utf8(r) + "\n";
+    out += '\n';
+}
+
+std::string flowSummaryText(const FlowStats& f)
+{
+    std::string out = "  flows: " + std::to_string(f.flows) + " connections, " + std::to_string(f.reported)
+                      + " reported (" + std::to_string(f.http) + " HTTP, " + std::to_string(f.tls)
+                      + " TLS, " + std::to_string(f.user_agents) + " with a User-Agent), "
+                      + std::to_string(f.without_handshake) + " without a handshake, "
+                      + std::to_string(f.expired) + " expired, " + std::to_string(f.evicted)
+                      + " evicted (table full)\n";
+    if (f.access_log_matched || f.access_log_ambiguous)
+        out += "  access log: " + std::to_string(f.access_log_matched) + " connections matched, "
+               + std::to_string(f.access_log_ambiguous) + " ambiguous\n";
+    if (f.bytes_refused)
+        out += "  flow bytes not kept (budget spent): " + std::to_string(f.bytes_refused) + "\n";
+    if (f.reported && !f.http && !f.tls)
+        out += "  no HTTP or TLS data seen: a capture filter that passes only SYNs yields no User-Agent\n";
     return out;
 }
 

@@ -37,12 +37,26 @@ struct RunSummary {
     const DecodeStats* stats = nullptr;
     bool hasCaptureStats = false;   // live: the kernel's counts below
     uint64_t received = 0, dropped = 0, ifDropped = 0;
+    const FlowStats* flows = nullptr;   // with the flow stage: "flows":{...}, else absent
+    uint64_t accessLogLines = 0, accessLogBadLines = 0;   // with --access-log
+    bool accessLog = false;
 };
 // {"type":"summary","database":...,"entries":...,"profile":...,"packets":...,"syn":...,
 //  "syn_ack":...,"other_tcp":...,"not_tcp":...,"skipped":...,"bad_options":...,
 //  "skipped_by_reason":{reason:n},"unsupported_link_types":{"linktype":n},
 //  "capture":{"received","dropped","if_dropped"} or null} and a newline.
 std::string summaryJson(const RunSummary& summary);
+
+// A followed connection: {"type":"flow","ts":<its SYN's>,"frame":<its SYN's>,"end":"complete",
+// "src_ip","src_port","dst_ip","dst_port","os_guess","protocol":"http"|"tls"|null,"host","ua",
+// "ua_source","ua_os","ua_class","verdict","suspicion","os_mismatch","reasons":[...],
+// "rtt_tcp_ms","rtt_app_ms","app_rounds","via","x_forwarded_for","forwarded","access_log_line"}
+// and a newline; absent evidence is null. Text from the network is written as valid UTF-8.
+void appendFlowJson(std::string& out, const FlowObservation& flow);
+// The same as an indented block for the text output.
+void appendFlowText(std::string& out, const FlowObservation& flow);
+// "Linux (SYN 3) -> os_mismatch 0.80": the flows' part of the human summary, one line each.
+std::string flowSummaryText(const FlowStats& s);
 
 class ReportWriter {
 public:

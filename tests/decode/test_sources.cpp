@@ -514,8 +514,14 @@ private slots:
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x02, false, true)));
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x12, true)));
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x02, true, true)));
+        // The flow stage's segments (PSH data, FIN, RST) pass; pure ACKs, the bulk of a
+        // transfer, do not.
         QVERIFY(!matches(f, DLT_EN10MB, synFrame(0x10)));
-        QVERIFY(!matches(f, DLT_EN10MB, synFrame(0x18, true, true)));
+        QVERIFY(!matches(f, DLT_EN10MB, synFrame(0x10, true, true)));
+        QVERIFY(matches(f, DLT_EN10MB, synFrame(0x18, true, true)));
+        QVERIFY(matches(f, DLT_EN10MB, synFrame(0x18)));
+        QVERIFY(matches(f, DLT_EN10MB, synFrame(0x11)));
+        QVERIFY(matches(f, DLT_EN10MB, synFrame(0x04, false, true)));
         // Other link types get the variant without VLAN matching, which libpcap can compile.
         for (int dlt : {DLT_LINUX_SLL, DLT_NULL, DLT_RAW}) {
             const auto frame = synFrame(0x02);

@@ -40,7 +40,7 @@ GUIBENCH=${BUILD:-}/app/gui-bench/synscope-gui-bench   # only for the helper-gui
 [[ -x $CLI && -x $HELPER ]] || skip "synscope-cli and synscope-capture not built (set BUILD=dir)"
 
 # SynScope's defaultLiveFilter() for Ethernet, so that every tool keeps the same packets.
-SYN='(tcp[tcpflags] & tcp-syn != 0) or (ip6[6] == 6 and ip6[53] & 0x02 != 0)'
+SYN='(tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst|tcp-push) != 0) or (ip6[6] == 6 and ip6[53] & 0x0f != 0)'
 FILTER="$SYN or (vlan and ($SYN))"
 
 TAG=sbd$$

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/capture/capture_worker.h"
 
+#include "core/flow/access_log_tail.h"
 #include "core/pipeline/pipeline.h"
 
 #include <QThread>
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
+#include <optional>
 #include <poll.h>
 #include <string_view>
 #include <unistd.h>
@@ -71,20 +74,23 @@ CaptureWorker::~CaptureWorker()
 void CaptureWorker::startFile(const QString& path, const CaptureConfig& config)
 {
     const std::string p = path.toStdString();
-    start([this, p](std::string* error) { return PacketSource::openFile(p, error, &m_cancel); }, config);
+    start([this, p](std::string* error) { return PacketSource::openFile(p, error, &m_cancel); }, config,
+          -1, false);
 }
 
 void CaptureWorker::startFd(int fd, const CaptureConfig& config)
 {
-    start([this, fd](std::string* error) { return PacketSource::openFd(fd, error, 250, &m_cancel); }, config, fd);
+    start([this, fd](std::string* error) { return PacketSource::openFd(fd, error, 250, &m_cancel); }, config,
+          fd, true);
 }
 
 void CaptureWorker::startLive(const LiveOptions& options, const CaptureConfig& config)
 {
-    start([options](std::string* error) { return PacketSource::openLive(options, error); }, config);
+    start([options](std::string* error) { return PacketSource::openLive(options, error); }, config, -1,
+          true);
 }
 
-void CaptureWorker::start(Opener opener, const CaptureConfig& config, int streamFd)
+void CaptureWorker::start(Opener opener, const CaptureConfig& config, int streamFd, bool live)
 {
     stop();
     const quint64 gen = ++m_generation;
@@ -94,8 +100,8 @@ void CaptureWorker::start(Opener opener, const CaptureConfig& config, int stream
     m_helperReceived = 0;
     m_helperDropped = 0;
     m_helperIfDropped = 0;
-    m_thread = QThread::create([this, gen, opener = std::move(opener), config, streamFd] {
-        run(gen, opener, config, streamFd);
+    m_thread = QThread::create([this, gen, opener = std::move(opener), config, streamFd, live] {
+        run(gen, opener, config, streamFd, live);
     });
     m_thread->setObjectName(QStringLiteral("capture"));
     m_active = true;
@@ -164,8 +170,24 @@ void CaptureWorker::onRunEnded(quint64 generation, const QString& error)
 }
 
 void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureConfig& config,
-                        int streamFd)
+                        int streamFd, bool live)
 {
+    // The access log first: a log that cannot be read fails the run before its source opens.
+    AccessLogIndex accessLog;
+    std::unique_ptr<AccessLogTail> tail;
+    if (!config.accessLogPath.isEmpty()) {
+        std::string error;
+        tail = AccessLogTail::open(config.accessLogPath.toStdString(), config.accessLogFormat.toStdString(),
+                                   accessLog, &error);
+        if (!tail) {
+            if (streamFd >= 0)
+                ::close(streamFd);
+            Q_EMIT runEnded(generation, QString::fromStdString(error), QPrivateSignal());
+            return;
+        }
+        if (!live)
+            tail->finish();   // a file's log is read whole first
+    }
     std::string openError;
     std::unique_ptr<PacketSource> source = opener(&openError);
     if (!source) {
@@ -184,6 +206,8 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         config.database ? config.database : std::make_shared<const Database>(Database::builtin());
     const Profile& profile = config.profile ? *config.profile : Profile::synscope();
     Pipeline pipeline(db.get(), profile, Pipeline::kDefaultTopN, config.minClassSize);
+    if (config.followFlows)
+        pipeline.enableFlows(tail ? &accessLog : nullptr);
 
     const size_t batchRows = size_t(std::max(1, config.batchRows));
     std::shared_ptr<RowBatch> batch;
@@ -202,12 +226,13 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     const Clock::time_point startTime = Clock::now();
     Clock::time_point lastFlush = startTime;
     Clock::time_point lastStats = startTime;
+    Clock::time_point lastLogPoll = startTime;
     uint64_t recordsAtLastStats = 0;
 
     HostTable hosts;
     auto flush = [&] {
         lastFlush = Clock::now();
-        if (batch->rows.empty())
+        if (batch->rows.empty() && batch->connections.empty())
             return;
         // Before the wait below: the GUI thread works through the previous batch meanwhile.
         if (config.aggregateHosts) {
@@ -254,6 +279,12 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         if (finished && s.elapsedSeconds > 0)
             s.recordsPerSecond = double(records) / s.elapsedSeconds;
         s.finished = finished;
+        if (const FlowStats* fs = pipeline.flowStats())
+            s.flows = *fs;
+        if (tail) {
+            s.accessLogLines = tail->reader().lines();
+            s.accessLogBadLines = tail->reader().badLines();
+        }
         recordsAtLastStats = records;
         lastStats = now;
         Q_EMIT statsProduced(s, QPrivateSignal());
@@ -288,6 +319,10 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         if (recorded || ++sinceClock >= 64 || st == PacketSource::Status::Timeout) {
             sinceClock = 0;
             const Clock::time_point now = Clock::now();
+            if (tail && live && msSince(lastLogPoll, now) >= 200) {
+                tail->poll();
+                lastLogPoll = now;
+            }
             if (msSince(lastFlush, now) >= config.batchIntervalMs)
                 flush();
             if (msSince(lastStats, now) >= config.statsIntervalMs)
@@ -302,7 +337,13 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         return true;
     };
 
-    CallbackSink sink(toRow, step);
+    const auto toConnection = [&](const FlowObservation& f) {
+        if (f.flow->syn.frame > std::numeric_limits<uint32_t>::max())
+            return;   // beyond what a row's frame number can name
+        batch->connections.emplace_back(uint32_t(f.flow->syn.frame),
+                                        connectionInfo(std::make_shared<const Flow>(*f.flow)));
+    };
+    CallbackSink sink(toRow, step, toConnection);
     QString error;
     if (!m_abort.load() && !m_finish.load() && !pipeline.run(*source, sink))
         error = QString::fromStdString(pipeline.error());

@@ -12,6 +12,7 @@
 
 #include "core/capture/packet_source.h"
 #include "core/decode/decoder.h"
+#include "core/flow/flow_table.h"
 #include "ui/models/connection_store.h"
 #include "ui/models/host_table.h"
 
@@ -38,6 +39,9 @@ struct CaptureConfig {
                                                  // queued batches run back to back in one event-loop turn
     bool aggregateHosts = true;                  // attach RowBatch::hosts (for a hosts view)
     int statsIntervalMs = 250;
+    bool followFlows = true;                     // the flow stage: connection verdicts on SYN rows
+    QString accessLogPath;                       // a web server's access log to join (followed live)
+    QString accessLogFormat;                     // its format; empty: detected
 };
 
 struct CaptureStats {
@@ -55,6 +59,9 @@ struct CaptureStats {
     quint64 captureIfDropped = 0;
     double elapsedSeconds = 0;
     double recordsPerSecond = 0;       // SYN + SYN+ACK over the last stats interval
+    FlowStats flows;                   // the flow stage's counters (all zero without it)
+    quint64 accessLogLines = 0;        // with an access log: lines read, and not understood
+    quint64 accessLogBadLines = 0;
     bool finished = false;
 };
 
@@ -111,8 +118,10 @@ Q_SIGNALS:
 private:
     using Opener = std::function<std::unique_ptr<PacketSource>(std::string* error)>;
     // streamFd: the pipe of startFd() (polled, never read directly), else -1.
-    void start(Opener opener, const CaptureConfig& config, int streamFd = -1);
-    void run(quint64 generation, const Opener& opener, const CaptureConfig& config, int streamFd);
+    // live: an interface or a stream (an access log is then followed as it grows).
+    void start(Opener opener, const CaptureConfig& config, int streamFd, bool live);
+    void run(quint64 generation, const Opener& opener, const CaptureConfig& config, int streamFd,
+             bool live);
     void onSourceOpened(quint64 generation);
     void onBatchProduced(const RowBatchPtr& batch);
     void onStatsProduced(const CaptureStats& stats);

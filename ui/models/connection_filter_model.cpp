@@ -12,6 +12,24 @@ namespace synscope {
 
 namespace {
 
+// A connection verdict's name as a filter word ("os_mismatch", "tunnel"...), -1 for another word.
+int connectionKindOf(const QString& word)
+{
+    for (int k = 0; k <= int(ConnectionVerdict::Kind::Unknown); ++k) {
+        const auto kind = ConnectionVerdict::Kind(k);
+        // "unknown" and "ambiguous" are the OS verdict's words.
+        if (kind == ConnectionVerdict::Kind::Unknown || kind == ConnectionVerdict::Kind::Ambiguous)
+            continue;
+        if (word == QLatin1StringView(connectionVerdictName(kind)))
+            return k;
+    }
+    return -1;
+}
+
+} // namespace
+
+namespace {
+
 bool parseAddress(const QString& text, IpAddress* out, uint8_t* version)
 {
     const QByteArray latin = text.toLatin1();
@@ -281,8 +299,17 @@ void ConnectionFilterModel::onRowsRemoved(const QModelIndex& parent, int first, 
 void ConnectionFilterModel::onDataChanged(const QModelIndex& topLeft, const QModelIndex& bottomRight,
                                           const QList<int>& roles)
 {
-    // The rows' keys do not change in place (only how the time is shown), so nothing re-sorts;
-    // the changed columns are announced for every proxy row.
+    // Only the connection columns change in place (and how the time is shown): when the order or
+    // the filter reads them, rows move; otherwise the changed columns are announced for every
+    // proxy row.
+    const bool connectionColumns = bottomRight.column() >= ConnectionModel::UaOs;
+    const bool ordered = m_sortColumn >= ConnectionModel::UaOs;
+    const bool filtered = std::any_of(m_clauses.begin(), m_clauses.end(),
+                                      [](const Clause& c) { return c.type == Clause::Connection; });
+    if (connectionColumns && (ordered || filtered)) {
+        resetFromSource();
+        return;
+    }
     if (!m_rows.empty())
         Q_EMIT dataChanged(index(0, topLeft.column()), index(int(m_rows.size()) - 1, bottomRight.column()), roles);
 }
@@ -321,6 +348,10 @@ void ConnectionFilterModel::setFilterText(const QString& text)
         } else if (lw == u"unknown"_s || lw == u"ambiguous"_s || lw == u"scanner"_s) {
             c.type = Clause::Verdict;
             c.text = lw;
+        } else if (lw == u"suspicious"_s || connectionKindOf(lw) >= 0) {
+            c.type = Clause::Connection;
+            c.text = lw;
+            c.kind = connectionKindOf(lw);
         } else if (lw == u"syn"_s || lw == u"synack"_s || lw == u"syn+ack"_s) {
             c.type = Clause::Kind;
             c.kind = int(lw == u"syn"_s ? PacketKind::Syn : PacketKind::SynAck);
@@ -351,6 +382,10 @@ bool ConnectionFilterModel::matches(const Clause& c, size_t row) const
         return store.classes().name(r.os_class).startsWith(c.text);   // "unknown", "scanner: nmap"
     case Clause::Kind:
         return r.kind == c.kind;
+    case Clause::Connection:
+        if (const ConnectionInfo* info = store.connection(r))
+            return c.kind >= 0 ? int(info->verdict) == c.kind : info->suspicion >= ConnectionVerdict::kFlagAt;
+        return false;
     case Clause::Address:
         return r.ip_version == c.ipVersion && (r.src == c.address || r.dst == c.address);
     case Clause::Text:
@@ -405,6 +440,10 @@ int ConnectionFilterModel::compareRows(size_t left, size_t right) const
     case ConnectionModel::Score: return compare3(a.best_score, b.best_score);
     case ConnectionModel::LinkMtu: return compare3(a.mtu(), b.mtu());
     case ConnectionModel::Confidence: return compare3(a.confidence, b.confidence);
+    case ConnectionModel::UaOs:
+        return QString::compare(m_model->text(left, ConnectionModel::UaOs), m_model->text(right, ConnectionModel::UaOs));
+    case ConnectionModel::Verdict: return compare3(store.verdictKey(a), store.verdictKey(b));
+    case ConnectionModel::Suspicion: return compare3(store.suspicionKey(a), store.suspicionKey(b));
     }
     return 0;
 }

@@ -5,6 +5,8 @@
 //   port 443        source or destination port
 //   os linux        OS class of the verdict, core/match/verdict.h (case-insensitive substring)
 //   syn / synack    packet kind
+//   suspicious      the connection's verdict is flagged (ConnectionVerdict::kFlagAt)
+//   os_mismatch, consistent, tunnel, proxy_headers, proxy_rtt   the connection's verdict
 //   10.1.2.3, ::1   source or destination address, exactly
 //   anything else   case-insensitive substring of source, destination, OS guess or options
 #pragma once
@@ -52,10 +54,10 @@ public:
 
 private:
     struct Clause {
-        enum Type { Port, OsClass, Verdict, Kind, Address, Text } type = Text;
+        enum Type { Port, OsClass, Verdict, Kind, Connection, Address, Text } type = Text;
         int port = 0;
         QString text;                // OsClass / Text: the needle; Verdict: unknown, ambiguous, scanner
-        int kind = 0;
+        int kind = 0;                // Kind: PacketKind; Connection: ConnectionVerdict::Kind, -1: suspicious
         IpAddress address{};
         uint8_t ipVersion = 4;
     };

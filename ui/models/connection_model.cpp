@@ -3,6 +3,7 @@
 
 #include "core/detect/detect.h"
 
+#include <QColor>
 #include <QDateTime>
 
 using namespace Qt::StringLiterals;
@@ -89,6 +90,18 @@ QString ConnectionModel::text(size_t row, int column) const
     case Confidence:
         return m_store.classes().name(r.os_class).isEmpty() ? QString()
                                                             : QString::number(r.confidence / 100.0, 'f', 2);
+    case UaOs:
+        if (const ConnectionInfo* c = m_store.connection(r))
+            return c->ua_os;
+        return QString();
+    case Verdict:
+        if (const ConnectionInfo* c = m_store.connection(r))
+            return QString::fromLatin1(connectionVerdictName(c->verdict));
+        return QString();
+    case Suspicion:
+        if (const ConnectionInfo* c = m_store.connection(r))
+            return QString::number(c->suspicion, 'f', 2);
+        return QString();
     case LinkMtu: {
         QString s;
         if (r.flags & RowHasMss) {
@@ -126,7 +139,7 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::TextAlignmentRole:
         switch (index.column()) {
-        case Time: case TtlHops: case Window: case Mss: case Score: case Confidence:
+        case Time: case TtlHops: case Window: case Mss: case Score: case Confidence: case Suspicion:
             return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
         default:
             return {};
@@ -145,6 +158,9 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         case Score: return double(r.best_score);
         case LinkMtu: return r.mtu();
         case Confidence: return int(r.confidence);
+        case UaOs: return text(row, UaOs);
+        case Verdict: return m_store.verdictKey(r);
+        case Suspicion: return double(m_store.suspicionKey(r));
         }
         return {};
     case RowIndexRole:
@@ -167,6 +183,13 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         return int(r.best_entry);
     case KindRole:
         return int(r.kind);
+    case SuspicionRole:
+        return double(m_store.suspicionKey(r));
+    case Qt::ForegroundRole:
+        if (index.column() == Verdict || index.column() == Suspicion)
+            if (const ConnectionInfo* c = m_store.connection(r); c && c->suspicion >= ConnectionVerdict::kFlagAt)
+                return QColor(0xb0, 0x20, 0x20);
+        return {};
     }
     return {};
 }
@@ -189,6 +212,9 @@ QVariant ConnectionModel::headerData(int section, Qt::Orientation orientation, i
         case Score: return tr("Score");
         case LinkMtu: return tr("Link / MTU");
         case Confidence: return tr("Confidence");
+        case UaOs: return tr("UA OS");
+        case Verdict: return tr("Verdict");
+        case Suspicion: return tr("Suspicion");
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {
@@ -197,6 +223,11 @@ QVariant ConnectionModel::headerData(int section, Qt::Orientation orientation, i
         case Window: return tr("Window as sent, with the window scale shift");
         case Score: return tr("Best score against the database");
         case LinkMtu: return tr("MTU implied by the MSS, the link it suggests, and the encapsulation seen");
+        case UaOs: return tr("The OS the connection's User-Agent names (HTTP, an access log, or typed in)");
+        case Verdict: return tr("The connection's verdict: consistent, os_mismatch, tunnel, proxy_headers, "
+                                "proxy_rtt, ambiguous or unknown");
+        case Suspicion: return tr("How strongly the evidence says proxy, VPN or spoof (0 to 1); flagged from %1")
+                            .arg(ConnectionVerdict::kFlagAt);
         default: return {};
         }
     }
@@ -215,7 +246,7 @@ void ConnectionModel::setRelativeTime(bool relative)
 
 void ConnectionModel::appendBatch(const RowBatchPtr& batch)
 {
-    if (!batch || batch->rows.empty())
+    if (!batch || (batch->rows.empty() && batch->connections.empty()))
         return;
     const ConnectionStore::AppendPlan plan = m_store.plan(*batch);
     if (plan.resets) {
@@ -224,6 +255,7 @@ void ConnectionModel::appendBatch(const RowBatchPtr& batch)
         m_firstTs = m_store.size() > 0 ? m_store.row(0).ts_ns : -1;
         endResetModel();
         Q_EMIT rowsAppended(int(plan.insert), 0);
+        applyConnections(*batch, plan.insert);
         return;
     }
     if (plan.evict > 0) {
@@ -232,12 +264,61 @@ void ConnectionModel::appendBatch(const RowBatchPtr& batch)
         endRemoveRows();
     }
     const int first = int(m_store.size());
-    beginInsertRows({}, first, first + int(plan.insert) - 1);
-    m_store.append(*batch);
-    if (m_firstTs < 0)
-        m_firstTs = m_store.row(0).ts_ns;
-    endInsertRows();
-    Q_EMIT rowsAppended(int(plan.insert), int(plan.evict));
+    if (plan.insert > 0) {
+        beginInsertRows({}, first, first + int(plan.insert) - 1);
+        m_store.append(*batch);
+        if (m_firstTs < 0)
+            m_firstTs = m_store.row(0).ts_ns;
+        endInsertRows();
+        Q_EMIT rowsAppended(int(plan.insert), int(plan.evict));
+    }
+    applyConnections(*batch, plan.insert);
+}
+
+void ConnectionModel::applyConnections(const RowBatch& batch, size_t inserted)
+{
+    if (batch.connections.empty())
+        return;
+    // One dataChanged for the batch's updated rows that were already shown.
+    const auto [first, last] = m_store.applyConnections(batch, inserted);
+    if (first <= last) {
+        Q_EMIT dataChanged(index(int(first), UaOs), index(int(last), Suspicion));
+        Q_EMIT connectionsChanged(int(first), int(last));
+    }
+}
+
+bool ConnectionModel::setUserAgent(int row, const QString& userAgent, const OsVerdict& stack)
+{
+    if (row < 0 || size_t(row) >= m_store.size())
+        return false;
+    const ConnectionRow& r = m_store.row(size_t(row));
+    if (r.packetKind() != PacketKind::Syn)
+        return false;
+    auto flow = std::make_shared<Flow>();
+    if (const ConnectionInfo* c = m_store.connection(r)) {
+        *flow = *c->flow;
+    } else {
+        // No followed connection (a capture of SYNs only): the SYN alone is the evidence.
+        if (!m_store.record(size_t(row), &flow->syn))
+            return false;
+        flow->os = stack;
+        flow->hops = estimateHops(flow->syn.fp.ip_ttl);
+        flow->link = estimateLink(flow->syn.fp.tcp_mss, flow->syn.fp.ip_version);
+        flow->key.client = r.src;
+        flow->key.server = r.dst;
+        flow->key.client_port = r.src_port;
+        flow->key.server_port = r.dst_port;
+        flow->key.ip_version = r.ip_version;
+        flow->syn_ns = r.ts_ns;
+    }
+    flow->user_agent = userAgent.toStdString();
+    flow->ua_source = userAgent.isEmpty() ? UaSource::None : UaSource::Manual;
+    flow->ch_platform.clear();
+    flow->ch_platform_version.clear();
+    m_store.setConnection(r.frame, connectionInfo(std::move(flow)));
+    Q_EMIT dataChanged(index(row, UaOs), index(row, Suspicion));
+    Q_EMIT connectionsChanged(row, row);
+    return true;
 }
 
 void ConnectionModel::clear()

@@ -14,7 +14,7 @@ class ConnectionModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Columns { Time, Source, Destination, Kind, TtlHops, Window, Mss, Options, OsGuess, Score,
-                   LinkMtu, Confidence, NUM_COLUMNS };
+                   LinkMtu, Confidence, UaOs, Verdict, Suspicion, NUM_COLUMNS };
     enum Roles {
         SortRole = Qt::UserRole,   // a number (or text) that sorts the column naturally
         RowIndexRole,              // qulonglong: the row's index in store() at the time of the call
@@ -27,6 +27,7 @@ public:
         DestinationPortRole,       // int
         BestEntryRole,             // int: Database::entries index, -1 without
         KindRole,                  // int: PacketKind
+        SuspicionRole,             // double: the connection's suspicion; -1 before its flow is reported
     };
 
     explicit ConnectionModel(QObject* parent = nullptr);
@@ -49,6 +50,10 @@ public:
     // The text of one cell, as data(DisplayRole) gives it (also used by the filter proxy).
     QString text(size_t row, int column) const;
 
+    // A User-Agent typed in for a row's connection (the detail pane): the verdict is decided again
+    // with it. False for a row that is not a SYN.
+    bool setUserAgent(int row, const QString& userAgent, const OsVerdict& stack);
+
 public Q_SLOTS:
     void appendBatch(const synscope::RowBatchPtr& batch);
     void clear();
@@ -56,8 +61,12 @@ public Q_SLOTS:
 Q_SIGNALS:
     // After each appendBatch: rows added and removed at the front.
     void rowsAppended(int inserted, int evicted);
+    // Rows already shown gained or changed their connection's verdict (first..last, source rows).
+    void connectionsChanged(int first, int last);
 
 private:
+    void applyConnections(const RowBatch& batch, size_t inserted);
+
     ConnectionStore m_store;
     bool m_relativeTime = true;
     int64_t m_firstTs = -1;

@@ -58,6 +58,65 @@ ConnectionRow makeRow(const Observation& o, uint32_t optionsId)
     return r;
 }
 
+ConnectionInfo connectionInfo(std::shared_ptr<const Flow> flow)
+{
+    ConnectionInfo info;
+    const ConnectionVerdict v = decideConnection(*flow);
+    info.flow = std::move(flow);
+    info.verdict = v.kind;
+    info.suspicion = float(v.suspicion);
+    info.os_mismatch = v.os_mismatch;
+    if (!info.flow->user_agent.empty())
+        info.ua_os = QString::fromStdString(v.ua.text());
+    for (const std::string& r : v.reasons)
+        info.reasons << QString::fromUtf8(r.data(), qsizetype(r.size()));
+    return info;
+}
+
+const ConnectionInfo* ConnectionStore::connection(const ConnectionRow& r) const
+{
+    if (r.packetKind() != PacketKind::Syn || m_connections.isEmpty())
+        return nullptr;
+    const auto it = m_connections.constFind(r.frame);
+    return it == m_connections.constEnd() ? nullptr : &it.value();
+}
+
+long long ConnectionStore::rowOfFrame(uint32_t frame) const
+{
+    size_t lo = 0, hi = m_size;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (row(mid).frame < frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m_size && row(lo).frame == frame ? (long long)lo : -1;
+}
+
+std::pair<long long, long long> ConnectionStore::applyConnections(const RowBatch& batch,
+                                                                  size_t inserted)
+{
+    long long first = (long long)m_size, last = -1;
+    const long long stored = (long long)m_size - (long long)inserted;
+    for (const auto& [frame, info] : batch.connections) {
+        const long long r = rowOfFrame(frame);
+        if (r < 0)
+            continue;   // its row left the store (the cap)
+        m_connections.insert(frame, info);
+        if (r < stored) {
+            first = std::min(first, r);
+            last = std::max(last, r);
+        }
+    }
+    return {first, last};
+}
+
+void ConnectionStore::setConnection(uint32_t frame, ConnectionInfo info)
+{
+    m_connections.insert(frame, std::move(info));
+}
+
 ConnectionStore::ConnectionStore(size_t rowCap) : m_rowCap(rowCap > 0 ? rowCap : 1) {}
 
 ConnectionStore::~ConnectionStore() = default;
@@ -231,6 +290,9 @@ void ConnectionStore::removeFront(size_t n)
     n = std::min(n, m_size);
     if (n == 0)
         return;
+    if (!m_connections.isEmpty())
+        for (size_t i = 0; i < n; ++i)
+            m_connections.remove(row(i).frame);
     m_head += n;
     m_size -= n;
     m_evicted += n;
@@ -286,6 +348,7 @@ void ConnectionStore::clear()
     m_options.clear();
     m_optionIds.clear();
     m_optionRank.clear();
+    m_connections.clear();
 }
 
 size_t ConnectionStore::memoryBytes() const

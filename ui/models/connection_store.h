@@ -7,12 +7,14 @@
 
 #include "core/database/database.h"
 #include "core/fingerprint/fingerprint.h"
+#include "core/flow/connection_verdict.h"
 #include "core/match/profile.h"
 #include "core/pipeline/pipeline.h"
 
 #include <QHash>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <deque>
@@ -70,6 +72,19 @@ struct ConnectionRow {
 };
 static_assert(sizeof(ConnectionRow) == 88, "keep ConnectionRow compact");
 
+// What the flow stage found about a SYN row's connection (decideConnection()), joined to the row
+// by its frame number when the flow is reported: rows gain it after they were appended.
+struct ConnectionInfo {
+    std::shared_ptr<const Flow> flow;   // the evidence, for the detail pane and a typed-in UA
+    ConnectionVerdict::Kind verdict = ConnectionVerdict::Kind::Unknown;
+    float suspicion = 0;
+    bool os_mismatch = false;
+    QString ua_os;                      // "Windows 10"; empty without a User-Agent
+    QStringList reasons;
+};
+// decideConnection() of `flow` as a row shows it.
+ConnectionInfo connectionInfo(std::shared_ptr<const Flow> flow);
+
 // What the capture worker hands to the GUI thread: rows plus their header bytes, the batch's own
 // table of option notations, the database / profile the rows were scored with, and what the rows
 // changed in the worker's host table (ui/models/host_table.h).
@@ -81,6 +96,9 @@ struct RowBatch {
     std::shared_ptr<const Database> database;
     const Profile* profile = nullptr;
     std::shared_ptr<const HostDelta> hosts;       // null: the rows were not aggregated by host
+    // Connections reported since the previous batch, by their SYN's frame; their rows may be in
+    // this batch or an earlier one.
+    std::vector<std::pair<uint32_t, ConnectionInfo>> connections;
 };
 using RowBatchPtr = std::shared_ptr<const RowBatch>;
 
@@ -150,6 +168,30 @@ public:
     void removeFront(size_t n);
     void clear();
 
+    // The connection a SYN row belongs to, once the flow stage reported it; null before, and for
+    // SYN+ACK rows and rows without a followed connection.
+    const ConnectionInfo* connection(const ConnectionRow& r) const;
+    // The connection columns' order, for the filter model and the model's SortRole alike: the
+    // verdict's kind (rows without a reported connection last) and the suspicion (-1 without).
+    int verdictKey(const ConnectionRow& r) const
+    {
+        const ConnectionInfo* c = connection(r);
+        return c ? int(c->verdict) : 255;
+    }
+    float suspicionKey(const ConnectionRow& r) const
+    {
+        const ConnectionInfo* c = connection(r);
+        return c ? c->suspicion : -1.0f;
+    }
+    // The row holding frame, or -1 (rows are in frame order).
+    long long rowOfFrame(uint32_t frame) const;
+    // Records the batch's connections; returns the first and last rows that were already stored
+    // and changed (first > last when none). Call after append(batch), which inserted `inserted`
+    // rows.
+    std::pair<long long, long long> applyConnections(const RowBatch& batch, size_t inserted);
+    // A connection's evidence changed outside a batch (a User-Agent typed in).
+    void setConnection(uint32_t frame, ConnectionInfo info);
+
     // Heap bytes held by rows, arena and tables.
     size_t memoryBytes() const;
 
@@ -183,6 +225,7 @@ private:
     std::shared_ptr<const Database> m_database;
     const Profile* m_profile = nullptr;
     VerdictLabels m_classes;
+    QHash<uint32_t, ConnectionInfo> m_connections;   // by SYN frame
     std::vector<QString> m_entryGuess;    // per database entry
     std::vector<int> m_entryGuessRank;    // per database entry
 };

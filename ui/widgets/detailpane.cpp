@@ -15,6 +15,7 @@
 #include <QComboBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QTableWidget>
@@ -77,6 +78,8 @@ DetailPane::DetailPane(QWidget* parent)
     , m_total(new QLabel)
     , m_entryInfo(new QLabel)
     , m_path(new QLabel)
+    , m_connection(new QLabel)
+    , m_uaEdit(new QLineEdit)
     , m_hex(new HexView)
     , m_chart(new ScoreChart)
 {
@@ -101,7 +104,7 @@ DetailPane::DetailPane(QWidget* parent)
     m_scoreTable->horizontalHeader()->setSectionResizeMode(ExpectedColumn, QHeaderView::Stretch);
     m_scoreTable->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
 
-    for (QLabel* l : {m_total, m_entryInfo, m_path}) {
+    for (QLabel* l : {m_total, m_entryInfo, m_path, m_connection}) {
         l->setWordWrap(true);
         l->setTextFormat(Qt::RichText);
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -134,7 +137,17 @@ DetailPane::DetailPane(QWidget* parent)
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addWidget(m_path);
+    rightLayout->addWidget(m_connection);
+    auto* uaRow = new QHBoxLayout;
+    auto* uaLabel = new QLabel(tr("User-&Agent:"));
+    uaLabel->setBuddy(m_uaEdit);
+    m_uaEdit->setPlaceholderText(tr("type one to compare with this SYN's stack, Enter applies"));
+    m_uaEdit->setClearButtonEnabled(true);
+    uaRow->addWidget(uaLabel);
+    uaRow->addWidget(m_uaEdit, 1);
+    rightLayout->addLayout(uaRow);
     rightLayout->addWidget(m_chart, 1);
+    connect(m_uaEdit, &QLineEdit::returnPressed, this, [this] { Q_EMIT userAgentEntered(m_uaEdit->text().trimmed()); });
 
     auto* split = new QSplitter(Qt::Horizontal);
     split->setObjectName(QStringLiteral("detailSplitter"));
@@ -223,6 +236,9 @@ bool DetailPane::showConnection(const SynRecord& stored, const QByteArray& heade
 
 void DetailPane::clear()
 {
+    m_connection->clear();
+    m_uaEdit->clear();
+    m_uaEdit->setEnabled(false);
     m_hasRecord = false;
     m_record = {};
     m_bytes.clear();
@@ -466,6 +482,58 @@ QByteArray DetailPane::saveLayout() const { return m_split->saveState(); }
 bool DetailPane::restoreLayout(const QByteArray& state) { return m_split->restoreState(state); }
 
 QString DetailPane::summaryText() const { return m_summary->text(); }
+
+QString DetailPane::connectionText() const { return m_connection->text(); }
+
+OsVerdict DetailPane::stackVerdict() const
+{
+    if (!m_hasRecord || !m_db)
+        return {};
+    return decideOs(m_classification, *m_db);
+}
+
+void DetailPane::showConnectionVerdict(const ConnectionInfo* info)
+{
+    const bool syn = m_hasRecord && m_record.kind == PacketKind::Syn;
+    m_uaEdit->setEnabled(syn);
+    if (!syn) {
+        m_connection->setText(m_hasRecord ? tr("<b>Connection.</b> The client's SYN of this connection carries its verdict.")
+                                          : QString());
+        m_uaEdit->clear();
+        return;
+    }
+    if (!info) {
+        m_connection->setText(tr("<b>Connection.</b> Not followed past the SYN yet (or the capture "
+                                 "holds only SYNs): no User-Agent, no round trips. Type a User-Agent below to "
+                                 "compare it with this stack."));
+        m_uaEdit->clear();
+        return;
+    }
+    const Flow& f = *info->flow;
+    const auto ms = [](int64_t ns) {
+        return ns < 0 ? tr("not seen") : tr("%1 ms").arg(double(ns) / 1e6, 0, 'f', 2);
+    };
+    const bool flagged = info->suspicion >= ConnectionVerdict::kFlagAt;
+    QString t = tr("<b>Connection: <span style='color:%1'>%2</span></b>, suspicion %3")
+                    .arg(flagged ? QStringLiteral("#b02020") : QStringLiteral("#1b5e20"))
+                    .arg(QString::fromLatin1(connectionVerdictName(info->verdict)))
+                    .arg(info->suspicion, 0, 'f', 2);
+    if (!f.user_agent.empty())
+        t += tr("<br>User-Agent (%1): %2 → <b>%3</b>")
+                 .arg(QString::fromLatin1(uaSourceName(f.ua_source)))
+                 .arg(QString::fromUtf8(f.user_agent.data(), qsizetype(f.user_agent.size())).toHtmlEscaped(),
+                      info->ua_os.toHtmlEscaped());
+    t += tr("<br>Round trips: TCP %1, application %2").arg(ms(f.rttTcpNs()), ms(f.app_rtt_ns));
+    t += QStringLiteral("<ul style='margin:0'>");
+    for (const QString& r : info->reasons)
+        t += QStringLiteral("<li>") + r.toHtmlEscaped() + QStringLiteral("</li>");
+    t += QStringLiteral("</ul>");
+    m_connection->setText(t);
+    if (f.ua_source == UaSource::Manual)
+        m_uaEdit->setText(QString::fromStdString(f.user_agent));
+    else
+        m_uaEdit->clear();
+}
 QString DetailPane::pathText() const { return m_path->text(); }
 QString DetailPane::entryText() const { return m_entryInfo->text(); }
 

@@ -8,6 +8,7 @@
 
 #include "core/fingerprint/fingerprint.h"
 #include "core/match/classifier.h"
+#include "core/match/verdict.h"
 
 #include <QWidget>
 
@@ -16,6 +17,7 @@
 QT_BEGIN_NAMESPACE
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QSplitter;
 class QTableWidget;
 class QTreeWidget;
@@ -23,6 +25,7 @@ QT_END_NAMESPACE
 
 namespace synscope {
 
+struct ConnectionInfo;
 class HexView;
 class ScoreChart;
 
@@ -46,6 +49,20 @@ public:
     // Selects the database entry the score table explains (must be one of the selector's entries).
     bool selectEntry(int entryIndex);
 
+    // The connection verdict of the shown SYN (its reasons, User-Agent and both round trips);
+    // null: none reported yet (or a SYN+ACK). Call after showConnection().
+    void showConnectionVerdict(const ConnectionInfo* info);
+    // decideOs() of the shown record with the pane's database: what a typed-in User-Agent is
+    // compared with.
+    OsVerdict stackVerdict() const;
+    QString connectionText() const;
+    QLineEdit* userAgentEdit() const { return m_uaEdit; }
+
+Q_SIGNALS:
+    // The user typed a User-Agent for the shown connection (empty: take it back).
+    void userAgentEntered(const QString& userAgent);
+
+public:
     bool hasRecord() const { return m_hasRecord; }
     const SynRecord& record() const { return m_record; }
     const Classification& classification() const { return m_classification; }
@@ -93,6 +110,8 @@ private:
     QLabel* m_total;
     QLabel* m_entryInfo;
     QLabel* m_path;
+    QLabel* m_connection;
+    QLineEdit* m_uaEdit;
     HexView* m_hex;
     ScoreChart* m_chart;
     QSplitter* m_split;

@@ -9,6 +9,7 @@
 #include "ui/widgets/overviewcharts.h"
 
 #include "core/database/database.h"
+#include "core/flow/access_log_tail.h"
 #include "core/match/profile.h"
 #include "ui/capture/helper_process.h"
 #include "ui/models/aggregate_models.h"
@@ -109,12 +110,20 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setHighlightSections(false);
     const int charWidth = m_table->fontMetrics().averageCharWidth();
-    const int widths[ConnectionModel::NUM_COLUMNS] = {13, 26, 26, 9, 13, 17, 7, 28, 30, 8, 24, 10};
+    const int widths[ConnectionModel::NUM_COLUMNS] = {13, 26, 26, 9, 13, 17, 7, 28, 30, 8, 24, 10, 14, 13, 9};
     for (int c = 0; c < ConnectionModel::NUM_COLUMNS; ++c)
         m_table->setColumnWidth(c, widths[c] * charWidth);
 
     m_detail = new DetailPane;
     m_detail->setMatcher(m_db, *m_profile);
+    // A User-Agent typed in for the shown SYN: its connection is decided again with it.
+    connect(m_detail, &DetailPane::userAgentEntered, this, [this](const QString& ua) {
+        const QModelIndex source = m_proxy->mapToSource(m_table->currentIndex());
+        if (!source.isValid() || !m_detail->hasRecord())
+            return;
+        if (m_model->setUserAgent(source.row(), ua, m_detail->stackVerdict()))
+            m_detail->showConnectionVerdict(m_model->store().connection(m_model->store().row(size_t(source.row()))));
+    });
 
     auto* top = new QWidget;
     auto* topLayout = new QVBoxLayout(top);
@@ -229,6 +238,12 @@ MainWindow::MainWindow(QWidget* parent)
         m_scrollPending = true;
         showEvicted();
     });
+    // The shown SYN's connection was reported meanwhile: its verdict appears in the pane.
+    connect(m_model, &ConnectionModel::connectionsChanged, this, [this](int first, int last) {
+        const QModelIndex source = m_proxy->mapToSource(m_table->currentIndex());
+        if (source.isValid() && source.row() >= first && source.row() <= last)
+            m_detail->showConnectionVerdict(m_model->store().connection(m_model->store().row(size_t(source.row()))));
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { onCurrentRowChanged(current); });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
@@ -294,6 +309,31 @@ void MainWindow::createActions()
     m_exportSelectedAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     connect(m_exportSelectedAction, &QAction::triggered, this, [this] { exportDialog(true); });
 
+    m_accessLogAction = new QAction(tr("Correlate Access &Log…"), this);
+    m_accessLogAction->setToolTip(tr("Join a web server's access log (nginx, Apache) to the connections: "
+                                     "each request's User-Agent is compared with its SYN's stack"));
+    connect(m_accessLogAction, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Correlate Access Log"), QString(),
+                                                          tr("Access logs (*.log access*);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        QString error;
+        if (!setAccessLog(path, &error))
+            reportFailure(tr("Cannot use access log"), error);
+    });
+
+    m_suspiciousAction = new QAction(tr("&Suspicious Only"), this);
+    m_suspiciousAction->setCheckable(true);
+    m_suspiciousAction->setToolTip(tr("Show only connections whose verdict is flagged (filter word \"suspicious\")"));
+    connect(m_suspiciousAction, &QAction::toggled, this, [this](bool on) {
+        QStringList words = m_filterEdit->text().split(u' ', Qt::SkipEmptyParts);
+        words.removeAll(QStringLiteral("suspicious"));
+        if (on)
+            words.prepend(QStringLiteral("suspicious"));
+        m_filterEdit->setText(words.join(u' '));
+        applyDisplayFilter();
+    });
+
     m_startAction = new QAction(themedIcon("media-record", QStyle::SP_MediaPlay), tr("&Start Capture…"), this);
     m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     m_startAction->setToolTip(tr("Choose an interface and start a live capture (Ctrl+K)"));
@@ -347,6 +387,8 @@ void MainWindow::createMenus()
     file->addAction(m_openAction);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
+    file->addAction(m_accessLogAction);
+    file->addSeparator();
     file->addAction(m_exportAction);
     file->addAction(m_exportSelectedAction);
     file->addSeparator();
@@ -364,6 +406,7 @@ void MainWindow::createMenus()
         m_filterEdit->selectAll();
     });
     focusFilter->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
+    m_viewMenu->addAction(m_suspiciousAction);
     m_viewMenu->addAction(m_autoScrollAction);
     m_viewMenu->addAction(m_relativeTimeAction);
     QAction* showDetail = m_viewMenu->addAction(tr("&Detail Pane"));
@@ -433,6 +476,7 @@ void MainWindow::createStatusBar()
     m_synLabel = label(tr("SYN and SYN+ACK packets decoded"));
     m_dropsLabel = label(tr("Frames that could not be decoded or were dropped by the capture"));
     m_rateLabel = label(tr("SYN and SYN+ACK per second"));
+    m_flowsLabel = label(QString());
     m_evictedLabel = label(tr("Oldest rows and hosts removed to stay under the limit (View > Row Limit)"));
     m_dbLabel = label(QString());
     m_profileLabel = label(tr("Scoring profile (Analyze > Scoring Profile)"));
@@ -549,6 +593,7 @@ CaptureConfig MainWindow::captureConfig() const
     CaptureConfig config;
     config.database = m_db;
     config.profile = m_profile;
+    config.accessLogPath = m_accessLogPath;
     return config;
 }
 
@@ -562,6 +607,22 @@ void MainWindow::rescan()
 }
 
 bool MainWindow::isCapturing() const { return m_worker->isRunning(); }
+
+bool MainWindow::setAccessLog(const QString& path, QString* error)
+{
+    if (!path.isEmpty()) {
+        AccessLogIndex probe;
+        std::string why;
+        if (!AccessLogTail::open(path.toStdString(), {}, probe, &why)) {
+            *error = QString::fromStdString(why);
+            return false;
+        }
+    }
+    m_accessLogPath = path;
+    statusBar()->showMessage(path.isEmpty() ? tr("No access log") : tr("Access log: %1").arg(path), 5000);
+    rescan();
+    return true;
+}
 
 void MainWindow::setRowCap(size_t cap)
 {
@@ -734,6 +795,18 @@ void MainWindow::showStats(const CaptureStats& st)
     m_dropsLabel->setToolTip(why.isEmpty() ? tr("Nothing was dropped") : why.join(QLatin1Char('\n')));
     m_dropsLabel->setStyleSheet(drops > 0 ? QStringLiteral("color: #c62828") : QString());
     m_rateLabel->setText(tr("Rate: %1/s").arg(st.recordsPerSecond, 0, 'f', 0));
+    // The flow stage's counts: what was followed, what found a User-Agent, what the bounds cost.
+    const FlowStats& f = st.flows;
+    QString flows = tr("Connections: %1 followed, %2 with a User-Agent").arg(count(f.reported), count(f.user_agents));
+    if (f.evicted || f.expired)
+        flows += tr(", %1 evicted, %2 expired").arg(count(f.evicted), count(f.expired));
+    if (!m_accessLogPath.isEmpty())
+        flows += tr(" · access log: %1 lines (%2 not understood), %3 matched, %4 ambiguous")
+                     .arg(count(st.accessLogLines), count(st.accessLogBadLines), count(f.access_log_matched),
+                          count(f.access_log_ambiguous));
+    m_flowsLabel->setToolTip(flows);
+    m_flowsLabel->setText(tr("Connections: %1 (UA %2)").arg(count(f.reported), count(f.user_agents))
+                          + (f.evicted ? tr(", %1 evicted").arg(count(f.evicted)) : QString()));
     m_dbLabel->setText(tr("DB: %1 (%2 entries)").arg(m_db->name.isEmpty() ? tr("unnamed") : m_db->name).arg(m_db->entries.size()));
     m_dbLabel->setToolTip(m_dbPath.isEmpty() ? tr("Built-in database") : m_dbPath);
     m_profileLabel->setText(tr("Profile: %1").arg(m_profile->name()));
@@ -756,6 +829,7 @@ void MainWindow::onCurrentRowChanged(const QModelIndex& current)
     stored.encapsulation = row.encapsulation;
     const std::span<const uint8_t> bytes = store.headerBytes(i);
     m_detail->showConnection(stored, QByteArray(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size())));
+    m_detail->showConnectionVerdict(store.connection(row));
 }
 
 void MainWindow::selectRow(int row)

@@ -60,6 +60,11 @@ public:
     // file name's suffix (see exportFormatFor), on a thread with a progress dialog. False (with
     // *error) when the file cannot be opened; the outcome otherwise arrives as exportFinished().
     bool exportRows(const QString& path, bool selectedOnly, QString* error);
+    // Joins a web server's access log to the connections (File > Correlate Access Log): checked
+    // here, then the open file is read again with it (a live capture restarts with it followed).
+    // An empty path stops using one. False (with *error) when the log cannot be read.
+    bool setAccessLog(const QString& path, QString* error);
+    QString accessLog() const { return m_accessLogPath; }
 
     const Database& database() const { return *m_db; }
     const Profile& profile() const { return *m_profile; }
@@ -126,6 +131,7 @@ private:
 
     std::shared_ptr<const Database> m_db;
     QString m_dbPath;
+    QString m_accessLogPath;
     const Profile* m_profile;
 
     CaptureWorker* m_worker;
@@ -175,6 +181,8 @@ private:
     QAction* m_relativeTimeAction = nullptr;
     QAction* m_loadDbAction = nullptr;
     QAction* m_builtinDbAction = nullptr;
+    QAction* m_accessLogAction = nullptr;
+    QAction* m_suspiciousAction = nullptr;
     QActionGroup* m_profileGroup = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
@@ -183,6 +191,7 @@ private:
     QLabel* m_synLabel = nullptr;
     QLabel* m_dropsLabel = nullptr;
     QLabel* m_rateLabel = nullptr;
+    QLabel* m_flowsLabel = nullptr;
     QLabel* m_evictedLabel = nullptr;
     QLabel* m_dbLabel = nullptr;
     QLabel* m_profileLabel = nullptr;

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/flow/flow_table.h"
+
+#include "core/flow/access_log_index.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace synscope {
+
+size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept
+{
+    // FNV-1a over the fields that differ between connections.
+    uint64_t h = 1469598103934665603ull;
+    const auto mix = [&h](const uint8_t* p, size_t n) {
+        for (size_t i = 0; i < n; ++i)
+            h = (h ^ p[i]) * 1099511628211ull;
+    };
+    const size_t addr = k.ip_version == 4 ? 4 : 16;
+    mix(k.client.data(), addr);
+    mix(k.server.data(), addr);
+    const uint8_t ports[4] = {uint8_t(k.client_port >> 8), uint8_t(k.client_port),
+                              uint8_t(k.server_port >> 8), uint8_t(k.server_port)};
+    mix(ports, 4);
+    return size_t(h);
+}
+
+std::string_view uaSourceName(UaSource s)
+{
+    switch (s) {
+    case UaSource::None: return "";
+    case UaSource::Http: return "http";
+    case UaSource::AccessLog: return "access-log";
+    case UaSource::Manual: return "manual";
+    }
+    return "";
+}
+
+std::string_view flowEndName(FlowEnd e)
+{
+    switch (e) {
+    case FlowEnd::Complete: return "complete";
+    case FlowEnd::Closed: return "closed";
+    case FlowEnd::Expired: return "expired";
+    case FlowEnd::Evicted: return "evicted";
+    case FlowEnd::EndOfRun: return "end of capture";
+    }
+    return "";
+}
+
+namespace {
+
+// Sequence-space "a is before b" (RFC 1982 arithmetic).
+bool seqBefore(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }
+
+FlowKey keyOf(const IpAddress& client, uint16_t cport, const IpAddress& server, uint16_t sport,
+              uint8_t version)
+{
+    FlowKey k;
+    k.client = client;
+    k.server = server;
+    k.client_port = cport;
+    k.server_port = sport;
+    k.ip_version = version;
+    return k;
+}
+
+} // namespace
+
+void FlowTable::touch(List::iterator it, int64_t ns)
+{
+    it->last_ns = std::max(it->last_ns, ns);
+    m_lru.splice(m_lru.end(), m_lru, it);
+}
+
+FlowTable::Pending& FlowTable::slotOf(const FlowKey& key)
+{
+    if (m_pending.empty())
+        m_pending.resize(kPendingSlots);
+    return m_pending[FlowKeyHash{}(key) & (kPendingSlots - 1)];
+}
+
+void FlowTable::onSyn(const SynRecord& syn)
+{
+    const FlowKey key = keyOf(syn.src, syn.src_port, syn.dst, syn.dst_port, syn.fp.ip_version);
+    if (!m_flows.empty()) {
+        const auto found = m_flows.find(key);
+        if (found != m_flows.end())   // the same 4-tuple after a handshake: a new connection
+            end(found->second, FlowEnd::Closed);
+    }
+    Pending& slot = slotOf(key);
+    if (slot.used && slot.key != key)
+        ++m_stats.without_handshake;   // an unanswered SYN makes room (a retransmission replaces its own)
+    slot.used = true;
+    slot.key = key;
+    slot.syn = syn;
+}
+
+void FlowTable::onSynAck(const SynRecord& sa)
+{
+    const FlowKey key = keyOf(sa.dst, sa.dst_port, sa.src, sa.src_port, sa.fp.ip_version);
+    if (!m_pending.empty()) {
+        Pending& slot = slotOf(key);
+        if (slot.used && slot.key == key) {
+            slot.used = false;
+            startFlow(slot.syn, sa);
+            return;
+        }
+    }
+    const auto it = m_flows.find(key);   // a retransmitted SYN+ACK
+    if (it != m_flows.end())
+        touch(it->second, sa.ts_ns);
+}
+
+void FlowTable::startFlow(const SynRecord& syn, const SynRecord& sa)
+{
+    if (m_flows.size() >= m_maxFlows) {
+        ++m_stats.evicted;
+        end(m_lru.begin(), FlowEnd::Evicted);
+    }
+    Flow& f = m_lru.emplace_back();
+    f.id = m_nextId++;
+    f.key = keyOf(syn.src, syn.src_port, syn.dst, syn.dst_port, syn.fp.ip_version);
+    f.syn = syn;   // the answered SYN: a retransmission replaced an earlier one in its slot
+    f.syn_ns = syn.ts_ns;
+    f.last_ns = std::max(syn.ts_ns, sa.ts_ns);
+    f.synack_ns = sa.ts_ns;
+    f.server_isn = sa.fp.tcp_seq;
+    f.server_ttl = sa.fp.ip_ttl;
+    f.client_next_seq = syn.fp.tcp_seq + 1;
+    m_flows.emplace(f.key, std::prev(m_lru.end()));
+    ++m_stats.flows;
+    if (m_accessLog)
+        m_accessLog->noteConnection(f.id, f.key.client, f.key.ip_version, f.key.client_port, f.syn_ns);
+}
+
+void FlowTable::clientData(Flow& f, const TcpSegment& s)
+{
+    if (f.client_data.size() >= kMaxClientBytes || f.client_out_of_order)
+        return;
+    uint32_t seq = s.seq;
+    const char* p = reinterpret_cast<const char*>(s.payload);
+    uint32_t n = s.payload_captured;
+    if (seqBefore(seq, f.client_next_seq)) {   // a retransmission overlapping what we have
+        const uint32_t skip = f.client_next_seq - seq;
+        if (skip >= n)
+            return;
+        p += skip, n -= skip, seq += skip;
+    }
+    if (seq != f.client_next_seq || s.payload_captured < s.payload_length) {
+        // A gap (a lost or reordered segment, or a payload cut by the snap length): what follows
+        // cannot be read in order, so the request is read from what came before.
+        f.client_out_of_order = true;
+        if (seq != f.client_next_seq)
+            return;
+    }
+    const size_t room = kMaxClientBytes - f.client_data.size();
+    size_t take = std::min<size_t>(n, room);
+    if (m_bufferedBytes + take > kMaxBufferedBytes) {
+        m_stats.bytes_refused += take;
+        f.client_out_of_order = true;
+        return;
+    }
+    f.client_data.append(p, take);
+    m_bufferedBytes += take;
+    f.client_next_seq = seq + uint32_t(take);
+
+    const std::string_view data(f.client_data);
+    if (!f.client_data_started) {
+        f.client_data_started = true;
+        f.tls = looksLikeTlsHandshake(data);
+    }
+    if (!f.tls && f.http.state != HttpRequest::State::Complete) {
+        f.http = parseHttpRequest(data);
+        if (f.http.state == HttpRequest::State::Complete && !f.http.user_agent.empty()) {
+            f.ua_source = UaSource::Http;
+            f.user_agent = f.http.user_agent;
+            f.ch_platform = f.http.sec_ch_ua_platform;
+            f.ch_platform_version = f.http.sec_ch_ua_platform_version;
+        }
+    }
+}
+
+void FlowTable::onSegment(const TcpSegment& s)
+{
+    bool fromClient = true;
+    auto it = m_flows.find(keyOf(s.src, s.src_port, s.dst, s.dst_port, s.ip_version));
+    if (it == m_flows.end()) {
+        it = m_flows.find(keyOf(s.dst, s.dst_port, s.src, s.src_port, s.ip_version));
+        if (it == m_flows.end())
+            return;
+        fromClient = false;
+    }
+    Flow& f = *it->second;
+    const bool data = s.payload_length > 0;
+    if (fromClient) {
+        if (f.ack_ns < 0 && f.synack_ns >= 0 && (s.flags & TcpAck) && s.ack == f.server_isn + 1)
+            f.ack_ns = s.ts_ns;
+        if (data) {
+            if (f.last_data == Flow::Side::Server && f.server_last_data_ns >= 0) {
+                const int64_t round = s.ts_ns - f.server_last_data_ns;
+                if (f.app_rtt_ns < 0 || round < f.app_rtt_ns)
+                    f.app_rtt_ns = round;
+                ++f.app_rounds;
+            }
+            f.last_data = Flow::Side::Client;
+            clientData(f, s);
+        }
+    } else if (data) {
+        f.last_data = Flow::Side::Server;
+        f.server_last_data_ns = s.ts_ns;
+    }
+    if ((s.flags & (TcpFin | TcpRst)) && f.closed_ns < 0)
+        f.closed_ns = s.ts_ns;
+    touch(it->second, s.ts_ns);
+    if (!m_accessLog && evidenceComplete(f))
+        end(it->second, FlowEnd::Complete);
+    else if (f.closed_ns >= 0 && !m_accessLog)
+        end(it->second, FlowEnd::Closed);
+}
+
+bool FlowTable::evidenceComplete(const Flow& f) const
+{
+    // TLS: the client's answer to the server's first flight times the application round trip.
+    // HTTP: the request's headers, and one response -> next request round (a single request's
+    // flow ends when it closes).
+    if (f.tls)
+        return f.app_rounds > 0;
+    return f.http.state == HttpRequest::State::Complete && f.app_rounds > 0;
+}
+
+void FlowTable::end(List::iterator it, FlowEnd how)
+{
+    Flow& f = *it;
+    m_bufferedBytes -= f.client_data.size();
+    m_flows.erase(f.key);
+    {
+        if (how == FlowEnd::Expired)
+            ++m_stats.expired;
+        if (m_accessLog) {
+            m_accessLog->endConnection(f.id, f.last_ns);
+            if (f.ua_source == UaSource::None) {
+                const AccessLogIndex::Match m = m_accessLog->match(f.id);
+                if (m.entry) {
+                    f.ua_source = UaSource::AccessLog;
+                    f.user_agent = m.entry->user_agent;
+                    f.access_log_line = m.entry->line;
+                    ++m_stats.access_log_matched;
+                } else if (m.competing > 1) {
+                    f.access_log_ambiguous = m.competing;
+                    f.access_log_line = m.ambiguous_line;
+                    ++m_stats.access_log_ambiguous;
+                }
+            }
+        }
+        ++m_stats.reported;
+        m_stats.http += f.http.state != HttpRequest::State::NotHttp;
+        m_stats.tls += f.tls;
+        m_stats.user_agents += !f.user_agent.empty();
+        f.reported = true;
+        // The reported flow no longer needs its bytes: the request's fields were kept.
+        std::string().swap(f.client_data);
+        m_ended.push_back({std::move(f), how});
+    }
+    m_lru.erase(it);
+}
+
+void FlowTable::sweep(int64_t nowNs)
+{
+    // Least recently active first: without an access log, stop at the first flow still within
+    // its idle timeout. With one, closed flows wait for their line anywhere in the list.
+    for (auto it = m_lru.begin(); it != m_lru.end();) {
+        auto next = std::next(it);
+        if (it->last_ns < nowNs - kIdleTimeoutNs)
+            end(it, FlowEnd::Expired);
+        else if (it->closed_ns >= 0 && it->closed_ns < nowNs - kCloseGraceNs)
+            end(it, FlowEnd::Closed);
+        else if (!m_accessLog)
+            break;
+        it = next;
+    }
+}
+
+void FlowTable::finish()
+{
+    while (!m_lru.empty())
+        end(m_lru.begin(), FlowEnd::EndOfRun);
+    for (Pending& p : m_pending)
+        if (p.used) {
+            p.used = false;
+            ++m_stats.without_handshake;
+        }
+}
+
+std::vector<FlowTable::Ended> FlowTable::takeEnded()
+{
+    std::vector<Ended> out;
+    out.swap(m_ended);
+    return out;
+}
+
+} // namespace synscope
