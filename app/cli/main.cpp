@@ -442,8 +442,8 @@ int main(int argc, char** argv)
     AccessLogIndex accessLog;
     std::unique_ptr<AccessLogTail> tail;
     if (parser.isSet(accessLogOpt)) {
-        if (parser.isSet(noFlowsOpt)) {
-            fail(u"--access-log needs the flow stage: drop --no-flows"_s);
+        if (parser.isSet(noFlowsOpt) || parser.isSet(decodeOnlyOpt)) {
+            fail(u"--access-log needs the flow stage: drop --no-flows and --decode-only"_s);
             return 2;
         }
         tail = AccessLogTail::open(parser.value(accessLogOpt).toStdString(),
@@ -460,7 +460,8 @@ int main(int argc, char** argv)
         fail(u"--access-log-format needs --access-log"_s);
         return 2;
     }
-    if (!parser.isSet(noFlowsOpt))
+    // --decode-only times the decoder: no flow stage either.
+    if (!parser.isSet(noFlowsOpt) && classifyWith)
         pipeline.enableFlows(tail ? &accessLog : nullptr);
     const bool readOk = run(pipeline, *source, sink);
     if (tail)

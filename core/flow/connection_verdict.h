@@ -42,6 +42,11 @@ std::string_view connectionVerdictName(ConnectionVerdict::Kind k);   // "os_mism
 inline constexpr int64_t kRttExcessNs = 40'000'000;
 inline constexpr double kRttRatio = 4.0;
 
+// A stack verdict less sure than this (its calibrated confidence) contradicts a User-Agent only
+// when the TTL backs it; otherwise the connection is ambiguous. The shared corpus's one such
+// case (docs/ACCURACY.md) was an old Mac read as Android at 0.39.
+inline constexpr double kMismatchConfidence = 0.5;
+
 ConnectionVerdict decideConnection(const Flow& flow);
 
 } // namespace synscope

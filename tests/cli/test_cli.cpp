@@ -384,7 +384,9 @@ private slots:
         QCOMPARE(decodeOnly.exitCode, 0);
         QCOMPARE(quiet.exitCode, 0);
         QVERIFY2(quiet.out.contains("SYN 1, SYN+ACK 1,"), quiet.out.constData());
-        QCOMPARE(decodeOnly.out, quiet.out);
+        // The classifying run also reports its flow stage after the same counts.
+        QVERIFY(quiet.out.contains("\n  flows: "));
+        QCOMPARE(decodeOnly.out, quiet.out.left(decodeOnly.out.size()));
     }
 
     // The bench generator's README: a scorer that reproduces zardaxt 2021 and breaks ties the same

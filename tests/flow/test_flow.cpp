@@ -67,6 +67,7 @@ OsVerdict stack(OsVerdict::Kind kind, const QString& cls, QStringList members = 
     v.nearest = cls;
     v.members = members;
     v.entry = 0;
+    v.confidence = 0.9;
     return v;
 }
 
@@ -238,6 +239,7 @@ private Q_SLOTS:
         QTest::newRow("no UA") << cls << u"Linux"_s << QString() << 64 << 1460 << u"unknown"_s << false;
         QTest::newRow("curl names no OS") << cls << u"Windows"_s << u"curl/8.5.0"_s << 128 << 1460 << u"unknown"_s << false;
         QTest::newRow("VXLAN") << cls << u"Linux"_s << lin << 64 << 1410 << u"tunnel"_s << true;
+        QTest::newRow("unsure stack, TTL agrees with UA") << cls << u"Android"_s << u"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_7_3) AppleWebKit/534.53.11 (KHTML, like Gecko) Version/5.1.3 Safari/534.53.10"_s << 64 << 1460 << u"ambiguous"_s << false;
         QTest::newRow("PPPoE is ordinary") << cls << u"Linux"_s << lin << 64 << 1452 << u"consistent"_s << false;
     }
     void verdicts()
@@ -253,6 +255,8 @@ private Q_SLOTS:
                              cls == u"Apple"_s ? QStringList{u"macOS"_s, u"iOS"_s} : QStringList{});
         if (kind == int(OsVerdict::Kind::Unknown))
             os.entry = -1;
+        if (QByteArray(QTest::currentDataTag()).startsWith("unsure"))
+            os.confidence = 0.39;
         const ConnectionVerdict v = decideConnection(flowWith(os, ua.toStdString(), ttl, mss));
         const QString reasons = QString::fromStdString([&] {
             std::string all;
