@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/access_log_index.h"
 
+#include "core/util/hash.h"
+
 #include <algorithm>
 #include <climits>
 
@@ -8,10 +10,7 @@ namespace synscope {
 
 size_t AccessLogIndex::ClientKeyHash::operator()(const ClientKey& k) const noexcept
 {
-    uint64_t h = 1469598103934665603ull ^ k.version;
-    for (uint8_t b : k.addr)
-        h = (h ^ b) * 1099511628211ull;
-    return size_t(h);
+    return size_t(fnv1a(k.addr.data(), k.addr.size(), kFnvOffset ^ k.version));
 }
 
 void AccessLogIndex::add(AccessLogEntry e)

@@ -2,27 +2,19 @@
 #include "core/flow/flow_table.h"
 
 #include "core/flow/access_log_index.h"
+#include "core/util/hash.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace synscope {
 
 size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept
 {
-    // FNV-1a over the fields that differ between connections.
-    uint64_t h = 1469598103934665603ull;
-    const auto mix = [&h](const uint8_t* p, size_t n) {
-        for (size_t i = 0; i < n; ++i)
-            h = (h ^ p[i]) * 1099511628211ull;
-    };
+    // The fields that differ between connections.
     const size_t addr = k.ip_version == 4 ? 4 : 16;
-    mix(k.client.data(), addr);
-    mix(k.server.data(), addr);
     const uint8_t ports[4] = {uint8_t(k.client_port >> 8), uint8_t(k.client_port),
                               uint8_t(k.server_port >> 8), uint8_t(k.server_port)};
-    mix(ports, 4);
-    return size_t(h);
+    return size_t(fnv1a(ports, 4, fnv1a(k.server.data(), addr, fnv1a(k.client.data(), addr))));
 }
 
 std::string_view uaSourceName(UaSource s)
@@ -126,7 +118,6 @@ void FlowTable::startFlow(const SynRecord& syn, const SynRecord& sa)
     f.last_ns = std::max(syn.ts_ns, sa.ts_ns);
     f.synack_ns = sa.ts_ns;
     f.server_isn = sa.fp.tcp_seq;
-    f.server_ttl = sa.fp.ip_ttl;
     f.client_next_seq = syn.fp.tcp_seq + 1;
     m_flows.emplace(f.key, std::prev(m_lru.end()));
     ++m_stats.flows;
@@ -161,15 +152,14 @@ void FlowTable::clientData(Flow& f, const TcpSegment& s)
         f.client_out_of_order = true;
         return;
     }
+    const bool first = f.client_data.empty();
     f.client_data.append(p, take);
     m_bufferedBytes += take;
     f.client_next_seq = seq + uint32_t(take);
 
     const std::string_view data(f.client_data);
-    if (!f.client_data_started) {
-        f.client_data_started = true;
+    if (first)
         f.tls = looksLikeTlsHandshake(data);
-    }
     if (!f.tls && f.http.state != HttpRequest::State::Complete) {
         f.http = parseHttpRequest(data);
         if (f.http.state == HttpRequest::State::Complete && !f.http.user_agent.empty()) {
@@ -213,10 +203,11 @@ void FlowTable::onSegment(const TcpSegment& s)
     if ((s.flags & (TcpFin | TcpRst)) && f.closed_ns < 0)
         f.closed_ns = s.ts_ns;
     touch(it->second, s.ts_ns);
-    if (!m_accessLog && evidenceComplete(f))
-        end(it->second, FlowEnd::Complete);
-    else if (f.closed_ns >= 0 && !m_accessLog)
-        end(it->second, FlowEnd::Closed);
+    // With an access log, flows wait for their line (sweep()).
+    if (m_accessLog)
+        return;
+    if (const bool complete = evidenceComplete(f); complete || f.closed_ns >= 0)
+        end(it->second, complete ? FlowEnd::Complete : FlowEnd::Closed);
 }
 
 bool FlowTable::evidenceComplete(const Flow& f) const
@@ -234,34 +225,31 @@ void FlowTable::end(List::iterator it, FlowEnd how)
     Flow& f = *it;
     m_bufferedBytes -= f.client_data.size();
     m_flows.erase(f.key);
-    {
-        if (how == FlowEnd::Expired)
-            ++m_stats.expired;
-        if (m_accessLog) {
-            m_accessLog->endConnection(f.id, f.last_ns);
-            if (f.ua_source == UaSource::None) {
-                const AccessLogIndex::Match m = m_accessLog->match(f.id);
-                if (m.entry) {
-                    f.ua_source = UaSource::AccessLog;
-                    f.user_agent = m.entry->user_agent;
-                    f.access_log_line = m.entry->line;
-                    ++m_stats.access_log_matched;
-                } else if (m.competing > 1) {
-                    f.access_log_ambiguous = m.competing;
-                    f.access_log_line = m.ambiguous_line;
-                    ++m_stats.access_log_ambiguous;
-                }
+    if (how == FlowEnd::Expired)
+        ++m_stats.expired;
+    if (m_accessLog) {
+        m_accessLog->endConnection(f.id, f.last_ns);
+        if (f.ua_source == UaSource::None) {
+            const AccessLogIndex::Match m = m_accessLog->match(f.id);
+            if (m.entry) {
+                f.ua_source = UaSource::AccessLog;
+                f.user_agent = m.entry->user_agent;
+                f.access_log_line = m.entry->line;
+                ++m_stats.access_log_matched;
+            } else if (m.competing > 1) {
+                f.access_log_ambiguous = m.competing;
+                f.access_log_line = m.ambiguous_line;
+                ++m_stats.access_log_ambiguous;
             }
         }
-        ++m_stats.reported;
-        m_stats.http += f.http.state != HttpRequest::State::NotHttp;
-        m_stats.tls += f.tls;
-        m_stats.user_agents += !f.user_agent.empty();
-        f.reported = true;
-        // The reported flow no longer needs its bytes: the request's fields were kept.
-        std::string().swap(f.client_data);
-        m_ended.push_back({std::move(f), how});
     }
+    ++m_stats.reported;
+    m_stats.http += f.http.state != HttpRequest::State::NotHttp;
+    m_stats.tls += f.tls;
+    m_stats.user_agents += !f.user_agent.empty();
+    // The reported flow no longer needs its bytes: the request's fields were kept.
+    std::string().swap(f.client_data);
+    m_ended.push_back({std::move(f), how});
     m_lru.erase(it);
 }
 

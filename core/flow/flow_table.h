@@ -53,12 +53,10 @@ struct Flow {
     int64_t last_ns = 0;          // the newest packet of the flow
     int64_t closed_ns = -1;       // FIN or RST seen
     uint32_t server_isn = 0;
-    int server_ttl = -1;          // the SYN+ACK's TTL
 
     // The client's first bytes, reassembled in sequence order up to kMaxClientBytes.
     std::string client_data;
     uint32_t client_next_seq = 0;
-    bool client_data_started = false;
     bool client_out_of_order = false;   // bytes beyond a gap were not kept
     HttpRequest http;
     bool tls = false;
@@ -76,8 +74,6 @@ struct Flow {
     std::string ch_platform, ch_platform_version;
     uint64_t access_log_line = 0;   // the matched line; 0 without one
     int access_log_ambiguous = 0;   // connections that fit the best line (when > 1)
-
-    bool reported = false;
 
     int64_t rttTcpNs() const { return synack_ns >= 0 && ack_ns >= 0 ? ack_ns - syn_ns : -1; }
 };

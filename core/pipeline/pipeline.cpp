@@ -33,17 +33,26 @@ void Pipeline::enableFlows(AccessLogIndex* accessLog)
     m_flows->setAccessLog(accessLog);
 }
 
+const Pipeline::Decided& Pipeline::decided(const Classification& c)
+{
+    if (const Decided* d = c.id ? m_verdicts.find(c.id) : nullptr)
+        return *d;
+    Decided fresh{decideOs(c, *m_database, m_minConfidence)};
+    fresh.label = m_labels.idOf(fresh.verdict.label());
+    if (c.id)
+        return m_verdicts.insert(c.id, std::move(fresh));
+    m_uncachedVerdict = std::move(fresh);
+    return m_uncachedVerdict;
+}
+
 void Pipeline::reportFlows(PipelineSink& sink)
 {
     for (FlowTable::Ended& e : m_flows->takeEnded()) {
         // The SYN's verdict is decided again here, once per reported flow (a cache hit, mostly),
         // instead of being copied into every flow a flood of SYNs starts.
         Flow& f = e.flow;
-        if (m_classifier) {
-            const Classification& c = m_classifier->classify(f.syn.fp);
-            const Decided* d = c.id ? m_verdicts.find(c.id) : nullptr;
-            f.os = d ? d->verdict : decideOs(c, *m_database, m_minConfidence);
-        }
+        if (m_classifier)
+            f.os = decided(m_classifier->classify(f.syn.fp)).verdict;
         f.hops = estimateHops(f.syn.fp.ip_ttl);
         f.link = estimateLink(f.syn.fp.tcp_mss, f.syn.fp.ip_version);
         const ConnectionVerdict v = decideConnection(f);
@@ -93,19 +102,9 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
             const Classification* c = m_classifier ? &m_classifier->classify(rec.fp) : nullptr;
             Observation o = observe(rec, c, &pkt);
             if (c) {
-                const Decided* d = c->id ? m_verdicts.find(c->id) : nullptr;
-                if (!d) {
-                    Decided fresh{decideOs(*c, *m_database, m_minConfidence)};
-                    fresh.label = m_labels.idOf(fresh.verdict.label());
-                    if (c->id) {
-                        d = &m_verdicts.insert(c->id, std::move(fresh));
-                    } else {
-                        m_uncachedVerdict = std::move(fresh);
-                        d = &m_uncachedVerdict;
-                    }
-                }
-                o.verdict = &d->verdict;
-                o.verdict_label = d->label;
+                const Decided& d = decided(*c);
+                o.verdict = &d.verdict;
+                o.verdict_label = d.label;
             }
             if (m_flows) {
                 if (rec.kind == PacketKind::Syn)

@@ -112,6 +112,8 @@ private:
         uint16_t label = VerdictLabels::kNone;
     };
 
+    // The verdict of a classification, decided once per cached classification.
+    const Decided& decided(const Classification& c);
     void reportFlows(PipelineSink& sink);
     void finishFlows(PipelineSink& sink);
 

@@ -668,12 +668,10 @@ void appendFlowJson(std::string& out, const FlowObservation& o)
     char buf[kMaxAddressText + 1];
     out += "{\"type\":\"flow\",\"ts\":";
     {
-        const int64_t us = f.syn_ns >= 0 ? f.syn_ns / 1000 : -((-f.syn_ns + 999) / 1000);
-        char t[40];
-        const int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-        const int n = std::snprintf(t, sizeof t, "%s%lld.%06lld", (us < 0 && sec == 0) ? "-" : "",
-                                    (long long)sec, (long long)std::llabs(us - sec * 1000000));
-        out.append(t, size_t(n));
+        char t[32];   // the SYN line's "ts", written the same way
+        Line line(t);
+        writeJsonSeconds(line, f.syn_ns);
+        out.append(t, line.end());
     }
     appendKey(out, "frame");
     appendInt(out, int64_t(f.syn.frame));
