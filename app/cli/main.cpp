@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // synscope-cli: the command-line twin of the GUI, for servers and scripts. Reads capture files or
 // a live interface, prints one block (or one JSON line) per SYN / SYN+ACK, and a summary.
+#include "app/cli/db.h"
 #include "app/cli/eval.h"
 #include "core/capture/packet_source.h"
 #include "core/database/database.h"
@@ -248,6 +249,8 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION));
     if (argc > 1 && std::strcmp(argv[1], "eval") == 0)
         return runEval(QCoreApplication::arguments());
+    if (argc > 1 && std::strcmp(argv[1], "db") == 0)
+        return runDb(QCoreApplication::arguments());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

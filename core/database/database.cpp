@@ -4,6 +4,7 @@
 #include "core/database/importers.h"
 #include "core/database/input_text.h"
 #include "core/detect/detect.h"
+#include "core/store/fingerprint_store.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -11,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
+
+#include <memory>
 #include <QScopeGuard>
 
 #include <cerrno>
@@ -162,6 +165,128 @@ bool readOptions(FieldReader& r, const QString& key, const QString& notation, Fi
     return true;
 }
 
+} // namespace
+
+std::optional<DbEntry> entryFromJson(const QJsonValue& value, qsizetype i, const QString& where,
+                                     QString* error)
+{
+    if (!value.isObject()) {
+        if (error)
+            *error = u"%1: expected an object, got %2"_s.arg(where,
+                                                            FieldReader::describe(value));
+        return std::nullopt;
+    }
+    const QJsonObject obj = value.toObject();
+    FieldReader r(obj, where, error);
+    DbEntry e;
+    e.known = 0;
+    if (!r.string(u"id"_s, e.id))
+        return std::nullopt;
+    if (e.id.isEmpty())
+        e.id = u"entry-%1"_s.arg(i);
+    const QJsonValue os = obj.value(u"os"_s);
+    if (!os.isUndefined() && !os.isNull() && !os.isObject()) {
+        r.fail(u"os"_s, u"expected an object"_s);
+        return std::nullopt;
+    }
+    const QJsonObject osObj = os.toObject();
+    FieldReader osReader(osObj, where + u": os"_s, error);
+    if (!osReader.string(u"name"_s, e.label.os_name) ||
+        !osReader.string(u"class"_s, e.label.os_class) ||
+        !osReader.string(u"version"_s, e.label.version) ||
+        !r.string(u"device"_s, e.label.device) || !r.string(u"notes"_s, e.label.notes) ||
+        !r.string(u"provenance"_s, e.label.provenance))
+        return std::nullopt;
+    if (e.label.os_class.isEmpty())
+        e.label.os_class = e.label.os_name;
+
+    if (!obj.value(u"fingerprint"_s).isObject()) {
+        r.fail(u"fingerprint"_s, u"expected an object"_s);
+        return std::nullopt;
+    }
+    const QJsonObject f = obj.value(u"fingerprint"_s).toObject();
+    FieldReader fr(f, where + u": fingerprint"_s, error);
+    Fingerprint& fp = e.fp;
+    qint64 v = 0;
+    auto readInt = [&](const QString& key, qint64 lo, qint64 hi, uint32_t bit, auto assign) {
+        if (!fr.has(key))
+            return true;
+        if (!fr.integer(key, lo, hi, v))
+            return false;
+        assign(v);
+        e.known |= bit;
+        return true;
+    };
+    bool ok = readInt(u"ip_version"_s, 4, 6, KnownIpVersion,
+                      [&](qint64 x) { fp.ip_version = static_cast<uint8_t>(x); }) &&
+              readInt(u"ip_ttl"_s, 1, 255, KnownTtl,
+                      [&](qint64 x) { fp.ip_ttl = static_cast<uint8_t>(x); }) &&
+              readInt(u"ip_df"_s, 0, 1, KnownDf, [&](qint64 x) { fp.ip_df = x; }) &&
+              readInt(u"ip_mf"_s, 0, 1, KnownMf, [&](qint64 x) { fp.ip_mf = x; }) &&
+              readInt(u"tcp_flags"_s, 0, 0xfff, KnownFlags,
+                      [&](qint64 x) { fp.tcp_flags = static_cast<uint16_t>(x); }) &&
+              readInt(u"tcp_ack"_s, 0, 0xffffffffLL, KnownAck,
+                      [&](qint64 x) { fp.tcp_ack = static_cast<uint32_t>(x); }) &&
+              readInt(u"tcp_header_length"_s, 20, 60, KnownHeaderLength,
+                      [&](qint64 x) { fp.tcp_header_length = static_cast<uint8_t>(x); }) &&
+              readInt(u"tcp_urp"_s, 0, 0xffff, KnownUrp,
+                      [&](qint64 x) { fp.tcp_urp = static_cast<uint16_t>(x); });
+    if (!ok)
+        return std::nullopt;
+    if (fp.ip_version == 5) {
+        fr.fail(u"ip_version"_s, u"expected 4 or 6, got 5"_s);
+        return std::nullopt;
+    }
+    if ((e.known & KnownHeaderLength) && fp.tcp_header_length % 4 != 0) {
+        fr.fail(u"tcp_header_length"_s,
+                u"%1 is not a multiple of 4 bytes"_s.arg(fp.tcp_header_length));
+        return std::nullopt;
+    }
+    // The window is a number, "mss*K" (p0f style: K times whatever the MSS is) or "mss*max"
+    // (the largest multiple of the MSS that fits in 65535).
+    if (fr.has(u"tcp_window_size"_s)) {
+        const QJsonValue w = f.value(u"tcp_window_size"_s);
+        if (w.isString() && w.toString() == u"mss*max"_s) {
+            e.window_mss_max = true;
+        } else if (w.isString() && w.toString().startsWith(u"mss*"_s)) {
+            bool numOk = false;
+            const int k = w.toString().mid(4).toInt(&numOk);
+            if (!numOk || k <= 0 || k > 65535) {
+                fr.fail(u"tcp_window_size"_s, u"bad multiple %1 (expected mss*K, K from 1 "
+                                              u"to 65535, or mss*max)"_s.arg(quoteInput(w.toString())));
+                return std::nullopt;
+            }
+            e.window_mss_multiple = k;
+        } else {
+            if (!fr.integer(u"tcp_window_size"_s, 0, 65535, v))
+                return std::nullopt;
+            fp.tcp_window_size = static_cast<uint16_t>(v);
+        }
+        e.known |= KnownWindow;
+    }
+    if (fr.has(u"tcp_options"_s)) {
+        QString notation;
+        if (!fr.string(u"tcp_options"_s, notation) ||
+            !readOptions(fr, u"tcp_options"_s, notation, fp))
+            return std::nullopt;
+        e.known |= KnownOptions | KnownMss | KnownWscale;
+    }
+    if (fr.has(u"quirks"_s)) {
+        QString quirks;
+        if (!fr.string(u"quirks"_s, quirks))
+            return std::nullopt;
+        if (!parseQuirks(quirks, fp.quirks)) {
+            fr.fail(u"quirks"_s, u"unknown quirk in %1 (known: %2)"_s.arg(
+                                     quoteInput(quirks), QString::fromStdString(quirksString(~0u))));
+            return std::nullopt;
+        }
+        e.known |= KnownQuirks;
+    }
+    return e;
+}
+
+namespace {
+
 std::optional<Database> parseSynScope(const QJsonObject& root, const QString& origin,
                                       QString* error)
 {
@@ -231,125 +356,11 @@ std::optional<Database> parseSynScope(const QJsonObject& root, const QString& or
     db.entries.reserve(entries.size());
     for (qsizetype i = 0; i < entries.size(); ++i) {
         const QString where = u"%1: entry %2"_s.arg(origin).arg(i);
-        if (!entries.at(i).isObject()) {
-            if (error)
-                *error = u"%1: expected an object, got %2"_s.arg(where,
-                                                                FieldReader::describe(entries.at(i)));
-            return std::nullopt;
-        }
-        const QJsonObject obj = entries.at(i).toObject();
-        FieldReader r(obj, where, error);
-        DbEntry e;
-        e.known = 0;
-        if (!r.string(u"id"_s, e.id))
-            return std::nullopt;
-        if (e.id.isEmpty())
-            e.id = u"entry-%1"_s.arg(i);
-        const QJsonValue os = obj.value(u"os"_s);
-        if (!os.isUndefined() && !os.isNull() && !os.isObject()) {
-            r.fail(u"os"_s, u"expected an object"_s);
-            return std::nullopt;
-        }
-        const QJsonObject osObj = os.toObject();
-        FieldReader osReader(osObj, where + u": os"_s, error);
-        if (!osReader.string(u"name"_s, e.label.os_name) ||
-            !osReader.string(u"class"_s, e.label.os_class) ||
-            !osReader.string(u"version"_s, e.label.version) ||
-            !r.string(u"device"_s, e.label.device) || !r.string(u"notes"_s, e.label.notes) ||
-            !r.string(u"provenance"_s, e.label.provenance))
-            return std::nullopt;
-        if (e.label.os_class.isEmpty())
-            e.label.os_class = e.label.os_name;
-
-        if (!obj.value(u"fingerprint"_s).isObject()) {
-            r.fail(u"fingerprint"_s, u"expected an object"_s);
-            return std::nullopt;
-        }
-        const QJsonObject f = obj.value(u"fingerprint"_s).toObject();
-        FieldReader fr(f, where + u": fingerprint"_s, error);
-        Fingerprint& fp = e.fp;
-        qint64 v = 0;
-        auto readInt = [&](const QString& key, qint64 lo, qint64 hi, uint32_t bit, auto assign) {
-            if (!fr.has(key))
-                return true;
-            if (!fr.integer(key, lo, hi, v))
-                return false;
-            assign(v);
-            e.known |= bit;
-            return true;
-        };
-        bool ok = readInt(u"ip_version"_s, 4, 6, KnownIpVersion,
-                          [&](qint64 x) { fp.ip_version = static_cast<uint8_t>(x); }) &&
-                  readInt(u"ip_ttl"_s, 1, 255, KnownTtl,
-                          [&](qint64 x) { fp.ip_ttl = static_cast<uint8_t>(x); }) &&
-                  readInt(u"ip_df"_s, 0, 1, KnownDf, [&](qint64 x) { fp.ip_df = x; }) &&
-                  readInt(u"ip_mf"_s, 0, 1, KnownMf, [&](qint64 x) { fp.ip_mf = x; }) &&
-                  readInt(u"tcp_flags"_s, 0, 0xfff, KnownFlags,
-                          [&](qint64 x) { fp.tcp_flags = static_cast<uint16_t>(x); }) &&
-                  readInt(u"tcp_ack"_s, 0, 0xffffffffLL, KnownAck,
-                          [&](qint64 x) { fp.tcp_ack = static_cast<uint32_t>(x); }) &&
-                  readInt(u"tcp_header_length"_s, 20, 60, KnownHeaderLength,
-                          [&](qint64 x) { fp.tcp_header_length = static_cast<uint8_t>(x); }) &&
-                  readInt(u"tcp_urp"_s, 0, 0xffff, KnownUrp,
-                          [&](qint64 x) { fp.tcp_urp = static_cast<uint16_t>(x); });
-        if (!ok)
-            return std::nullopt;
-        if (fp.ip_version == 5) {
-            fr.fail(u"ip_version"_s, u"expected 4 or 6, got 5"_s);
-            return std::nullopt;
-        }
-        if ((e.known & KnownHeaderLength) && fp.tcp_header_length % 4 != 0) {
-            fr.fail(u"tcp_header_length"_s,
-                    u"%1 is not a multiple of 4 bytes"_s.arg(fp.tcp_header_length));
-            return std::nullopt;
-        }
-        // The window is a number, "mss*K" (p0f style: K times whatever the MSS is) or "mss*max"
-        // (the largest multiple of the MSS that fits in 65535).
-        if (fr.has(u"tcp_window_size"_s)) {
-            const QJsonValue w = f.value(u"tcp_window_size"_s);
-            if (w.isString() && w.toString() == u"mss*max"_s) {
-                e.window_mss_max = true;
-            } else if (w.isString() && w.toString().startsWith(u"mss*"_s)) {
-                bool numOk = false;
-                const int k = w.toString().mid(4).toInt(&numOk);
-                if (!numOk || k <= 0 || k > 65535) {
-                    fr.fail(u"tcp_window_size"_s, u"bad multiple %1 (expected mss*K, K from 1 "
-                                                  u"to 65535, or mss*max)"_s.arg(quoteInput(w.toString())));
-                    return std::nullopt;
-                }
-                e.window_mss_multiple = k;
-            } else {
-                if (!fr.integer(u"tcp_window_size"_s, 0, 65535, v))
-                    return std::nullopt;
-                fp.tcp_window_size = static_cast<uint16_t>(v);
-            }
-            e.known |= KnownWindow;
-        }
-        if (fr.has(u"tcp_options"_s)) {
-            QString notation;
-            if (!fr.string(u"tcp_options"_s, notation) ||
-                !readOptions(fr, u"tcp_options"_s, notation, fp))
-                return std::nullopt;
-            e.known |= KnownOptions | KnownMss | KnownWscale;
-        }
-        if (fr.has(u"quirks"_s)) {
-            QString quirks;
-            if (!fr.string(u"quirks"_s, quirks))
-                return std::nullopt;
-            if (!parseQuirks(quirks, fp.quirks)) {
-                fr.fail(u"quirks"_s, u"unknown quirk in %1 (known: %2)"_s.arg(
-                                         quoteInput(quirks), QString::fromStdString(quirksString(~0u))));
-                return std::nullopt;
-            }
-            e.known |= KnownQuirks;
-        }
-        if (e.known & KnownDf) {
-            if (fp.ip_df)
-                fp.quirks |= QuirkDf;
-            else
-                fp.quirks &= ~static_cast<uint32_t>(QuirkDf);
-        }
-        db.entries.push_back(std::move(e));
+        QString why;
+        if (std::optional<DbEntry> e = entryFromJson(entries.at(i), i, where, &why))
+            db.entries.push_back(std::move(*e));
+        else
+            db.skipped.push_back({0, int(i), why});
     }
     return db;
 }
@@ -413,7 +424,124 @@ std::optional<Database> withKnownFamilies(std::optional<Database> db)
     return db;
 }
 
-std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& origin, QString* error)
+// One entry of a zardaxt list; nullopt with *error naming the entry and field.
+std::optional<DbEntry> readZardaxtEntry(const QJsonValue& value, qsizetype i, const QString& where,
+                                        const QString& origin, QString* error)
+{
+    const QString file = QFileInfo(origin).fileName();
+    if (!value.isObject()) {
+        if (error)
+            *error = u"%1: expected an object, got %2"_s.arg(where,
+                                                            FieldReader::describe(value));
+        return std::nullopt;
+    }
+    const QJsonObject obj = value.toObject();
+    FieldReader r(obj, where, error);
+    DbEntry e;
+    e.id = u"%1-%2"_s.arg(QFileInfo(origin).completeBaseName()).arg(i);
+    e.known = KnownDf | KnownMf | KnownWindow | KnownFlags | KnownHeaderLength | KnownOptions |
+              KnownMss | KnownWscale | KnownAck | KnownUrp;
+    Fingerprint& fp = e.fp;
+    qint64 v = 0;
+    if (!r.integer(u"ip_df"_s, 0, 1, v))
+        return std::nullopt;
+    fp.ip_df = v;
+    if (!r.integer(u"ip_mf"_s, 0, 1, v))
+        return std::nullopt;
+    fp.ip_mf = v;
+    if (!r.integer(u"tcp_window_size"_s, 0, 65535, v))
+        return std::nullopt;
+    fp.tcp_window_size = static_cast<uint16_t>(v);
+    if (!r.integer(u"tcp_flags"_s, 0, 0xfff, v))
+        return std::nullopt;
+    fp.tcp_flags = static_cast<uint16_t>(v);
+    if (!r.integer(u"tcp_ack"_s, 0, 0xffffffffLL, v))
+        return std::nullopt;
+    fp.tcp_ack = static_cast<uint32_t>(v);
+    if (!r.integer(u"tcp_urp"_s, 0, 0xffff, v))
+        return std::nullopt;
+    fp.tcp_urp = static_cast<uint16_t>(v);
+    // The raw data-offset byte: the header length in 32-bit words sits in the upper nibble.
+    if (!r.integer(u"tcp_header_length"_s, 0, 255, v))
+        return std::nullopt;
+    if ((v & 0x0f) != 0 || (v >> 4) < 5) {
+        r.fail(u"tcp_header_length"_s,
+               u"%1 is not a data-offset byte (expected 80 to 240 in steps of 16)"_s.arg(v));
+        return std::nullopt;
+    }
+    fp.tcp_header_length = static_cast<uint8_t>((v >> 4) * 4);
+    QString options;
+    if (!r.string(u"tcp_options"_s, options))
+        return std::nullopt;
+    QString notation;
+    if (!zardaxtOptions(options, notation)) {
+        r.fail(u"tcp_options"_s, u"bad option notation %1"_s.arg(quoteInput(options)));
+        return std::nullopt;
+    }
+    if (!readOptions(r, u"tcp_options"_s, notation, fp))
+        return std::nullopt;
+    if (r.has(u"tcp_mss"_s)) {
+        if (!r.integer(u"tcp_mss"_s, 0, 65535, v))
+            return std::nullopt;
+        if (v != fp.tcp_mss) {
+            r.fail(u"tcp_mss"_s,
+                   u"%1 disagrees with the options %2"_s.arg(v).arg(quoteInput(options)));
+            return std::nullopt;
+        }
+    }
+    if (r.has(u"tcp_window_scaling"_s)) {
+        if (!r.integer(u"tcp_window_scaling"_s, 0, 255, v))
+            return std::nullopt;
+        if (v != fp.tcp_window_scaling) {
+            r.fail(u"tcp_window_scaling"_s,
+                   u"%1 disagrees with the options %2"_s.arg(v).arg(quoteInput(options)));
+            return std::nullopt;
+        }
+    }
+    // The timestamps are integers, or null / "" when the SYN had no timestamp option.
+    bool present = false;
+    if (!r.optionalInteger(u"tcp_timestamp"_s, 0, 0xffffffffLL, v, present))
+        return std::nullopt;
+    if (present) {
+        fp.tcp_timestamp = static_cast<uint32_t>(v);
+        e.known |= KnownTimestampValue;
+        if (fp.tcp_timestamp == 0 && fp.tcp_has_timestamp)
+            fp.quirks |= QuirkTsValZero;
+    }
+    if (!r.optionalInteger(u"tcp_timestamp_echo_reply"_s, 0, 0xffffffffLL, v, present))
+        return std::nullopt;
+    if (present)
+        fp.tcp_timestamp_echo_reply = static_cast<uint32_t>(v);
+    if (r.has(u"ip_ttl"_s)) {
+        if (!r.integer(u"ip_ttl"_s, 1, 255, v))
+            return std::nullopt;
+        // The observed TTL goes to notes.
+        fp.ip_ttl = static_cast<uint8_t>(v);   // normalize() makes it the initial TTL
+        e.known |= KnownTtl;
+        e.label.notes = u"observed TTL %1. "_s.arg(v);
+    }
+    const QJsonObject os = obj.value(u"os"_s).toObject();
+    e.label.os_name = os.value(u"name"_s).toString();
+    e.label.os_class = e.label.os_name;
+    e.label.version = os.value(u"version"_s).toString();
+    const QString versionName = os.value(u"versionName"_s).toString();
+    if (!versionName.isEmpty())
+        e.label.version += u" ("_s + versionName + u')';
+    const QJsonObject platform = obj.value(u"platform"_s).toObject();
+    QStringList device;
+    for (const QString& key : {u"type"_s, u"vendor"_s, u"model"_s})
+        if (!platform.value(key).toString().isEmpty())
+            device << platform.value(key).toString();
+    e.label.device = device.join(u' ');
+    const QString ua = obj.value(u"navigatorUserAgent"_s).toString();
+    if (!ua.isEmpty())
+        e.label.notes += u"User-Agent: "_s + ua;
+    e.label.notes = e.label.notes.trimmed();
+    e.label.provenance = u"imported from %1, entry %2"_s.arg(file).arg(i);
+    return e;
+}
+
+Database parseZardaxt(const QJsonArray& list, const QString& origin)
 {
     const QString file = QFileInfo(origin).fileName();
     Database db;
@@ -422,128 +550,94 @@ std::optional<Database> parseZardaxt(const QJsonArray& list, const QString& orig
     db.entries.reserve(list.size());
     for (qsizetype i = 0; i < list.size(); ++i) {
         const QString where = u"%1: entry %2"_s.arg(origin).arg(i);
-        if (!list.at(i).isObject()) {
-            if (error)
-                *error = u"%1: expected an object, got %2"_s.arg(where,
-                                                                FieldReader::describe(list.at(i)));
-            return std::nullopt;
-        }
-        const QJsonObject obj = list.at(i).toObject();
-        FieldReader r(obj, where, error);
-        DbEntry e;
-        e.id = u"%1-%2"_s.arg(QFileInfo(origin).completeBaseName()).arg(i);
-        e.known = KnownDf | KnownMf | KnownWindow | KnownFlags | KnownHeaderLength | KnownOptions |
-                  KnownMss | KnownWscale | KnownAck | KnownUrp;
-        Fingerprint& fp = e.fp;
-        qint64 v = 0;
-        if (!r.integer(u"ip_df"_s, 0, 1, v))
-            return std::nullopt;
-        fp.ip_df = v;
-        if (fp.ip_df)
-            fp.quirks |= QuirkDf;
-        if (!r.integer(u"ip_mf"_s, 0, 1, v))
-            return std::nullopt;
-        fp.ip_mf = v;
-        if (!r.integer(u"tcp_window_size"_s, 0, 65535, v))
-            return std::nullopt;
-        fp.tcp_window_size = static_cast<uint16_t>(v);
-        if (!r.integer(u"tcp_flags"_s, 0, 0xfff, v))
-            return std::nullopt;
-        fp.tcp_flags = static_cast<uint16_t>(v);
-        if (!r.integer(u"tcp_ack"_s, 0, 0xffffffffLL, v))
-            return std::nullopt;
-        fp.tcp_ack = static_cast<uint32_t>(v);
-        if (!r.integer(u"tcp_urp"_s, 0, 0xffff, v))
-            return std::nullopt;
-        fp.tcp_urp = static_cast<uint16_t>(v);
-        // The raw data-offset byte: the header length in 32-bit words sits in the upper nibble.
-        if (!r.integer(u"tcp_header_length"_s, 0, 255, v))
-            return std::nullopt;
-        if ((v & 0x0f) != 0 || (v >> 4) < 5) {
-            r.fail(u"tcp_header_length"_s,
-                   u"%1 is not a data-offset byte (expected 80 to 240 in steps of 16)"_s.arg(v));
-            return std::nullopt;
-        }
-        fp.tcp_header_length = static_cast<uint8_t>((v >> 4) * 4);
-        QString options;
-        if (!r.string(u"tcp_options"_s, options))
-            return std::nullopt;
-        QString notation;
-        if (!zardaxtOptions(options, notation)) {
-            r.fail(u"tcp_options"_s, u"bad option notation %1"_s.arg(quoteInput(options)));
-            return std::nullopt;
-        }
-        if (!readOptions(r, u"tcp_options"_s, notation, fp))
-            return std::nullopt;
-        if (r.has(u"tcp_mss"_s)) {
-            if (!r.integer(u"tcp_mss"_s, 0, 65535, v))
-                return std::nullopt;
-            if (v != fp.tcp_mss) {
-                r.fail(u"tcp_mss"_s,
-                       u"%1 disagrees with the options %2"_s.arg(v).arg(quoteInput(options)));
-                return std::nullopt;
-            }
-        }
-        if (r.has(u"tcp_window_scaling"_s)) {
-            if (!r.integer(u"tcp_window_scaling"_s, 0, 255, v))
-                return std::nullopt;
-            if (v != fp.tcp_window_scaling) {
-                r.fail(u"tcp_window_scaling"_s,
-                       u"%1 disagrees with the options %2"_s.arg(v).arg(quoteInput(options)));
-                return std::nullopt;
-            }
-        }
-        // The timestamps are integers, or null / "" when the SYN had no timestamp option.
-        bool present = false;
-        if (!r.optionalInteger(u"tcp_timestamp"_s, 0, 0xffffffffLL, v, present))
-            return std::nullopt;
-        if (present) {
-            fp.tcp_timestamp = static_cast<uint32_t>(v);
-            e.known |= KnownTimestampValue;
-            if (fp.tcp_timestamp == 0 && fp.tcp_has_timestamp)
-                fp.quirks |= QuirkTsValZero;
-        }
-        if (!r.optionalInteger(u"tcp_timestamp_echo_reply"_s, 0, 0xffffffffLL, v, present))
-            return std::nullopt;
-        if (present)
-            fp.tcp_timestamp_echo_reply = static_cast<uint32_t>(v);
-        if (r.has(u"ip_ttl"_s)) {
-            if (!r.integer(u"ip_ttl"_s, 1, 255, v))
-                return std::nullopt;
-            // Stored as the initial TTL like every SynScope entry; the observed one goes to notes.
-            fp.ip_ttl = static_cast<uint8_t>(estimateHops(static_cast<uint8_t>(v)).initial_ttl);
-            e.known |= KnownTtl;
-            e.label.notes = u"observed TTL %1. "_s.arg(v);
-        }
-        const QJsonObject os = obj.value(u"os"_s).toObject();
-        e.label.os_name = os.value(u"name"_s).toString();
-        e.label.os_class = e.label.os_name;
-        e.label.version = os.value(u"version"_s).toString();
-        const QString versionName = os.value(u"versionName"_s).toString();
-        if (!versionName.isEmpty())
-            e.label.version += u" ("_s + versionName + u')';
-        const QJsonObject platform = obj.value(u"platform"_s).toObject();
-        QStringList device;
-        for (const QString& key : {u"type"_s, u"vendor"_s, u"model"_s})
-            if (!platform.value(key).toString().isEmpty())
-                device << platform.value(key).toString();
-        e.label.device = device.join(u' ');
-        const QString ua = obj.value(u"navigatorUserAgent"_s).toString();
-        if (!ua.isEmpty())
-            e.label.notes += u"User-Agent: "_s + ua;
-        e.label.notes = e.label.notes.trimmed();
-        e.label.provenance = u"imported from %1, entry %2"_s.arg(file).arg(i);
-        db.entries.push_back(std::move(e));
+        QString why;
+        if (std::optional<DbEntry> e = readZardaxtEntry(list.at(i), i, where, origin, &why))
+            db.entries.push_back(std::move(*e));
+        else
+            db.skipped.push_back({0, int(i), why});
     }
     return db;
 }
 
 } // namespace
 
+void normalize(DbEntry& entry)
+{
+    Fingerprint& fp = entry.fp;
+    if ((entry.known & KnownTtl) && fp.ip_ttl > 0)
+        fp.ip_ttl = static_cast<uint8_t>(estimateHops(fp.ip_ttl).initial_ttl);
+    if (entry.known & KnownDf) {
+        if (fp.ip_df)
+            fp.quirks |= QuirkDf;
+        else
+            fp.quirks &= ~static_cast<uint32_t>(QuirkDf);
+    } else if ((entry.known & KnownQuirks) && (fp.quirks & QuirkDf)) {
+        fp.ip_df = true;
+        entry.known |= KnownDf;
+    }
+    if (entry.window_mss_multiple > 0)
+        entry.window_mss_max = false;
+    if (entry.window_mss_multiple > 0 || entry.window_mss_max)
+        fp.tcp_window_size = 0;
+}
+
+DbEntry entryFromFingerprint(const Fingerprint& fp)
+{
+    DbEntry e;
+    e.fp = fp;
+    e.known = KnownAll;
+    if (!fp.tcp_has_timestamp)
+        e.known &= ~static_cast<uint32_t>(KnownTimestampValue);
+    // What only this connection had: the sequence, the peer's timestamp echo and the payload
+    // length are not properties of a stack.
+    e.fp.tcp_seq = 0;
+    e.fp.tcp_timestamp_echo_reply = 0;
+    e.fp.tcp_payload_length = 0;
+    e.fp.ip_id = 0;
+    e.fp.ip_flow_label = 0;
+    normalize(e);
+    return e;
+}
+
+namespace {
+
+// What every reader's result goes through: each entry normalized, and a file of which nothing
+// could be read refused with the first reason.
+std::optional<Database> finishRead(std::optional<Database> db, QString* error)
+{
+    if (!db)
+        return db;
+    if (db->entries.empty() && !db->skipped.empty()) {
+        if (error) {
+            *error = db->skipped.front().message;
+            if (db->skipped.size() > 1)
+                *error += u" (and %1 more entries or lines that could not be read)"_s.arg(
+                    db->skipped.size() - 1);
+        }
+        return std::nullopt;
+    }
+    for (DbEntry& e : db->entries)
+        normalize(e);
+    return db;
+}
+
+std::optional<Database> parseContent(const QByteArray& rawContent, const QString& origin,
+                                     QString* error);
+
+} // namespace
+
 std::optional<Database> Database::parse(const QByteArray& rawContent, const QString& origin,
                                         QString* error)
 {
-    if (rawContent.size() > kMaxFileBytes) {
+    return finishRead(parseContent(rawContent, origin, error), error);
+}
+
+namespace {
+
+std::optional<Database> parseContent(const QByteArray& rawContent, const QString& origin,
+                                     QString* error)
+{
+    if (rawContent.size() > Database::kMaxFileBytes) {
         if (error)
             *error = tooLargeMessage(origin);
         return std::nullopt;
@@ -565,18 +659,20 @@ std::optional<Database> Database::parse(const QByteArray& rawContent, const QStr
             return std::nullopt;
         }
         if (doc.isArray())
-            return withKnownFamilies(parseZardaxt(doc.array(), origin, error));
+            return withKnownFamilies(parseZardaxt(doc.array(), origin));
         return parseSynScope(doc.object(), origin, error);
     }
     if (head.startsWith('<'))
         return withKnownFamilies(importSatori(content, origin, error));
     if (content.contains("[tcp:request]") || content.contains("[tcp:response]"))
-        return withKnownFamilies(importP0f(content, origin, error));
+        return withKnownFamilies(importP0f(content, origin));
     if (error)
         *error = u"%1: unrecognized database format (expected SynScope JSON, a zardaxt JSON list, "
                  u"p0f.fp or Satori tcp.xml)"_s.arg(origin);
     return std::nullopt;
 }
+
+} // namespace
 
 namespace {
 
@@ -650,6 +746,17 @@ std::optional<Database> Database::load(const QString& path, QString* error)
         if (!content)
             return std::nullopt;
         return parse(*content, path, error);
+    }
+    // A SynScope store (SQLite, always a regular file): its enabled entries.
+    {
+        QFile probe(path);
+        if (probe.open(QIODevice::ReadOnly) && probe.read(16) == QByteArray("SQLite format 3\0", 16)) {
+            probe.close();
+            const std::unique_ptr<FingerprintStore> store = FingerprintStore::open(path, error);
+            if (!store)
+                return std::nullopt;
+            return store->snapshot();
+        }
     }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
@@ -736,52 +843,56 @@ std::optional<Database> Database::loadOrBuiltin(const std::optional<QString>& pa
     return db;
 }
 
+QJsonObject entryToJson(const DbEntry& e)
+{
+    const Fingerprint& fp = e.fp;
+    QJsonObject f;
+    if (e.known & KnownIpVersion)
+        f.insert(u"ip_version"_s, fp.ip_version);
+    if (e.known & KnownTtl)
+        f.insert(u"ip_ttl"_s, fp.ip_ttl);
+    if (e.known & KnownDf)
+        f.insert(u"ip_df"_s, fp.ip_df ? 1 : 0);
+    if (e.known & KnownMf)
+        f.insert(u"ip_mf"_s, fp.ip_mf ? 1 : 0);
+    if (e.known & KnownWindow) {
+        if (e.window_mss_multiple > 0)
+            f.insert(u"tcp_window_size"_s, u"mss*%1"_s.arg(e.window_mss_multiple));
+        else if (e.window_mss_max)
+            f.insert(u"tcp_window_size"_s, u"mss*max"_s);
+        else
+            f.insert(u"tcp_window_size"_s, fp.tcp_window_size);
+    }
+    if (e.known & KnownFlags)
+        f.insert(u"tcp_flags"_s, fp.tcp_flags);
+    if (e.known & KnownAck)
+        f.insert(u"tcp_ack"_s, static_cast<qint64>(fp.tcp_ack));
+    if (e.known & KnownHeaderLength)
+        f.insert(u"tcp_header_length"_s, fp.tcp_header_length);
+    if (e.known & KnownUrp)
+        f.insert(u"tcp_urp"_s, fp.tcp_urp);
+    if (e.known & KnownOptions)
+        f.insert(u"tcp_options"_s, QString::fromStdString(fp.tcpOptions()));
+    if (e.known & KnownQuirks)
+        f.insert(u"quirks"_s, QString::fromStdString(quirksString(fp.quirks)));
+    QJsonObject os{{u"name"_s, e.label.os_name}, {u"class"_s, e.label.os_class}};
+    if (!e.label.version.isEmpty())
+        os.insert(u"version"_s, e.label.version);
+    QJsonObject obj{{u"id"_s, e.id}, {u"os"_s, os}, {u"fingerprint"_s, f}};
+    if (!e.label.device.isEmpty())
+        obj.insert(u"device"_s, e.label.device);
+    if (!e.label.notes.isEmpty())
+        obj.insert(u"notes"_s, e.label.notes);
+    if (!e.label.provenance.isEmpty())
+        obj.insert(u"provenance"_s, e.label.provenance);
+    return obj;
+}
+
 QByteArray Database::toJson() const
 {
     QJsonArray list;
-    for (const DbEntry& e : entries) {
-        const Fingerprint& fp = e.fp;
-        QJsonObject f;
-        if (e.known & KnownIpVersion)
-            f.insert(u"ip_version"_s, fp.ip_version);
-        if (e.known & KnownTtl)
-            f.insert(u"ip_ttl"_s, fp.ip_ttl);
-        if (e.known & KnownDf)
-            f.insert(u"ip_df"_s, fp.ip_df ? 1 : 0);
-        if (e.known & KnownMf)
-            f.insert(u"ip_mf"_s, fp.ip_mf ? 1 : 0);
-        if (e.known & KnownWindow) {
-            if (e.window_mss_multiple > 0)
-                f.insert(u"tcp_window_size"_s, u"mss*%1"_s.arg(e.window_mss_multiple));
-            else if (e.window_mss_max)
-                f.insert(u"tcp_window_size"_s, u"mss*max"_s);
-            else
-                f.insert(u"tcp_window_size"_s, fp.tcp_window_size);
-        }
-        if (e.known & KnownFlags)
-            f.insert(u"tcp_flags"_s, fp.tcp_flags);
-        if (e.known & KnownAck)
-            f.insert(u"tcp_ack"_s, static_cast<qint64>(fp.tcp_ack));
-        if (e.known & KnownHeaderLength)
-            f.insert(u"tcp_header_length"_s, fp.tcp_header_length);
-        if (e.known & KnownUrp)
-            f.insert(u"tcp_urp"_s, fp.tcp_urp);
-        if (e.known & KnownOptions)
-            f.insert(u"tcp_options"_s, QString::fromStdString(fp.tcpOptions()));
-        if (e.known & KnownQuirks)
-            f.insert(u"quirks"_s, QString::fromStdString(quirksString(fp.quirks)));
-        QJsonObject os{{u"name"_s, e.label.os_name}, {u"class"_s, e.label.os_class}};
-        if (!e.label.version.isEmpty())
-            os.insert(u"version"_s, e.label.version);
-        QJsonObject obj{{u"id"_s, e.id}, {u"os"_s, os}, {u"fingerprint"_s, f}};
-        if (!e.label.device.isEmpty())
-            obj.insert(u"device"_s, e.label.device);
-        if (!e.label.notes.isEmpty())
-            obj.insert(u"notes"_s, e.label.notes);
-        if (!e.label.provenance.isEmpty())
-            obj.insert(u"provenance"_s, e.label.provenance);
-        list.append(obj);
-    }
+    for (const DbEntry& e : entries)
+        list.append(entryToJson(e));
     QJsonObject root{{u"format"_s, u"synscope-db"_s}, {u"version"_s, 1}, {u"name"_s, name},
                      {u"description"_s, description}, {u"min_class_size"_s, min_class_size},
                      {u"entries"_s, list}};

@@ -5,6 +5,7 @@
 
 #include "core/fingerprint/fingerprint.h"
 
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -56,6 +57,29 @@ struct DbEntry {
     bool window_mss_max = false;
 };
 
+// The one rule every reader and editor applies to an entry: the TTL is stored as the initial TTL
+// (the next of 32, 64, 128, 255 at or above it), the "df" quirk says what ip_df says (or ip_df
+// follows the quirk when only quirks are known), and a window given as a rule ("mss*K",
+// "mss*max") has no literal window.
+void normalize(DbEntry& entry);
+
+// The entry a decoded SYN or SYN+ACK would be: every field it carries, known; the label and id
+// are the caller's. Normalized. The round trip p0f offers by printing unknown signatures.
+DbEntry entryFromFingerprint(const Fingerprint& fp);
+
+// One entry in SynScope JSON form (what Database::toJson() writes for each), and back: nullopt
+// with *error naming `where` and the field. An entry without an id gets "entry-<index>".
+QJsonObject entryToJson(const DbEntry& entry);
+std::optional<DbEntry> entryFromJson(const QJsonValue& value, qsizetype index, const QString& where,
+                                     QString* error);
+
+// One entry or line a reader skipped, and why; the entries around it are still read.
+struct Diagnostic {
+    int line = 0;       // 1-based line in the file (p0f.fp, tcp.xml); 0 for the JSON formats
+    int entry = -1;     // 0-based entry of the JSON formats; -1 for the line formats
+    QString message;    // names the file, the line or entry, the field and the reason
+};
+
 // "Linux 6.1": an entry's OS name and version, its id when unlabelled, "(unlabelled)" without
 // either. What every output names an entry by; the detail pane adds the device and the id.
 QString entryLabel(const DbEntry& entry);
@@ -79,6 +103,9 @@ public:
     int min_class_size = 8;
     std::vector<DbEntry> entries;
     std::vector<Family> families;   // a class belongs to at most one family
+    // What the reader could not read; the entries are everything else. A file of which no entry
+    // could be read is refused with the first of these as the error.
+    std::vector<Diagnostic> skipped;
 
     // The family `osClass` belongs to; nullptr when none.
     const Family* familyOf(const QString& osClass) const;
@@ -89,7 +116,8 @@ public:
     static constexpr qint64 kMaxFileBytes = qint64(64) * 1024 * 1024;
 
     // Reads a SynScope JSON database, a zardaxt 2021 JSON list, a p0f.fp file or a Satori tcp.xml
-    // (the format is sniffed from the content). On failure: nullopt and *error names the file and
+    // (the format is sniffed from the content), or takes the enabled entries of a SynScope store
+    // (FingerprintStore, a SQLite file). On failure: nullopt and *error names the file and
     // the line or entry index and the field; input text in a message is quoted by at most its
     // first 80 characters and its length. More than kMaxFileBytes is refused ("larger than the
     // 64 MiB limit for a database file"), and so is an XML file with a DTD (Satori files have

@@ -26,6 +26,20 @@ inline Fingerprint sampleFingerprint(int variant)
     return fp;
 }
 
+// An importer's result as Database::parse() hands it on: each entry normalized. Every line the
+// importer skipped says why.
+inline std::optional<Database> asParsed(std::optional<Database> db)
+{
+    if (!db)
+        return db;
+    for (const Diagnostic& d : db->skipped)
+        FUZZ_CHECK(!d.message.isEmpty() && (d.line > 0 || d.entry >= 0),
+                   "a skipped line or entry without a position or reason");
+    for (DbEntry& e : db->entries)
+        normalize(e);
+    return db;
+}
+
 inline void checkDatabase(const std::optional<Database>& db, const QString& error)
 {
     if (verbose())

@@ -10,8 +10,6 @@ using namespace synscope;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     const QByteArray content(reinterpret_cast<const char*>(data), qsizetype(size));
-    QString error;
-    const std::optional<Database> db = importP0f(content, QStringLiteral("fuzz-p0f.fp"), &error);
-    fuzz::checkDatabase(db, error);
+    fuzz::checkDatabase(fuzz::asParsed(importP0f(content, QStringLiteral("fuzz-p0f.fp"))), QString());
     return 0;
 }

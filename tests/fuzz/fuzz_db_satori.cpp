@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     const QByteArray content(reinterpret_cast<const char*>(data), qsizetype(size));
     QString error;
     const std::optional<Database> db =
-        importSatori(content, QStringLiteral("fuzz-tcp.xml"), &error);
+        fuzz::asParsed(importSatori(content, QStringLiteral("fuzz-tcp.xml"), &error));
     fuzz::checkDatabase(db, error);
     return 0;
 }
