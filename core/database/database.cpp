@@ -616,8 +616,10 @@ std::optional<Database> finishRead(std::optional<Database> db, QString* error)
         }
         return std::nullopt;
     }
-    for (DbEntry& e : db->entries)
-        normalize(e);
+    for (size_t i = 0; i < db->entries.size(); ++i) {
+        normalize(db->entries[i]);
+        db->entries[i].uid = qint64(i) + 1;
+    }
     return db;
 }
 

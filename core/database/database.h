@@ -46,6 +46,10 @@ enum KnownField : uint32_t {
 
 struct DbEntry {
     QString id;
+    // Stable identity of the entry, what rows and views refer to it by (never its position): the
+    // store's id for an entry of a FingerprintStore snapshot, else its 1-based position in the file
+    // it was read from; 0 for an entry built by hand (Database::uidOf() then gives position + 1).
+    qint64 uid = 0;
     Fingerprint fp;
     Label label;
     uint32_t known = KnownAll;   // KnownField bits
@@ -109,6 +113,13 @@ public:
 
     // The family `osClass` belongs to; nullptr when none.
     const Family* familyOf(const QString& osClass) const;
+    // The stable identity of entries[index] (DbEntry::uid); -1 for an index out of range.
+    qint64 uidOf(int index) const
+    {
+        if (index < 0 || size_t(index) >= entries.size())
+            return -1;
+        return entries[size_t(index)].uid ? entries[size_t(index)].uid : index + 1;
+    }
 
     // The largest database file (or content) read: 64 MiB, over 100 times the largest real one
     // (p0f.fp, Satori tcp.xml and the zardaxt list are each under 1 MiB). load() counts while it

@@ -19,12 +19,36 @@ Observation observe(const SynRecord& record, const Classification* classificatio
 
 Pipeline::Pipeline(const Database* database, const Profile& profile, int topN, int minClassSize,
                    double minConfidence)
-    : m_database(database), m_minConfidence(minConfidence)
+    : m_profile(&profile), m_topN(topN), m_minClassSize(minClassSize), m_minConfidence(minConfidence)
 {
+    setDatabase(database);
+}
+
+void Pipeline::setDatabase(const Database* database, const Profile* profile)
+{
+    if (profile)
+        m_profile = profile;
+    m_database = database;
+    m_classifier.reset();
+    m_labels = VerdictLabels();
+    // Verdicts are cached by classification id, which a new classifier numbers afresh.
+    m_verdicts.clear();
     if (database) {
-        m_classifier.emplace(*database, profile, topN, minClassSize);
+        m_classifier.emplace(*database, *m_profile, m_topN, m_minClassSize);
         m_labels = VerdictLabels(*database);
     }
+}
+
+Observation Pipeline::score(const SynRecord& record, const RawPacket* packet)
+{
+    const Classification* c = m_classifier ? &m_classifier->classify(record.fp) : nullptr;
+    Observation o = observe(record, c, packet);
+    if (c) {
+        const Decided& d = decided(*c);
+        o.verdict = &d.verdict;
+        o.verdict_label = d.label;
+    }
+    return o;
 }
 
 void Pipeline::enableFlows(AccessLogIndex* accessLog)
@@ -89,6 +113,7 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
         }
         bool recorded = false;
         if (st == PacketSource::Status::Packet) {
+            sink.onPacket(*this);
             if (!m_flows) {
                 recorded = m_decoder.decode(pkt, rec);
             } else {
@@ -99,13 +124,7 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
             }
         }
         if (recorded) {
-            const Classification* c = m_classifier ? &m_classifier->classify(rec.fp) : nullptr;
-            Observation o = observe(rec, c, &pkt);
-            if (c) {
-                const Decided& d = decided(*c);
-                o.verdict = &d.verdict;
-                o.verdict_label = d.label;
-            }
+            const Observation o = score(rec, &pkt);
             if (m_flows) {
                 if (rec.kind == PacketKind::Syn)
                     m_flows->onSyn(rec);

@@ -38,6 +38,8 @@ Observation observe(const SynRecord& record, const Classification* classificatio
 
 // A connection the flow stage followed, when its evidence is complete or it ended, with the
 // verdict decideConnection() gave it. Valid during PipelineSink::onFlow() only.
+class Pipeline;
+
 struct FlowObservation {
     const Flow* flow = nullptr;
     FlowEnd end = FlowEnd::Complete;
@@ -50,6 +52,9 @@ public:
     virtual void onRecord(const Observation& observation) = 0;
     // With Pipeline::enableFlows() only.
     virtual void onFlow(const FlowObservation&) {}
+    // A frame was read and is about to be decoded: a front end switches the database here
+    // (Pipeline::setDatabase), so that an edit applies from this packet on.
+    virtual void onPacket(Pipeline&) {}
     // After every step of the source (a frame, decoded or not, or a live timeout), once any
     // record of that frame was handed over: the front end flushes by time here, and returns
     // false to end the run.
@@ -60,21 +65,27 @@ public:
 struct IgnoreFlows {
     void operator()(const FlowObservation&) const {}
 };
-template <class OnRecord, class OnStep, class OnFlow = IgnoreFlows>
+struct IgnorePackets {
+    void operator()(Pipeline&) const {}
+};
+template <class OnRecord, class OnStep, class OnFlow = IgnoreFlows, class OnPacket = IgnorePackets>
 class CallbackSink final : public PipelineSink {
 public:
-    CallbackSink(OnRecord onRecord, OnStep onStep, OnFlow onFlow = {})
+    CallbackSink(OnRecord onRecord, OnStep onStep, OnFlow onFlow = {}, OnPacket onPacket = {})
         : m_onRecord(std::move(onRecord)), m_onStep(std::move(onStep)), m_onFlow(std::move(onFlow))
+        , m_onPacket(std::move(onPacket))
     {
     }
     void onRecord(const Observation& o) override { m_onRecord(o); }
     bool onStep(PacketSource::Status st, bool recorded) override { return m_onStep(st, recorded); }
     void onFlow(const FlowObservation& f) override { m_onFlow(f); }
+    void onPacket(Pipeline& p) override { m_onPacket(p); }
 
 private:
     OnRecord m_onRecord;
     OnStep m_onStep;
     OnFlow m_onFlow;
+    OnPacket m_onPacket;
 };
 
 class Pipeline {
@@ -99,6 +110,16 @@ public:
     // false on a read error (error() then says what).
     bool run(PacketSource& source, PipelineSink& sink);
 
+    // The classify and detect stages of run() for one record: how a stored record is scored again
+    // with another database (the GUI re-scores its rows in place). Valid until the next call.
+    Observation score(const SynRecord& record, const RawPacket* packet = nullptr);
+    // Classifies from the next record on with `database` (must outlive the pipeline, or the next
+    // setDatabase()) and `profile` (null: the current one); a null database stops classifying.
+    // The flows followed so far are kept. What an edit of the database does to a running capture:
+    // it takes effect for the next packet.
+    void setDatabase(const Database* database, const Profile* profile = nullptr);
+    const Database* database() const { return m_database; }
+
     const std::string& error() const { return m_error; }
     const DecodeStats& stats() const { return m_decoder.stats(); }
     // Null when the pipeline does not classify.
@@ -122,6 +143,9 @@ private:
     int64_t m_lastSweepNs = 0;
     std::optional<Classifier> m_classifier;
     const Database* m_database = nullptr;
+    const Profile* m_profile;
+    int m_topN;
+    int m_minClassSize;
     double m_minConfidence = 0;
     VerdictLabels m_labels;
     // The verdict of each classification the classifier caches, decided once.

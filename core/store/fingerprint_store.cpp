@@ -106,6 +106,7 @@ StoredEntry readRow(const QSqlQuery& q, QString* why)
         s.entry.known = uint32_t(q.value(2).toLongLong()) & KnownAll;
     }
     s.entry.id = name;
+    s.entry.uid = s.id;
     Label& l = s.entry.label;
     l.os_name = q.value(4).toString();
     l.os_class = q.value(5).toString();

@@ -333,20 +333,37 @@ private Q_SLOTS:
         QCOMPARE(column(proxy, ConnectionModel::Time),
                  (QStringList{u"0.000000"_qs, u"1.600000"_qs, u"3.200000"_qs, u"0.250000"_qs, u"1.500000"_qs}));
 
-        // The same rows scored with a relabelled database: text and order follow the new labels.
+        // The rows shown against a relabelled database (an edit): entries are found by their uid,
+        // text and order follow the new labels at once, before any re-scoring.
         auto relabelled = std::make_shared<Database>(*m_db);
         const std::map<QString, QString> names{{u"Linux"_qs, u"c"_qs}, {u"Windows"_qs, u"b"_qs}, {u"macOS"_qs, u"a"_qs}};
         for (DbEntry& e : relabelled->entries)
             e.label.os_name = names.at(e.label.os_name);
-        for (const auto& b : batches(2)) {
-            auto copy = std::make_shared<RowBatch>(*b);
-            copy->database = relabelled;
-            model.appendBatch(copy);
-        }
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.switchDatabase(relabelled, model.store().profile());
+        QCOMPARE(changed.count(), 1);
         QCOMPARE(model.rowCount(), 5);
         QCOMPARE(model.index(0, ConnectionModel::OsGuess).data().toString(), u"c 6.1"_qs);
         QCOMPARE(column(proxy, ConnectionModel::Time),
                  (QStringList{u"1.500000"_qs, u"0.250000"_qs, u"0.000000"_qs, u"1.600000"_qs, u"3.200000"_qs}));
+        QVERIFY(model.takeStale().empty());
+
+        // A batch scored with the old database arrives late: appended, shown with the new labels,
+        // and its frames wait for re-scoring.
+        ConnectionModel late;
+        late.appendBatch(batches(1).front());
+        const size_t first = late.store().size();
+        late.switchDatabase(relabelled, late.store().profile());
+        auto again = std::make_shared<RowBatch>(*batches(1).front());
+        for (ConnectionRow& r : again->rows)
+            r.frame += 1000;
+        late.appendBatch(again);
+        const std::vector<uint32_t> stale = late.takeStale();
+        QCOMPARE(stale.size(), again->rows.size());
+        QCOMPARE(stale.front(), again->rows.front().frame);
+        QCOMPARE(late.index(int(first), ConnectionModel::OsGuess).data(),
+                 late.index(0, ConnectionModel::OsGuess).data());
+        QVERIFY(late.takeStale().empty());
     }
 
     void hostModelGolden()

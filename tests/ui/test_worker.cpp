@@ -3,6 +3,7 @@
 // writes it): rows, batching, statistics, errors, and dropping stale batches on restart.
 #include "ui/capture/capture_worker.h"
 #include "core/match/profile.h"
+#include "core/match/verdict.h"
 #include "test_models_capture.h"
 
 #include <QElapsedTimer>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 using namespace synscope;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -109,7 +111,7 @@ private Q_SLOTS:
         // The first row is the Linux SYN: scored as an exact match of the Linux entry.
         const RowBatchPtr first = batchesOf(batches).front();
         const ConnectionRow& r = first->rows.front();
-        QCOMPARE(r.best_entry, 0);
+        QCOMPARE(r.entry_uid, 1);   // the first entry's uid: its 1-based position
         QCOMPARE(double(r.best_score), Profile::classic().maxScore());
         QCOMPARE(r.ttl, 64);
         QCOMPARE(r.initial_ttl, 64);
@@ -150,6 +152,58 @@ private Q_SLOTS:
         writer.join();
         // Paced input with a short interval arrives in more than one batch.
         QVERIFY2(batches.size() > 1, qPrintable(QString::number(batches.size())));
+    }
+
+    // An edit of the database reaches a running capture: the rows read before it are scored with
+    // the old snapshot and leave in batches carrying it; the next packet is scored with the new one.
+    void newSnapshotTakesEffectForTheNextPacket()
+    {
+        int fds[2];
+        QCOMPARE(::pipe(fds), 0);
+        const std::vector<testcapture::Packet> packets = testcapture::smallCapture();
+        QVERIFY(packets.size() >= 4);
+        const size_t half = packets.size() / 2;
+        auto writeAll = [fd = fds[1]](const QByteArray& b) {
+            return ::write(fd, b.constData(), size_t(b.size())) == ssize_t(b.size());
+        };
+        QVERIFY(writeAll(testcapture::pcapHeader()));
+        for (size_t k = 0; k < half; ++k)
+            QVERIFY(writeAll(testcapture::pcapRecord(packets[k])));
+
+        CaptureWorker worker;
+        QSignalSpy batches(&worker, &CaptureWorker::batchReady);
+        QSignalSpy finished(&worker, &CaptureWorker::finished);
+        CaptureConfig c = config();
+        c.batchIntervalMs = 10;
+        worker.startFd(fds[0], c);
+        QTRY_COMPARE_WITH_TIMEOUT(framesOf(batchesOf(batches)).size(), half, 5000);
+
+        size_t classifiedBefore = 0;
+        for (const RowBatchPtr& b : batchesOf(batches))
+            classifiedBefore += size_t(std::count_if(b->rows.begin(), b->rows.end(),
+                                                     [](const ConnectionRow& r) { return r.entry_uid >= 0; }));
+        auto renamed = std::make_shared<Database>(*m_db);
+        for (DbEntry& e : renamed->entries)
+            e.label.os_class = u"Renamed "_s + e.label.os_class;
+        worker.setDatabase(renamed, &Profile::classic());
+        for (size_t k = half; k < packets.size(); ++k)
+            QVERIFY(writeAll(testcapture::pcapRecord(packets[k])));
+        ::close(fds[1]);
+        QVERIFY(finished.wait(5000));
+
+        size_t before = 0, after = 0;
+        for (const RowBatchPtr& b : batchesOf(batches)) {
+            const VerdictLabels labels(*b->database);
+            for (const ConnectionRow& r : b->rows) {
+                if (r.entry_uid < 0)
+                    continue;
+                const bool isRenamed = labels.name(r.os_class).startsWith(u"Renamed "_s);
+                QCOMPARE(isRenamed, b->database == renamed);
+                ++(isRenamed ? after : before);
+            }
+        }
+        QVERIFY2(before > 0 && after > 0, qPrintable(u"%1 before, %2 after"_s.arg(before).arg(after)));
+        QCOMPARE(before, classifiedBefore);   // not one packet after the switch had the old one
     }
 
     void batchesByRowCount()

@@ -100,6 +100,10 @@ void CaptureWorker::start(Opener opener, const CaptureConfig& config, int stream
     m_helperReceived = 0;
     m_helperDropped = 0;
     m_helperIfDropped = 0;
+    {
+        std::lock_guard lock(m_snapshotMutex);
+        m_snapshotChanged = false;   // the config's database is the newest
+    }
     m_thread = QThread::create([this, gen, opener = std::move(opener), config, streamFd, live] {
         run(gen, opener, config, streamFd, live);
     });
@@ -133,6 +137,16 @@ void CaptureWorker::finish()
     std::lock_guard lock(m_sourceMutex);
     if (m_source)
         m_source->breakLoop();
+}
+
+void CaptureWorker::setDatabase(std::shared_ptr<const Database> database, const Profile* profile)
+{
+    if (!database)
+        return;
+    std::lock_guard lock(m_snapshotMutex);
+    m_nextDatabase = std::move(database);
+    m_nextProfile = profile ? profile : &Profile::synscope();
+    m_snapshotChanged = true;
 }
 
 void CaptureWorker::setCaptureDrops(quint64 received, quint64 dropped, quint64 ifDropped)
@@ -202,10 +216,10 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     }
     Q_EMIT sourceOpened(generation, QPrivateSignal());
 
-    const std::shared_ptr<const Database> db =
+    std::shared_ptr<const Database> db =
         config.database ? config.database : std::make_shared<const Database>(Database::builtin());
-    const Profile& profile = config.profile ? *config.profile : Profile::synscope();
-    Pipeline pipeline(db.get(), profile, Pipeline::kDefaultTopN, config.minClassSize);
+    const Profile* profile = config.profile ? config.profile : &Profile::synscope();
+    Pipeline pipeline(db.get(), *profile, Pipeline::kDefaultTopN, config.minClassSize);
     if (config.followFlows)
         pipeline.enableFlows(tail ? &accessLog : nullptr);
 
@@ -216,7 +230,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         batch = std::make_shared<RowBatch>();
         batch->generation = generation;
         batch->database = db;
-        batch->profile = &profile;
+        batch->profile = profile;
         batch->rows.reserve(std::min<size_t>(batchRows, 16384));
         batch->headers.reserve(batch->rows.capacity() * 64);
         optionIds.clear();
@@ -297,7 +311,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         auto [it, inserted] = optionIds.try_emplace(OptionsKey(rec.fp), uint32_t(batch->options.size()));
         if (inserted)
             batch->options.push_back(rec.fp.tcpOptions());
-        ConnectionRow row = makeRow(o, it->second);
+        ConnectionRow row = makeRow(o, it->second, *db);
         if (rec.header_bytes > 0 && uint64_t(rec.ip_offset) + rec.header_bytes <= o.packet->caplen
             && rec.header_bytes <= 0xFFFF) {
             row.header_offset = batch->headers.size();
@@ -343,7 +357,21 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         batch->connections.emplace_back(uint32_t(f.flow->syn.frame),
                                         connectionInfo(std::make_shared<const Flow>(*f.flow)));
     };
-    CallbackSink sink(toRow, step, toConnection);
+    // A new snapshot applies from the packet just read; the rows scored with the old one leave in
+    // a batch of their own, so that a batch's rows are all scored with its database.
+    const auto onPacket = [&](Pipeline& p) {
+        if (!m_snapshotChanged.load(std::memory_order_relaxed))
+            return;
+        flush();
+        std::lock_guard lock(m_snapshotMutex);
+        m_snapshotChanged = false;
+        db = m_nextDatabase;
+        profile = m_nextProfile;
+        p.setDatabase(db.get(), profile);
+        batch->database = db;
+        batch->profile = profile;
+    };
+    CallbackSink sink(toRow, step, toConnection, onPacket);
     QString error;
     if (!m_abort.load() && !m_finish.load() && !pipeline.run(*source, sink))
         error = QString::fromStdString(pipeline.error());

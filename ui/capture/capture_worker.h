@@ -94,6 +94,12 @@ public:
     void setHostCap(size_t cap) { m_hostCap = cap > 0 ? cap : 1; }
     size_t hostCap() const { return m_hostCap; }
 
+    // Publishes a new database snapshot (and profile; null: synscope) to the running capture: it
+    // classifies with it from the next packet on, and the batches made from then on carry it.
+    // Rows already delivered are the caller's to re-score (ui/models/rescorer.h). A run started
+    // later takes its CaptureConfig's database instead.
+    void setDatabase(std::shared_ptr<const Database> database, const Profile* profile);
+
 public Q_SLOTS:
     // Drop counts reported by the capture helper, merged into the next stats.
     void setCaptureDrops(quint64 received, quint64 dropped, quint64 ifDropped);
@@ -138,6 +144,10 @@ private:
     std::atomic<quint64> m_helperReceived{0};
     std::atomic<quint64> m_helperDropped{0};
     std::atomic<quint64> m_helperIfDropped{0};
+    std::mutex m_snapshotMutex;   // guards the two below
+    std::shared_ptr<const Database> m_nextDatabase;
+    const Profile* m_nextProfile = nullptr;
+    std::atomic<bool> m_snapshotChanged{false};
     std::mutex m_sourceMutex;
     PacketSource* m_source = nullptr;   // the running source, for breakLoop() from stop()
 };

@@ -206,7 +206,7 @@ void ScoreHistogramModel::addBatch(const RowBatchPtr& batch)
         reset(batch->profile);
     const size_t bins = m_counts.size();
     for (const ConnectionRow& r : batch->rows) {
-        if (r.best_entry < 0 || m_maxScore <= 0) {
+        if (r.entry_uid < 0 || m_maxScore <= 0) {
             ++m_unmatched;
             continue;
         }

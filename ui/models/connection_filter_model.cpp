@@ -216,6 +216,11 @@ void ConnectionFilterModel::sort(int column, Qt::SortOrder order)
         return;
     m_sortColumn = column;
     m_sortOrder = order;
+    resort();
+}
+
+void ConnectionFilterModel::resort()
+{
     relayout([this] {
         std::sort(m_rows.begin(), m_rows.end(), [this](uint64_t a, uint64_t b) { return before(a, b); });
     });
@@ -299,19 +304,30 @@ void ConnectionFilterModel::onRowsRemoved(const QModelIndex& parent, int first, 
 void ConnectionFilterModel::onDataChanged(const QModelIndex& topLeft, const QModelIndex& bottomRight,
                                           const QList<int>& roles)
 {
-    // Only the connection columns change in place (and how the time is shown): when the order or
-    // the filter reads them, rows move; otherwise the changed columns are announced for every
-    // proxy row.
-    const bool connectionColumns = bottomRight.column() >= ConnectionModel::UaOs;
-    const bool ordered = m_sortColumn >= ConnectionModel::UaOs;
-    const bool filtered = std::any_of(m_clauses.begin(), m_clauses.end(),
-                                      [](const Clause& c) { return c.type == Clause::Connection; });
-    if (connectionColumns && (ordered || filtered)) {
+    // Cells change in place when a connection's verdict arrives (the connection columns) and when
+    // rows are re-scored with an edited database (the OS guess to the confidence, and the
+    // connection columns that follow from it). A filter that reads changed columns is applied
+    // again; an order on a changed column moves the rows (persistent indexes with them); anything
+    // else only announces the changed columns for every proxy row.
+    const int left = topLeft.column(), right = bottomRight.column();
+    const auto changed = [&](int column) { return column >= left && column <= right; };
+    const auto reads = [&](const Clause& c) {
+        switch (c.type) {
+        case Clause::Connection: return right >= ConnectionModel::UaOs;
+        case Clause::OsClass:
+        case Clause::Verdict:
+        case Clause::Text: return changed(ConnectionModel::OsGuess);
+        default: return false;
+        }
+    };
+    if (std::any_of(m_clauses.begin(), m_clauses.end(), reads)) {
         resetFromSource();
         return;
     }
+    if (m_sortColumn >= 0 && changed(m_sortColumn))
+        resort();
     if (!m_rows.empty())
-        Q_EMIT dataChanged(index(0, topLeft.column()), index(int(m_rows.size()) - 1, bottomRight.column()), roles);
+        Q_EMIT dataChanged(index(0, left), index(int(m_rows.size()) - 1, right), roles);
 }
 
 void ConnectionFilterModel::setFilterText(const QString& text)

@@ -71,6 +71,7 @@ private:
     // Reorders m_rows inside one layout change, moving persistent indexes with their rows.
     template <typename Change>
     void relayout(Change&& change);
+    void resort();   // m_rows in the current order, in one layout change
     int proxyRowOf(uint64_t arrival) const;
 
     void onRowsInserted(const QModelIndex& parent, int first, int last);

@@ -6,6 +6,8 @@
 #include <QColor>
 #include <QDateTime>
 
+#include <limits>
+
 using namespace Qt::StringLiterals;
 
 namespace synscope {
@@ -77,13 +79,13 @@ QString ConnectionModel::text(size_t row, int column) const
         return m_store.optionsText(r.options_id);
     case OsGuess: {
         // The verdict's words (decideOs()); a plain class verdict names its entry ("Linux 6.x").
-        const DbEntry* e = m_store.entry(r.best_entry);
+        const DbEntry* e = m_store.entry(r.entry_uid);
         const QString verdict = m_store.classes().name(r.os_class);
         if (!e)
             return verdict;
         if (verdict == u"unknown"_s)
-            return u"unknown (closest: %1)"_s.arg(m_store.entryGuess(r.best_entry));
-        return verdict == e->label.os_class ? m_store.entryGuess(r.best_entry) : verdict;
+            return u"unknown (closest: %1)"_s.arg(m_store.entryGuess(r.entry_uid));
+        return verdict == e->label.os_class ? m_store.entryGuess(r.entry_uid) : verdict;
     }
     case Score:
         return QString::number(r.best_score, 'f', 2);
@@ -130,7 +132,7 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         return text(row, index.column());
     case Qt::ToolTipRole:
         if (index.column() == OsGuess) {
-            const DbEntry* e = m_store.entry(r.best_entry);
+            const DbEntry* e = m_store.entry(r.entry_uid);
             if (!e)
                 return tr("No database entry matched");
             return tr("%1 (entry %2)\nclass %3, device %4\n%5")
@@ -180,7 +182,7 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
     case DestinationPortRole:
         return int(r.dst_port);
     case BestEntryRole:
-        return int(r.best_entry);
+        return qlonglong(r.entry_uid);
     case KindRole:
         return int(r.kind);
     case SuspicionRole:
@@ -249,15 +251,6 @@ void ConnectionModel::appendBatch(const RowBatchPtr& batch)
     if (!batch || (batch->rows.empty() && batch->connections.empty()))
         return;
     const ConnectionStore::AppendPlan plan = m_store.plan(*batch);
-    if (plan.resets) {
-        beginResetModel();
-        m_store.append(*batch);
-        m_firstTs = m_store.size() > 0 ? m_store.row(0).ts_ns : -1;
-        endResetModel();
-        Q_EMIT rowsAppended(int(plan.insert), 0);
-        applyConnections(*batch, plan.insert);
-        return;
-    }
     if (plan.evict > 0) {
         beginRemoveRows({}, 0, int(plan.evict) - 1);
         m_store.removeFront(plan.evict);
@@ -273,6 +266,33 @@ void ConnectionModel::appendBatch(const RowBatchPtr& batch)
         Q_EMIT rowsAppended(int(plan.insert), int(plan.evict));
     }
     applyConnections(*batch, plan.insert);
+}
+
+void ConnectionModel::switchDatabase(std::shared_ptr<const Database> database, const Profile* profile)
+{
+    m_store.switchDatabase(std::move(database), profile);
+    if (m_store.size() > 0)
+        Q_EMIT dataChanged(index(0, OsGuess), index(int(m_store.size()) - 1, Suspicion));
+}
+
+void ConnectionModel::applyScores(const RescoreChunk& chunk)
+{
+    const auto [first, last] = m_store.applyScores(chunk.scores);
+    long long cfirst = std::numeric_limits<long long>::max(), clast = -1;
+    for (const auto& [frame, info] : chunk.connections) {
+        const long long r = m_store.rowOfFrame(frame);
+        if (r < 0)
+            continue;
+        m_store.setConnection(frame, info);
+        cfirst = std::min(cfirst, r);
+        clast = std::max(clast, r);
+    }
+    if (first <= last)
+        Q_EMIT dataChanged(index(int(first), OsGuess), index(int(last), Confidence));
+    if (cfirst <= clast) {
+        Q_EMIT dataChanged(index(int(cfirst), UaOs), index(int(clast), Suspicion));
+        Q_EMIT connectionsChanged(int(cfirst), int(clast));
+    }
 }
 
 void ConnectionModel::applyConnections(const RowBatch& batch, size_t inserted)

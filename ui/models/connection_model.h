@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ui/models/connection_store.h"
+#include "ui/models/rescorer.h"
 
 #include <QAbstractTableModel>
 
@@ -25,7 +26,7 @@ public:
         DestinationAddressRole,    // QString
         SourcePortRole,            // int
         DestinationPortRole,       // int
-        BestEntryRole,             // int: Database::entries index, -1 without
+        BestEntryRole,             // qlonglong: the entry's DbEntry uid (stable id), -1 without
         KindRole,                  // int: PacketKind
         SuspicionRole,             // double: the connection's suspicion; -1 before its flow is reported
     };
@@ -53,6 +54,12 @@ public:
     // A User-Agent typed in for a row's connection (the detail pane): the verdict is decided again
     // with it. False for a row that is not a SYN.
     bool setUserAgent(int row, const QString& userAgent, const OsVerdict& stack);
+
+    // The rows are shown against another database or profile from now on (ConnectionStore::
+    // switchDatabase); applyScores() brings each chunk of their re-scoring (ui/models/rescorer.h).
+    void switchDatabase(std::shared_ptr<const Database> database, const Profile* profile);
+    void applyScores(const RescoreChunk& chunk);
+    std::vector<uint32_t> takeStale() { return m_store.takeStale(); }
 
 public Q_SLOTS:
     void appendBatch(const synscope::RowBatchPtr& batch);

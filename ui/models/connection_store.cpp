@@ -13,17 +13,39 @@
 
 namespace synscope {
 
-ConnectionRow makeRow(const Observation& o, uint32_t optionsId)
+RowScore RowScore::of(const Observation& o, const Database& database)
+{
+    RowScore s;
+    s.entry_uid = int32_t(database.uidOf(o.verdict->entry));
+    s.best_score = float(o.classification->best_score);
+    s.os_class = o.verdict_label;
+    s.confidence = uint8_t(std::lround(std::clamp(o.verdict->confidence, 0.0, 1.0) * 100));
+    s.ambiguous = !o.verdict->others.isEmpty();
+    return s;
+}
+
+RowScore RowScore::of(const ConnectionRow& r)
+{
+    return RowScore{r.entry_uid, r.best_score, r.os_class, r.confidence, (r.flags & RowAmbiguous) != 0};
+}
+
+void RowScore::applyTo(ConnectionRow& r) const
+{
+    r.entry_uid = entry_uid;
+    r.best_score = best_score;
+    r.os_class = os_class;
+    r.confidence = confidence;
+    r.flags = uint8_t(ambiguous ? (r.flags | RowAmbiguous) : (r.flags & ~RowAmbiguous));
+}
+
+ConnectionRow makeRow(const Observation& o, uint32_t optionsId, const Database& database)
 {
     const SynRecord& rec = *o.record;
-    const Classification& cls = *o.classification;
     ConnectionRow r;
     const Fingerprint& fp = rec.fp;
     r.ts_ns = rec.ts_ns;
     r.src = rec.src;
     r.dst = rec.dst;
-    r.best_entry = o.verdict->entry;
-    r.best_score = float(cls.best_score);
     r.options_id = optionsId;
     r.frame = uint32_t(std::min<uint64_t>(rec.frame, std::numeric_limits<uint32_t>::max()));
     r.src_port = rec.src_port;
@@ -31,10 +53,7 @@ ConnectionRow makeRow(const Observation& o, uint32_t optionsId)
     r.window = fp.tcp_window_size;
     r.encapsulation = rec.encapsulation;
     r.link_type = uint16_t(std::clamp(rec.link_type, 0, 0xFFFF));
-    r.os_class = o.verdict_label;
-    r.confidence = uint8_t(std::lround(std::clamp(o.verdict->confidence, 0.0, 1.0) * 100));
-    if (!o.verdict->others.isEmpty())
-        r.flags |= RowAmbiguous;
+    RowScore::of(o, database).applyTo(r);
     r.kind = uint8_t(rec.kind);
     r.ip_version = fp.ip_version;
     r.ttl = fp.ip_ttl;
@@ -81,7 +100,7 @@ const ConnectionInfo* ConnectionStore::connection(const ConnectionRow& r) const
     return it == m_connections.constEnd() ? nullptr : &it.value();
 }
 
-long long ConnectionStore::rowOfFrame(uint32_t frame) const
+size_t ConnectionStore::lowerBound(uint32_t frame) const
 {
     size_t lo = 0, hi = m_size;
     while (lo < hi) {
@@ -91,7 +110,13 @@ long long ConnectionStore::rowOfFrame(uint32_t frame) const
         else
             hi = mid;
     }
-    return lo < m_size && row(lo).frame == frame ? (long long)lo : -1;
+    return lo;
+}
+
+long long ConnectionStore::rowOfFrame(uint32_t frame) const
+{
+    const size_t i = lowerBound(frame);
+    return i < m_size && row(i).frame == frame ? (long long)i : -1;
 }
 
 std::pair<long long, long long> ConnectionStore::applyConnections(const RowBatch& batch,
@@ -137,15 +162,18 @@ bool ConnectionStore::record(size_t i, SynRecord* out) const
 {
     if (i >= m_size)
         return false;
-    const ConnectionRow& r = row(i);
-    const std::span<const uint8_t> bytes = headerBytes(i);
+    Decoder decoder;
+    return decodeRow(row(i), headerBytes(i), decoder, out);
+}
+
+bool decodeRow(const ConnectionRow& r, std::span<const uint8_t> bytes, Decoder& decoder, SynRecord* out)
+{
     RawPacket pkt;
     pkt.ts_ns = r.ts_ns;
     pkt.caplen = uint32_t(bytes.size());
     pkt.wirelen = uint32_t(bytes.size());
     pkt.link_type = kLinkTypeRaw;
     pkt.data = bytes.data();
-    Decoder decoder;
     if (!decoder.decode(pkt, *out))
         return false;
     out->frame = r.frame;
@@ -169,11 +197,22 @@ uint32_t ConnectionStore::optionsRank(uint32_t id) const
     return id < m_optionRank.size() ? m_optionRank[id] : 0;
 }
 
-const DbEntry* ConnectionStore::entry(int index) const
+const DbEntry* ConnectionStore::entry(qint64 uid) const
 {
-    if (!m_database || index < 0 || size_t(index) >= m_database->entries.size())
-        return nullptr;
-    return &m_database->entries[size_t(index)];
+    const auto it = m_entryIndex.constFind(uid);
+    return it == m_entryIndex.constEnd() ? nullptr : &m_database->entries[size_t(*it)];
+}
+
+QString ConnectionStore::entryGuess(qint64 uid) const
+{
+    const auto it = m_entryIndex.constFind(uid);
+    return it == m_entryIndex.constEnd() ? QString() : m_entryGuess[size_t(*it)];
+}
+
+int ConnectionStore::entryGuessRank(qint64 uid) const
+{
+    const auto it = m_entryIndex.constFind(uid);
+    return it == m_entryIndex.constEnd() ? -1 : m_entryGuessRank[size_t(*it)];
 }
 
 // Everything derived from the database is made here, once, instead of per row or per comparison.
@@ -181,12 +220,15 @@ void ConnectionStore::setDatabase(std::shared_ptr<const Database> db)
 {
     m_database = std::move(db);
     m_classes = m_database ? VerdictLabels(*m_database) : VerdictLabels();
+    m_entryIndex.clear();
     m_entryGuess.clear();
     m_entryGuessRank.clear();
     if (!m_database)
         return;
-    for (const DbEntry& e : m_database->entries)
-        m_entryGuess.push_back(entryLabel(e));
+    for (size_t i = 0; i < m_database->entries.size(); ++i) {
+        m_entryIndex.insert(m_database->uidOf(int(i)), int(i));
+        m_entryGuess.push_back(entryLabel(m_database->entries[i]));
+    }
     std::vector<int> order(m_entryGuess.size());
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(),
@@ -203,10 +245,8 @@ void ConnectionStore::setDatabase(std::shared_ptr<const Database> db)
 ConnectionStore::AppendPlan ConnectionStore::plan(const RowBatch& batch) const
 {
     AppendPlan p;
-    p.resets = m_size > 0 && batch.database != m_database;
-    const size_t current = p.resets ? 0 : m_size;
     p.insert = std::min(batch.rows.size(), m_rowCap);
-    const size_t total = current + p.insert;
+    const size_t total = m_size + p.insert;
     p.evict = total > m_rowCap ? total - m_rowCap : 0;
     return p;
 }
@@ -214,13 +254,15 @@ ConnectionStore::AppendPlan ConnectionStore::plan(const RowBatch& batch) const
 void ConnectionStore::append(const RowBatch& batch)
 {
     const AppendPlan p = plan(batch);
-    if (p.resets)
-        clear();
-    if (batch.database != m_database)
-        setDatabase(batch.database);
-    if (batch.profile)
-        m_profile = batch.profile;
+    if (m_size == 0) {
+        if (batch.database != m_database)
+            setDatabase(batch.database);
+        if (batch.profile)
+            m_profile = batch.profile;
+    }
+    const bool stale = batch.database != m_database || (batch.profile && batch.profile != m_profile);
     removeFront(p.evict);
+    const size_t firstNew = m_size;
 
     // Batch-local option ids -> store ids, interned once per distinct notation.
     std::vector<uint32_t> optionMap(batch.options.size());
@@ -255,10 +297,74 @@ void ConnectionStore::append(const RowBatch& batch)
         m_rowChunks.back().push_back(r);
         ++m_size;
     }
+    if (stale && m_size > firstNew) {
+        carryLabels(firstNew, m_size, batch.database ? VerdictLabels(*batch.database) : VerdictLabels());
+        for (size_t i = firstNew; i < m_size; ++i)
+            m_stale.push_back(row(i).frame);
+    }
     // Without this the table would keep every notation ever seen: a flood with random options
     // adds one per SYN, whatever the row cap.
     if (m_options.size() > 2 * m_size + 1024)
         compactOptions();
+}
+
+ConnectionRow& ConnectionStore::mutableRow(size_t i)
+{
+    const size_t j = m_head + i;
+    return m_rowChunks[j / kRowsPerChunk][j % kRowsPerChunk];
+}
+
+void ConnectionStore::carryLabels(size_t first, size_t end, const VerdictLabels& from)
+{
+    std::vector<uint16_t> map(size_t(from.size()), VerdictLabels::kNone);
+    for (int id = 0; id < from.size(); ++id)
+        map[size_t(id)] = m_classes.idOf(from.name(uint16_t(id)));
+    for (size_t i = first; i < end; ++i) {
+        ConnectionRow& r = mutableRow(i);
+        r.os_class = r.os_class < map.size() ? map[r.os_class] : VerdictLabels::kNone;
+    }
+}
+
+void ConnectionStore::switchDatabase(std::shared_ptr<const Database> database, const Profile* profile)
+{
+    const VerdictLabels from = m_classes;
+    setDatabase(std::move(database));
+    if (profile)
+        m_profile = profile;
+    carryLabels(0, m_size, from);
+}
+
+std::vector<uint32_t> ConnectionStore::takeStale()
+{
+    return std::exchange(m_stale, {});
+}
+
+std::pair<long long, long long> ConnectionStore::applyScores(
+    std::span<const std::pair<uint32_t, RowScore>> scores)
+{
+    long long first = 0, last = -1;
+    if (scores.empty() || m_size == 0)
+        return {first, last};
+    // Rows are in frame order, and so are the scores: one search, then a merge.
+    size_t i = lowerBound(scores.front().first);
+    bool any = false;
+    for (const auto& [frame, score] : scores) {
+        while (i < m_size && row(i).frame < frame)
+            ++i;
+        if (i == m_size)
+            break;
+        if (row(i).frame != frame)
+            continue;   // its row left the store (the cap)
+        ConnectionRow& r = mutableRow(i);
+        if (RowScore::of(r) != score) {
+            score.applyTo(r);
+            if (!any)
+                first = (long long)i;
+            last = (long long)i;
+            any = true;
+        }
+    }
+    return {first, last};
 }
 
 void ConnectionStore::compactOptions()
@@ -318,7 +424,7 @@ uint64_t ConnectionStore::arenaAppend(const uint8_t* data, size_t n)
     if (within + n > kArenaChunk)
         m_arenaEnd += kArenaChunk - within;
     while (m_arenaEnd / kArenaChunk >= m_arenaFirstChunk + m_arenaChunks.size())
-        m_arenaChunks.push_back(std::make_unique_for_overwrite<uint8_t[]>(kArenaChunk));
+        m_arenaChunks.push_back(std::shared_ptr<uint8_t[]>(new uint8_t[kArenaChunk]));
     const uint64_t offset = m_arenaEnd;
     uint8_t* dst = m_arenaChunks[size_t(offset / kArenaChunk - m_arenaFirstChunk)].get()
         + offset % kArenaChunk;
@@ -349,6 +455,63 @@ void ConnectionStore::clear()
     m_optionIds.clear();
     m_optionRank.clear();
     m_connections.clear();
+    m_stale.clear();
+}
+
+std::span<const uint8_t> ConnectionStore::RowsCopy::headerBytes(const ConnectionRow& r) const
+{
+    const uint64_t chunk = r.header_offset / kArenaChunk;
+    if (r.header_length == 0 || chunk < arenaFirstChunk || chunk - arenaFirstChunk >= arena.size())
+        return {};
+    return {arena[size_t(chunk - arenaFirstChunk)].get() + r.header_offset % kArenaChunk, r.header_length};
+}
+
+ConnectionStore::RowsCopy ConnectionStore::copyRows(const std::vector<uint32_t>& frames,
+                                                    int64_t firstFrame) const
+{
+    RowsCopy copy;
+    copy.arena.assign(m_arenaChunks.begin(), m_arenaChunks.end());
+    copy.arenaFirstChunk = m_arenaFirstChunk;
+    const auto take = [&](size_t i) {
+        const ConnectionRow& r = row(i);
+        copy.rows.push_back(r);
+        const ConnectionInfo* c = m_connections.isEmpty() ? nullptr : connection(r);
+        copy.flows.push_back(c ? c->flow : nullptr);
+    };
+    if (firstFrame >= 0 && firstFrame <= std::numeric_limits<uint32_t>::max())
+        if (const long long i = rowOfFrame(uint32_t(firstFrame)); i >= 0)
+            take(size_t(i));
+    if (!frames.empty()) {
+        for (const uint32_t f : frames)
+            if (const long long i = rowOfFrame(f); i >= 0)
+                take(size_t(i));
+        return copy;
+    }
+    copy.rows.reserve(copy.rows.size() + m_size);
+    copy.flows.reserve(copy.rows.capacity());
+    for (size_t i = 0; i < m_size; ++i)
+        take(i);
+    return copy;
+}
+
+RowBatchPtr ConnectionStore::asBatch() const
+{
+    if (m_size == 0)
+        return nullptr;
+    auto batch = std::make_shared<RowBatch>();
+    batch->database = m_database;
+    batch->profile = m_profile;
+    batch->options.reserve(m_options.size());
+    for (const QString& o : m_options)
+        batch->options.push_back(o.toStdString());
+    batch->rows.reserve(m_size);
+    for (size_t i = 0; i < m_size; ++i) {
+        ConnectionRow r = row(i);
+        r.header_offset = 0;
+        r.header_length = 0;
+        batch->rows.push_back(r);
+    }
+    return batch;
 }
 
 size_t ConnectionStore::memoryBytes() const

@@ -26,6 +26,7 @@
 namespace synscope {
 
 struct Classification;
+class Decoder;
 struct HostDelta;
 
 
@@ -45,7 +46,7 @@ struct ConnectionRow {
     IpAddress src{};
     IpAddress dst{};
     uint64_t header_offset = 0;   // in a RowBatch: offset into RowBatch::headers; in the store: arena offset
-    int32_t best_entry = -1;      // Database::entries index of decideOs()'s entry; -1 for none
+    int32_t entry_uid = -1;       // DbEntry::uid (Database::uidOf) of decideOs()'s entry; -1 for none
     float best_score = 0;
     uint32_t options_id = 0;      // RowBatch::options / ConnectionStore::optionsText() index (unknown: empty text)
     uint32_t frame = 0;           // 1-based packet number in the source (saturates at 2^32-1)
@@ -102,9 +103,29 @@ struct RowBatch {
 };
 using RowBatchPtr = std::shared_ptr<const RowBatch>;
 
+// What the classify stage decided for a row, apart from the packet it describes: made when the row
+// is made, and again when the row is re-scored with an edited database (ui/models/rescorer.h).
+struct RowScore {
+    int32_t entry_uid = -1;
+    float best_score = 0;
+    uint16_t os_class = VerdictLabels::kNone;
+    uint8_t confidence = 0;
+    bool ambiguous = false;
+
+    static RowScore of(const Observation& observation, const Database& database);
+    static RowScore of(const ConnectionRow& row);
+    void applyTo(ConnectionRow& row) const;
+    bool operator==(const RowScore&) const = default;
+};
+
 // Fills a row from one classified observation of the pipeline (the worker's hot path): its
 // verdict's entry and label come decided. optionsId is the batch-local id of fp.tcpOptions().
-ConnectionRow makeRow(const Observation& observation, uint32_t optionsId);
+ConnectionRow makeRow(const Observation& observation, uint32_t optionsId, const Database& database);
+
+// Decodes a stored row's header bytes (link type raw) into a full SynRecord, restoring the frame
+// number, time, original link type and encapsulation. False when the bytes do not decode.
+bool decodeRow(const ConnectionRow& row, std::span<const uint8_t> headerBytes, Decoder& decoder,
+               SynRecord* out);
 
 class ConnectionStore {
 public:
@@ -130,16 +151,18 @@ public:
     // sorting on the text, without a string comparison.
     uint32_t optionsRank(uint32_t id) const;
     const Database* database() const { return m_database.get(); }
-    // The database entry a row's best_entry names; null for -1 or an index the database lacks.
-    const DbEntry* entry(int index) const;
+    std::shared_ptr<const Database> sharedDatabase() const { return m_database; }
+    // The database entry a row's entry_uid names; null for -1 or an entry the database lacks (it
+    // was deleted since the row was scored, and the row waits to be re-scored).
+    const DbEntry* entry(qint64 uid) const;
     // An entry's OS name and version ("Linux 6.1"), made once per database; empty without entry.
-    QString entryGuess(int index) const { return entry(index) ? m_entryGuess[size_t(index)] : QString(); }
-    // Position of entryGuess(index) in text order, equal texts sharing one (-1 without entry):
+    QString entryGuess(qint64 uid) const;
+    // Position of entryGuess(uid) in text order, equal texts sharing one (-1 without entry):
     // sorting on it equals sorting on the text.
-    int entryGuessRank(int index) const { return entry(index) ? m_entryGuessRank[size_t(index)] : -1; }
+    int entryGuessRank(qint64 uid) const;
     // The OS column's order, for the filter model's comparison and the model's SortRole alike: by
     // the entry's name, then by the verdict (a class, a family, unknown) given on it.
-    qint64 osGuessKey(const ConnectionRow& r) const { return qint64(entryGuessRank(r.best_entry)) * 65536 + r.os_class; }
+    qint64 osGuessKey(const ConnectionRow& r) const { return qint64(entryGuessRank(r.entry_uid)) * 65536 + r.os_class; }
     const Profile* profile() const { return m_profile; }
     const VerdictLabels& classes() const { return m_classes; }
     double maxScore() const { return m_profile ? m_profile->maxScore() : 0.0; }
@@ -153,16 +176,26 @@ public:
     uint64_t missingHeaderCount() const { return m_missingHeaders; }
 
     // How append(batch) will change the store, for the model's begin/end calls: `evict` rows leave
-    // the front first, then `insert` rows (the batch's last ones) are appended. `resets` is true
-    // when the batch was scored with another database than the stored rows: the store is cleared.
+    // the front first, then `insert` rows (the batch's last ones) are appended.
     struct AppendPlan {
         size_t evict = 0;
         size_t insert = 0;
-        bool resets = false;
     };
     AppendPlan plan(const RowBatch& batch) const;
-    // Applies plan(batch): clears or evicts as needed, then appends.
+    // Applies plan(batch): evicts as needed, then appends. The first batch of an empty store sets
+    // its database. Rows of a batch scored with another database than the store's (a batch that
+    // was on its way when the database changed) keep their entry and have their label carried
+    // over by name; their frames wait in takeStale() for re-scoring.
     void append(const RowBatch& batch);
+
+    // The rows are now shown against `database` (an edit published a new snapshot): entries are
+    // found by uid, labels carried over by name, until re-scoring (applyScores()) replaces them.
+    void switchDatabase(std::shared_ptr<const Database> database, const Profile* profile);
+    // Frames of rows appended since the last call that were scored with another database.
+    std::vector<uint32_t> takeStale();
+    // Sets the scores of the rows holding these frames (ascending), those still stored; returns
+    // the first and last rows that changed (first > last when none).
+    std::pair<long long, long long> applyScores(std::span<const std::pair<uint32_t, RowScore>> scores);
     // Removes the n oldest rows (counted as evicted): lets a model announce the removal before
     // append() without the store changing twice inside one begin/end pair.
     void removeFront(size_t n);
@@ -192,6 +225,25 @@ public:
     // A connection's evidence changed outside a batch (a User-Agent typed in).
     void setConnection(uint32_t frame, ConnectionInfo info);
 
+    // Rows copied for a reader on another thread (the rescorer): the rows themselves, shared
+    // references to the arena chunks holding their header bytes (bytes never change once written,
+    // and a chunk the cap frees stays alive while referenced), and their connections' evidence.
+    struct RowsCopy {
+        std::vector<ConnectionRow> rows;
+        std::vector<std::shared_ptr<const Flow>> flows;   // per row; null without a connection
+        std::deque<std::shared_ptr<const uint8_t[]>> arena;
+        uint64_t arenaFirstChunk = 0;
+        std::span<const uint8_t> headerBytes(const ConnectionRow& r) const;
+    };
+    // All rows (frames empty) or those holding `frames` (ascending); the row of `firstFrame`, when
+    // stored, comes first as well.
+    RowsCopy copyRows(const std::vector<uint32_t>& frames, int64_t firstFrame = -1) const;
+
+    // The stored rows as one batch (without header bytes or connections), with the store's
+    // database, profile and option notations: what the aggregate views are counted again from.
+    // Null when the store is empty.
+    RowBatchPtr asBatch() const;
+
     // Heap bytes held by rows, arena and tables.
     size_t memoryBytes() const;
 
@@ -200,6 +252,10 @@ private:
     static constexpr size_t kArenaChunk = size_t(1) << 20;
 
     void setDatabase(std::shared_ptr<const Database> db);
+    ConnectionRow& mutableRow(size_t i);
+    size_t lowerBound(uint32_t frame) const;   // the first row whose frame is not below `frame`
+    // Re-labels rows [first, end) from `from`'s label numbering to the store's, by name.
+    void carryLabels(size_t first, size_t end, const VerdictLabels& from);
     // Keeps only the option notations live rows use, renumbering them (text order is kept, so
     // optionsRank() orders rows as before).
     void compactOptions();
@@ -215,7 +271,7 @@ private:
     uint64_t m_evicted = 0;
     uint64_t m_missingHeaders = 0;
 
-    std::deque<std::unique_ptr<uint8_t[]>> m_arenaChunks;
+    std::deque<std::shared_ptr<uint8_t[]>> m_arenaChunks;
     uint64_t m_arenaFirstChunk = 0;   // global index of m_arenaChunks.front()
     uint64_t m_arenaEnd = 0;          // global offset where the next bytes go
 
@@ -226,8 +282,10 @@ private:
     const Profile* m_profile = nullptr;
     VerdictLabels m_classes;
     QHash<uint32_t, ConnectionInfo> m_connections;   // by SYN frame
+    QHash<qint64, int> m_entryIndex;      // uid -> Database::entries index
     std::vector<QString> m_entryGuess;    // per database entry
     std::vector<int> m_entryGuessRank;    // per database entry
+    std::vector<uint32_t> m_stale;
 };
 
 } // namespace synscope

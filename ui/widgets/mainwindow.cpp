@@ -79,6 +79,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_timeline(new OsTimelineModel(this))
     , m_histogram(new ScoreHistogramModel(20, this))
     , m_helper(new HelperProcess(this))
+    , m_rescorer(new Rescorer(this))
 {
     setWindowIcon(QIcon::fromTheme(QStringLiteral("network-wired")));
     setAcceptDrops(true);
@@ -225,6 +226,8 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_worker, &CaptureWorker::opened, this, &MainWindow::onOpened);
     connect(m_worker, &CaptureWorker::statsChanged, this, &MainWindow::showStats);
     connect(m_worker, &CaptureWorker::finished, this, &MainWindow::onFinished);
+    connect(m_rescorer, &Rescorer::chunkReady, this, &MainWindow::onRescoreChunk);
+    connect(m_rescorer, &Rescorer::finished, this, &MainWindow::onRescoreFinished);
     // Clearing the table (a new file or capture) resets the count too.
     const auto showEvicted = [this] {
         const quint64 evicted = m_model->store().evictedCount();
@@ -479,6 +482,8 @@ void MainWindow::createStatusBar()
     m_flowsLabel = label(QString());
     m_evictedLabel = label(tr("Oldest rows and hosts removed to stay under the limit (View > Row Limit)"));
     m_dbLabel = label(QString());
+    m_rescoreLabel = label(tr("Rows shown are being scored again with the edited database"));
+    m_rescoreLabel->hide();
     m_profileLabel = label(tr("Scoring profile (Analyze > Scoring Profile)"));
     showStats(CaptureStats{});
     m_evictedLabel->hide();
@@ -568,8 +573,7 @@ bool MainWindow::loadDatabase(const QString& path, QString* error)
         m_db = std::make_shared<const Database>(std::move(*db));
     }
     m_dbPath = path;
-    m_detail->setMatcher(m_db, *m_profile);
-    rescan();
+    applySnapshot();
     return true;
 }
 
@@ -583,9 +587,81 @@ bool MainWindow::setProfileName(const QString& name)
     if (p == m_profile)
         return true;
     m_profile = p;
-    m_detail->setMatcher(m_db, *m_profile);
-    rescan();
+    applySnapshot();
     return true;
+}
+
+// The database or the profile changed: a running capture classifies with the new snapshot from
+// its next packet, and the rows on screen are re-scored in place (the selected one first) without
+// reading the file again.
+void MainWindow::applySnapshot()
+{
+    m_detail->setMatcher(m_db, *m_profile);
+    m_worker->setDatabase(m_db, m_profile);
+    m_model->switchDatabase(m_db, m_profile);
+    updateTitle();
+    updateMatcherLabels();
+    if (m_model->store().size() == 0) {
+        m_rescorer->cancel();
+        m_heldChunks.clear();
+        m_rescoreLabel->hide();
+        rebuildAggregates();
+        return;
+    }
+    int64_t selectedFrame = -1;
+    if (const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex()); current.isValid())
+        selectedFrame = m_model->store().row(size_t(current.row())).frame;
+    m_model->takeStale();   // every row is in this job
+    startRescore({}, selectedFrame);
+}
+
+void MainWindow::startRescore(const std::vector<uint32_t>& frames, int64_t firstFrame)
+{
+    m_rescorer->start(m_model->store(), frames, firstFrame);
+    m_rescoreLabel->setText(tr("Re-scoring…"));
+    m_rescoreLabel->show();
+}
+
+void MainWindow::onRescoreChunk(const RescoreChunkPtr& chunk)
+{
+    // An export reads the rows from its thread: their new scores wait until it is done.
+    if (m_export) {
+        m_heldChunks.push_back(chunk);
+        return;
+    }
+    m_model->applyScores(*chunk);
+    m_rescoreLabel->setText(tr("Re-scoring: %1 of %2").arg(count(chunk->done), count(chunk->total)));
+}
+
+void MainWindow::onRescoreFinished()
+{
+    if (m_export)
+        return;   // once the held chunks are applied (exportFinished)
+    // Rows of batches that were on their way when the snapshot changed come next.
+    const std::vector<uint32_t> stale = m_model->takeStale();
+    if (!stale.empty()) {
+        startRescore(stale);
+        return;
+    }
+    m_rescoreLabel->hide();
+    rebuildAggregates();
+    statusBar()->showMessage(tr("%1 rows re-scored with %2").arg(count(m_model->store().size()), m_db->name), 5000);
+    Q_EMIT rescored();
+}
+
+// The hosts view and the charts count every row by its verdict: after a re-scoring they are
+// counted again from the rows kept (rows the row limit removed are no longer counted).
+void MainWindow::rebuildAggregates()
+{
+    const RowBatchPtr all = m_model->store().asBatch();
+    m_hosts->clear();
+    m_timeline->clear();
+    m_histogram->clear();
+    if (!all)
+        return;
+    m_hosts->addBatch(all);
+    m_timeline->addBatch(all);
+    m_histogram->addBatch(all);
 }
 
 CaptureConfig MainWindow::captureConfig() const
@@ -607,6 +683,8 @@ void MainWindow::rescan()
 }
 
 bool MainWindow::isCapturing() const { return m_worker->isRunning(); }
+
+bool MainWindow::isRescoring() const { return m_rescorer->isRunning() || !m_heldChunks.empty(); }
 
 bool MainWindow::setAccessLog(const QString& path, QString* error)
 {
@@ -728,6 +806,9 @@ void MainWindow::clearData()
         m_heldBatches.clear();
         m_relativeTimeAction->setEnabled(true);
     }
+    m_rescorer->cancel();
+    m_heldChunks.clear();
+    m_rescoreLabel->hide();
     m_model->clear();
     m_hosts->clear();
     m_timeline->clear();
@@ -807,6 +888,11 @@ void MainWindow::showStats(const CaptureStats& st)
     m_flowsLabel->setToolTip(flows);
     m_flowsLabel->setText(tr("Connections: %1 (UA %2)").arg(count(f.reported), count(f.user_agents))
                           + (f.evicted ? tr(", %1 evicted").arg(count(f.evicted)) : QString()));
+    updateMatcherLabels();
+}
+
+void MainWindow::updateMatcherLabels()
+{
     m_dbLabel->setText(tr("DB: %1 (%2 entries)").arg(m_db->name.isEmpty() ? tr("unnamed") : m_db->name).arg(m_db->entries.size()));
     m_dbLabel->setToolTip(m_dbPath.isEmpty() ? tr("Built-in database") : m_dbPath);
     m_profileLabel->setText(tr("Profile: %1").arg(m_profile->name()));
@@ -865,6 +951,11 @@ void MainWindow::addBatch(const RowBatchPtr& batch)
     m_hosts->addBatch(batch);
     m_timeline->addBatch(batch);
     m_histogram->addBatch(batch);
+    // A batch scored before the snapshot changed: its rows are re-scored now, or after the job
+    // running (onRescoreFinished).
+    if (!m_rescorer->isRunning())
+        if (std::vector<uint32_t> stale = m_model->takeStale(); !stale.empty())
+            startRescore(stale);
 }
 
 bool MainWindow::exportRows(const QString& path, bool selectedOnly, QString* error)
@@ -913,6 +1004,11 @@ bool MainWindow::exportRows(const QString& path, bool selectedOnly, QString* err
         m_relativeTimeAction->setEnabled(true);
         for (const RowBatchPtr& b : std::exchange(m_heldBatches, {}))
             addBatch(b);
+        const bool rescored = !m_heldChunks.empty() && !m_rescorer->isRunning();
+        for (const RescoreChunkPtr& c : std::exchange(m_heldChunks, {}))
+            onRescoreChunk(c);
+        if (rescored)
+            onRescoreFinished();
         if (ok) {
             QString message = tr("Exported %1 rows to %2").arg(count(written), QFileInfo(path).fileName());
             if (skipped > 0)

@@ -7,6 +7,7 @@
 
 #include "core/capture/packet_source.h"
 #include "ui/capture/capture_worker.h"
+#include "ui/models/rescorer.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -45,8 +46,10 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Loads a fingerprint database (any format Database::load reads); an empty path selects the
-    // built-in one. Re-reads the open file so every row is scored with it.
+    // Loads a fingerprint database (any format Database::load reads, a SynScope store included);
+    // an empty path selects the built-in one. The rows shown are re-scored with it in place, and
+    // a running capture classifies with it from its next packet (see applySnapshot()).
+    // isRescoring() is true until every row is.
     bool loadDatabase(const QString& path, QString* error);
     // "classic" or "synscope"; false for an unknown name.
     bool setProfileName(const QString& name);
@@ -78,6 +81,7 @@ public:
     QLineEdit* displayFilterEdit() const { return m_filterEdit; }
     QStringList recentFiles() const { return m_recentFiles; }
     bool isCapturing() const;
+    bool isRescoring() const;
     // Connections kept in the table, and hosts in the hosts view; beyond it the oldest go as new
     // ones arrive. Saved.
     void setRowCap(size_t cap);
@@ -87,6 +91,8 @@ Q_SIGNALS:
     void fileLoaded();
     // A file or capture could not be opened or broke off; the message is shown too.
     void captureFailed(const QString& message);
+    // Every row shown was re-scored after a change of database or profile (applySnapshot()).
+    void rescored();
     // An export ended: ok, with the path; or not, with why (empty when cancelled).
     void exportFinished(bool ok, const QString& pathOrError);
 
@@ -107,6 +113,12 @@ private:
 
     CaptureConfig captureConfig() const;
     void rescan();
+    void applySnapshot();
+    void startRescore(const std::vector<uint32_t>& frames, int64_t firstFrame = -1);
+    void onRescoreChunk(const synscope::RescoreChunkPtr& chunk);
+    void onRescoreFinished();
+    void rebuildAggregates();
+    void updateMatcherLabels();
     void captureDialog();
     void restartCapture();
     void openFileDialog();
@@ -141,6 +153,8 @@ private:
     OsTimelineModel* m_timeline;
     ScoreHistogramModel* m_histogram;
     HelperProcess* m_helper;
+    Rescorer* m_rescorer;
+    std::vector<RescoreChunkPtr> m_heldChunks;   // arrived during an export
 
     // What is shown: the source of the rows on screen. A new file or capture waits in m_pending
     // until it has opened, so a failed one leaves the shown state alone.
@@ -194,6 +208,7 @@ private:
     QLabel* m_flowsLabel = nullptr;
     QLabel* m_evictedLabel = nullptr;
     QLabel* m_dbLabel = nullptr;
+    QLabel* m_rescoreLabel = nullptr;
     QLabel* m_profileLabel = nullptr;
 };
 

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/models/rescorer.h"
+
+#include "core/decode/decoder.h"
+#include "core/pipeline/pipeline.h"
+
+#include <QMetaObject>
+
+#include <algorithm>
+
+namespace synscope {
+
+struct Rescorer::Input {
+    ConnectionStore::RowsCopy rows;
+    std::shared_ptr<const Database> database;
+    const Profile* profile = nullptr;
+    size_t firstAlone = 0;   // 1: rows[0] is the selected row, sent in a chunk of its own
+};
+
+Rescorer::Rescorer(QObject* parent) : QObject(parent)
+{
+    qRegisterMetaType<RescoreChunkPtr>();
+}
+
+Rescorer::~Rescorer()
+{
+    cancel();
+}
+
+void Rescorer::join()
+{
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+void Rescorer::cancel()
+{
+    if (m_cancel)
+        *m_cancel = true;
+    join();
+    m_running = false;
+}
+
+quint64 Rescorer::start(const ConnectionStore& store, const std::vector<uint32_t>& frames,
+                        int64_t firstFrame)
+{
+    cancel();
+    auto input = std::make_shared<Input>();
+    input->database = store.sharedDatabase();
+    input->profile = store.profile() ? store.profile() : &Profile::synscope();
+    input->rows = store.copyRows(frames, firstFrame);
+    input->firstAlone = firstFrame >= 0 && !input->rows.rows.empty()
+                                && int64_t(input->rows.rows.front().frame) == firstFrame
+                            ? 1
+                            : 0;
+    m_cancel = std::make_shared<std::atomic<bool>>(false);
+    m_running = true;
+    const quint64 job = ++m_job;
+    m_thread = std::thread([input, this, job, cancel = m_cancel] { run(*input, this, job, cancel.get()); });
+    return job;
+}
+
+void Rescorer::deliver(const RescoreChunkPtr& chunk, bool last)
+{
+    // On the GUI thread: a chunk of a cancelled or replaced job is dropped.
+    if (chunk->job != m_job || !m_running)
+        return;
+    Q_EMIT chunkReady(chunk);
+    if (last) {
+        m_running = false;
+        join();
+        Q_EMIT finished(chunk->job);
+    }
+}
+
+void Rescorer::run(const Input& input, Rescorer* self, quint64 job, const std::atomic<bool>* cancelled)
+{
+    const Database* db = input.database.get();
+    Pipeline pipeline(db, *input.profile);
+    Decoder decoder;
+    SynRecord rec;
+    const std::vector<ConnectionRow>& rows = input.rows.rows;
+    const size_t total = rows.size();
+    auto chunk = std::make_shared<RescoreChunk>();
+    const auto send = [&](size_t done, bool last) {
+        chunk->job = job;
+        chunk->done = done;
+        chunk->total = total;
+        std::sort(chunk->scores.begin(), chunk->scores.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        QMetaObject::invokeMethod(
+            self, [self, c = RescoreChunkPtr(std::move(chunk)), last] { self->deliver(c, last); },
+            Qt::QueuedConnection);
+        chunk = std::make_shared<RescoreChunk>();
+    };
+    for (size_t k = 0; k < total; ++k) {
+        if (cancelled->load(std::memory_order_relaxed))
+            return;
+        const ConnectionRow& r = rows[k];
+        RowScore score;   // a row whose bytes do not decode any more has no entry
+        if (db && decodeRow(r, input.rows.headerBytes(r), decoder, &rec)) {
+            const Observation o = pipeline.score(rec);
+            score = RowScore::of(o, *db);
+            // The connection's verdict rests on the OS verdict: decided again with the new one.
+            if (const std::shared_ptr<const Flow>& flow = input.rows.flows[k]) {
+                auto decided = std::make_shared<Flow>(*flow);
+                decided->os = *o.verdict;
+                chunk->connections.emplace_back(r.frame, connectionInfo(std::move(decided)));
+            }
+        }
+        chunk->scores.emplace_back(r.frame, score);
+        const size_t done = k + 1;
+        if (done == total)
+            send(done, true);
+        else if (done == input.firstAlone || chunk->scores.size() >= kChunkRows)
+            send(done, false);
+    }
+    if (total == 0)
+        send(0, true);
+}
+
+} // namespace synscope
