@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/cli/db.h"
 
-#include "core/database/exporters.h"
 #include "core/pipeline/pipeline.h"
 #include "core/store/fingerprint_store.h"
 
@@ -371,24 +370,21 @@ int runDb(const QStringList& arguments)
     }
 
     // list and export
-    std::vector<StoredEntry> entries = store->entries();
-    const QString onlyClass = p.isSet(u"class"_s) ? p.value(u"class"_s) : QString();
-    std::optional<EntryOrigin> onlyOrigin;
+    EntrySelection selection;
+    if (p.isSet(u"class"_s))
+        selection.os_class = p.value(u"class"_s);
     if (p.isSet(u"origin"_s)) {
-        onlyOrigin = originFromName(p.value(u"origin"_s));
-        if (!onlyOrigin) {
+        selection.origin = originFromName(p.value(u"origin"_s));
+        if (!selection.origin) {
             print(stderr, u"synscope-cli db %1: unknown origin \"%2\": use default, imported, captured or manual\n"_s.arg(command, p.value(u"origin"_s).left(80)));
             return 2;
         }
     }
-    const bool mine = command == u"export"_s && p.isSet(u"mine"_s);
-    std::erase_if(entries, [&](const StoredEntry& s) {
-        return (!onlyClass.isEmpty() && s.entry.label.os_class != onlyClass) ||
-               (onlyOrigin && s.origin != *onlyOrigin) ||
-               (mine && s.origin != EntryOrigin::Captured && s.origin != EntryOrigin::Manual);
-    });
+    selection.mine_only = command == u"export"_s && p.isSet(u"mine"_s);
     if (command == u"list"_s) {
-        for (const StoredEntry& s : entries) {
+        for (const StoredEntry& s : store->entries()) {
+            if (!selection.matches(s))
+                continue;
             if (json)
                 printJsonLine(storedJson(s));
             else
@@ -398,23 +394,15 @@ int runDb(const QStringList& arguments)
         }
         return 0;
     }
-    Database out = store->snapshot();
-    out.entries.clear();
-    for (StoredEntry& s : entries)
-        out.entries.push_back(std::move(s.entry));
-    const QString format = p.value(u"format"_s);
-    QByteArray bytes;
-    std::vector<Diagnostic> skipped;
-    if (format == u"synscope"_s)
-        bytes = out.toJson();
-    else if (format == u"zardaxt"_s)
-        bytes = toZardaxtJson(out, &skipped);
-    else if (format == u"csv"_s)
-        bytes = toCsv(out);
-    else {
-        print(stderr, u"synscope-cli db export: unknown format \"%1\": use synscope, zardaxt or csv\n"_s.arg(format.left(80)));
+    const QString formatName = p.value(u"format"_s);
+    const std::optional<EntryFormat> format = entryFormatFromName(formatName);
+    if (!format) {
+        print(stderr, u"synscope-cli db export: unknown format \"%1\": use synscope, zardaxt or csv\n"_s.arg(formatName.left(80)));
         return 2;
     }
+    std::vector<Diagnostic> skipped;
+    int exported = 0;
+    const QByteArray bytes = store->exportEntries(*format, selection, &skipped, &exported);
     for (const Diagnostic& d : skipped)
         print(stderr, u"synscope-cli db export: %1\n"_s.arg(d.message));
     if (!p.isSet(u"output"_s)) {
@@ -426,7 +414,7 @@ int runDb(const QStringList& arguments)
         print(stderr, u"synscope-cli db export: %1: cannot write: %2\n"_s.arg(p.value(u"output"_s), file.errorString()));
         return 1;
     }
-    print(stderr, u"exported %1 entries to %2\n"_s.arg(out.entries.size() - skipped.size()).arg(p.value(u"output"_s)));
+    print(stderr, u"exported %1 entries to %2\n"_s.arg(exported).arg(p.value(u"output"_s)));
     return 0;
 }
 

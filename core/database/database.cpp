@@ -750,15 +750,11 @@ std::optional<Database> Database::load(const QString& path, QString* error)
         return parse(*content, path, error);
     }
     // A SynScope store (SQLite, always a regular file): its enabled entries.
-    {
-        QFile probe(path);
-        if (probe.open(QIODevice::ReadOnly) && probe.read(16) == QByteArray("SQLite format 3\0", 16)) {
-            probe.close();
-            const std::unique_ptr<FingerprintStore> store = FingerprintStore::open(path, error);
-            if (!store)
-                return std::nullopt;
-            return store->snapshot();
-        }
+    if (FingerprintStore::isStoreFile(path)) {
+        const std::unique_ptr<FingerprintStore> store = FingerprintStore::open(path, error);
+        if (!store)
+            return std::nullopt;
+        return store->snapshot();
     }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
@@ -843,6 +839,11 @@ std::optional<Database> Database::loadOrBuiltin(const std::optional<QString>& pa
         return std::nullopt;
     }
     return db;
+}
+
+QByteArray fingerprintKey(const DbEntry& entry)
+{
+    return QJsonDocument(entryToJson(entry).value(u"fingerprint"_s).toObject()).toJson(QJsonDocument::Compact);
 }
 
 QJsonObject entryToJson(const DbEntry& e)

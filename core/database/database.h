@@ -71,6 +71,10 @@ void normalize(DbEntry& entry);
 // are the caller's. Normalized. The round trip p0f offers by printing unknown signatures.
 DbEntry entryFromFingerprint(const Fingerprint& fp);
 
+// Every known field of an entry's fingerprint, as its JSON form writes it: two entries with the same
+// key are the same fingerprint (a duplicate, or a conflict when their labels differ).
+QByteArray fingerprintKey(const DbEntry& entry);
+
 // One entry in SynScope JSON form (what Database::toJson() writes for each), and back: nullopt
 // with *error naming `where` and the field. An entry without an id gets "entry-<index>".
 QJsonObject entryToJson(const DbEntry& entry);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/store/fingerprint_store.h"
 
+#include "core/database/exporters.h"
+
 #include "core/ua/useragent.h"
 
 #include <QAtomicInteger>
@@ -245,6 +247,13 @@ StoredEntry capturedEntry(const SynRecord& record, const QString& captureName,
     return s;
 }
 
+bool FingerprintStore::isStoreFile(const QString& path)
+{
+    QFile probe(path);
+    return QFileInfo(path).isFile() && probe.open(QIODevice::ReadOnly) &&
+           probe.read(16) == QByteArray("SQLite format 3\0", 16);
+}
+
 QString FingerprintStore::defaultPath()
 {
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
@@ -469,6 +478,45 @@ std::optional<StoredEntry> FingerprintStore::entry(qint64 id) const
         return std::nullopt;
     QString why;
     return readRow(q, &why);
+}
+
+bool EntrySelection::matches(const StoredEntry& s) const
+{
+    return (os_class.isEmpty() || s.entry.label.os_class == os_class) && (!origin || s.origin == *origin) &&
+           (!mine_only || s.origin == EntryOrigin::Captured || s.origin == EntryOrigin::Manual);
+}
+
+std::optional<EntryFormat> entryFormatFromName(const QString& name)
+{
+    if (name == u"synscope"_s)
+        return EntryFormat::SynScope;
+    if (name == u"zardaxt"_s)
+        return EntryFormat::Zardaxt;
+    if (name == u"csv"_s)
+        return EntryFormat::Csv;
+    return std::nullopt;
+}
+
+QByteArray FingerprintStore::exportEntries(EntryFormat format, const EntrySelection& selection,
+                                           std::vector<Diagnostic>* skipped, int* exported) const
+{
+    Database out = snapshot();
+    out.entries.clear();
+    for (StoredEntry& s : entries())
+        if (selection.matches(s))
+            out.entries.push_back(std::move(s.entry));
+    std::vector<Diagnostic> left;
+    QByteArray bytes;
+    switch (format) {
+    case EntryFormat::SynScope: bytes = out.toJson(); break;
+    case EntryFormat::Zardaxt: bytes = toZardaxtJson(out, &left); break;
+    case EntryFormat::Csv: bytes = toCsv(out); break;
+    }
+    if (exported)
+        *exported = int(out.entries.size() - left.size());
+    if (skipped)
+        *skipped = std::move(left);
+    return bytes;
 }
 
 Database FingerprintStore::snapshot() const

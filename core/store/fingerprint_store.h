@@ -46,6 +46,18 @@ struct StoredEntry {
 StoredEntry capturedEntry(const SynRecord& record, const QString& captureName,
                           const QString& userAgent = {});
 
+// Which entries a listing or an export takes; an empty field takes every entry.
+struct EntrySelection {
+    QString os_class;
+    std::optional<EntryOrigin> origin;
+    bool mine_only = false;   // the user's own: captured and manual entries ("export my labelled entries")
+    bool matches(const StoredEntry& entry) const;
+};
+
+enum class EntryFormat { SynScope, Zardaxt, Csv };
+// "synscope", "zardaxt", "csv"; nullopt for another name.
+std::optional<EntryFormat> entryFormatFromName(const QString& name);
+
 struct StoreStats {
     int entries = 0;
     int enabled = 0;
@@ -60,6 +72,9 @@ public:
 
     // $XDG_DATA_HOME/synscope/fingerprints.sqlite (QStandardPaths::AppDataLocation).
     static QString defaultPath();
+    // A regular file that begins with SQLite's header: what open() takes, and the other readers
+    // do not.
+    static bool isStoreFile(const QString& path);
 
     // Opens (creating when absent) the store at `path`. A new store is seeded with `seed` (the
     // built-in database for the default store) in one transaction. Refuses a file that is not
@@ -95,6 +110,12 @@ public:
     bool update(const StoredEntry& entry, QString* error);
     bool remove(const std::vector<qint64>& ids, QString* error);
     bool setEnabled(const std::vector<qint64>& ids, bool enabled, QString* error);
+
+    // The selected entries written in `format`, with the store's name, description and families
+    // (SynScope JSON keeps provenance, in id order: diff-friendly). Entries the format cannot
+    // express are left out and named in *skipped; *exported counts those written.
+    QByteArray exportEntries(EntryFormat format, const EntrySelection& selection,
+                             std::vector<Diagnostic>* skipped, int* exported) const;
 
     // SQLite's integrity_check: "ok", or what it found.
     QString integrityCheck() const;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/widgets/mainwindow.h"
 
+#include "ui/models/database_model.h"
+#include "ui/widgets/addentrydialog.h"
+#include "ui/widgets/databasewindow.h"
+
 #include "ui/widgets/confidencedelegate.h"
 
 #include "ui/widgets/capturedialog.h"
@@ -161,6 +165,23 @@ MainWindow::MainWindow(QWidget* parent)
     hostView->verticalHeader()->setDefaultSectionSize(m_table->verticalHeader()->defaultSectionSize());
     hostView->horizontalHeader()->setStretchLastSection(true);
     hostView->horizontalHeader()->setSortIndicator(HostModel::Connections, Qt::DescendingOrder);
+    // A host's fingerprints, labelled at once (a machine the user knows).
+    hostView->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(hostView, &QWidget::customContextMenuRequested, this, [this, hostView, hostProxy](const QPoint& pos) {
+        const QModelIndex at = hostView->indexAt(pos);
+        if (!at.isValid())
+            return;
+        const QString address = hostProxy->index(at.row(), HostModel::Address).data().toString();
+        QMenu menu(this);
+        menu.addAction(tr("Add Fingerprints of %1 to Database…").arg(address), this, [this, address] {
+            std::vector<size_t> rows;
+            for (int i = 0; i < m_model->rowCount(); ++i)
+                if (m_model->index(i, 0).data(ConnectionModel::SourceAddressRole).toString() == address)
+                    rows.push_back(size_t(i));
+            addRowsToDatabaseDialog(rows);
+        });
+        menu.exec(hostView->viewport()->mapToGlobal(pos));
+    });
     // Double-clicking a host filters the connection table to it.
     connect(hostView, &QTableView::doubleClicked, this, [this, hostProxy](const QModelIndex& index) {
         m_filterEdit->setText(hostProxy->index(index.row(), HostModel::Address).data().toString());
@@ -366,6 +387,19 @@ void MainWindow::createActions()
     m_loadDbAction = new QAction(themedIcon("document-import", QStyle::SP_DirOpenIcon), tr("Load &Database…"), this);
     m_loadDbAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     connect(m_loadDbAction, &QAction::triggered, this, &MainWindow::loadDatabaseDialog);
+    m_editDbAction = new QAction(tr("&Edit Database…"), this);
+    m_editDbAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    m_editDbAction->setStatusTip(tr("Browse, label, import and export the fingerprint database; edits re-score the rows at once"));
+    connect(m_editDbAction, &QAction::triggered, this, &MainWindow::showDatabaseWindow);
+    m_addToDbAction = new QAction(tr("&Add to Database…"), this);
+    m_addToDbAction->setStatusTip(tr("Label the selected connections' fingerprints as database entries"));
+    connect(m_addToDbAction, &QAction::triggered, this, [this] {
+        std::vector<size_t> rows;
+        for (const QModelIndex& i : m_table->selectionModel()->selectedRows())
+            rows.push_back(size_t(m_proxy->mapToSource(i).row()));
+        std::sort(rows.begin(), rows.end());
+        addRowsToDatabaseDialog(rows);
+    });
     m_builtinDbAction = new QAction(tr("Use &Built-in Database"), this);
     connect(m_builtinDbAction, &QAction::triggered, this, [this] {
         QString error;
@@ -431,6 +465,10 @@ void MainWindow::createMenus()
     QMenu* analyze = menuBar()->addMenu(tr("&Analyze"));
     analyze->addAction(m_loadDbAction);
     analyze->addAction(m_builtinDbAction);
+    analyze->addSeparator();
+    analyze->addAction(m_editDbAction);
+    analyze->addAction(m_addToDbAction);
+    analyze->addSeparator();
     QMenu* profiles = analyze->addMenu(tr("Scoring &Profile"));
     profiles->addActions(m_profileGroup->actions());
 
@@ -564,6 +602,8 @@ void MainWindow::dropEvent(QDropEvent* event)
 
 bool MainWindow::loadDatabase(const QString& path, QString* error)
 {
+    if (!path.isEmpty() && FingerprintStore::isStoreFile(path))
+        return openStore(path, error);   // a store is edited where it is
     if (path.isEmpty()) {
         m_db = std::make_shared<const Database>(Database::builtin());
     } else {
@@ -573,8 +613,119 @@ bool MainWindow::loadDatabase(const QString& path, QString* error)
         m_db = std::make_shared<const Database>(std::move(*db));
     }
     m_dbPath = path;
+    closeStore();   // another database classifies now: the editor's store no longer does
     applySnapshot();
     return true;
+}
+
+bool MainWindow::openStore(const QString& path, QString* error)
+{
+    const Database seed = Database::builtin();
+    std::unique_ptr<FingerprintStore> store = FingerprintStore::open(path, error, &seed);
+    if (!store)
+        return false;
+    closeStore();
+    m_store = std::move(store);
+    m_dbModel = new DatabaseModel(*m_store, this);
+    // Every change of the store (and its undo and redo) is a new snapshot: the capture classifies
+    // with it from its next packet, the rows shown are re-scored.
+    connect(m_dbModel, &DatabaseModel::changed, this, [this] {
+        m_db = std::make_shared<const Database>(m_store->snapshot());
+        applySnapshot();
+    });
+    m_db = std::make_shared<const Database>(m_store->snapshot());
+    m_dbPath = path;
+    applySnapshot();
+    return true;
+}
+
+void MainWindow::closeStore()
+{
+    delete m_dbWindow;
+    m_dbWindow = nullptr;
+    delete m_dbModel;
+    m_dbModel = nullptr;
+    m_store.reset();
+}
+
+DatabaseModel* MainWindow::databaseModel(QString* error)
+{
+    if (!m_dbModel && !openStore(FingerprintStore::defaultPath(), error))
+        return nullptr;
+    return m_dbModel;
+}
+
+DatabaseWindow* MainWindow::showDatabaseWindow()
+{
+    QString error;
+    DatabaseModel* model = databaseModel(&error);
+    if (!model) {
+        showError(tr("Cannot open the fingerprint database"), error);
+        return nullptr;
+    }
+    if (!m_dbWindow)
+        m_dbWindow = new DatabaseWindow(model, this);
+    m_dbWindow->setWindowFlag(Qt::Window);
+    m_dbWindow->show();
+    m_dbWindow->raise();
+    m_dbWindow->activateWindow();
+    return m_dbWindow;
+}
+
+std::vector<StoredEntry> MainWindow::proposedEntries(const std::vector<size_t>& storeRows) const
+{
+    const ConnectionStore& store = m_model->store();
+    const QString capture = m_source == Source::Live ? QString::fromStdString(m_live.interface) : m_filePath;
+    std::vector<StoredEntry> out;
+    QSet<QByteArray> seen;
+    for (size_t i : storeRows) {
+        SynRecord rec;
+        if (i >= store.size() || !store.record(i, &rec))
+            continue;
+        QString userAgent;
+        if (const ConnectionInfo* c = store.connection(store.row(i)); c && c->flow)
+            userAgent = QString::fromStdString(c->flow->user_agent);
+        StoredEntry e = capturedEntry(rec, capture, userAgent);
+        // One entry per fingerprint: a host's hundred identical SYNs are one stack.
+        const QByteArray key = fingerprintKey(e.entry);
+        if (!seen.contains(key)) {
+            seen.insert(key);
+            out.push_back(std::move(e));
+        }
+    }
+    return out;
+}
+
+bool MainWindow::addToDatabase(std::vector<StoredEntry> entries, QString* error)
+{
+    DatabaseModel* model = databaseModel(error);
+    if (!model)
+        return false;
+    const int n = int(entries.size());
+    if (!model->addEntries(std::move(entries), tr("Add %n fingerprints from the capture", nullptr, n), error))
+        return false;
+    statusBar()->showMessage(tr("Added %n entries to %1", nullptr, n).arg(QFileInfo(m_store->path()).fileName()), 8000);
+    return true;
+}
+
+void MainWindow::addRowsToDatabaseDialog(const std::vector<size_t>& storeRows)
+{
+    QString error;
+    DatabaseModel* model = databaseModel(&error);
+    if (!model) {
+        showError(tr("Cannot open the fingerprint database"), error);
+        return;
+    }
+    std::vector<StoredEntry> proposed = proposedEntries(storeRows);
+    if (proposed.empty()) {
+        statusBar()->showMessage(tr("The selected rows' stored bytes no longer decode: nothing to add"), 8000);
+        return;
+    }
+    AddEntryDialog dialog(std::move(proposed), model->classes(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    if (!addToDatabase(dialog.entries(), &error))
+        showError(tr("Database unchanged"), error);
 }
 
 bool MainWindow::setProfileName(const QString& name)
@@ -1047,7 +1198,7 @@ void MainWindow::loadDatabaseDialog()
 {
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Load Fingerprint Database"), QFileInfo(m_dbPath).absolutePath(),
-        tr("Fingerprint databases (*.json *.fp *.xml);;All files (*)"));
+        tr("Fingerprint databases (*.json *.fp *.xml *.sqlite);;All files (*)"));
     if (path.isEmpty())
         return;
     QString error;
@@ -1136,6 +1287,7 @@ void MainWindow::tableContextMenu(const QPoint& pos)
     menu.addSeparator();
     menu.addActions(m_table->actions());
     menu.addAction(m_exportSelectedAction);
+    menu.addAction(m_addToDbAction);
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 

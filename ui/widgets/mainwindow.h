@@ -7,6 +7,7 @@
 
 #include "core/capture/packet_source.h"
 #include "ui/capture/capture_worker.h"
+#include "core/store/fingerprint_store.h"
 #include "ui/models/rescorer.h"
 
 #include <QMainWindow>
@@ -28,6 +29,8 @@ QT_END_NAMESPACE
 namespace synscope {
 
 class ConnectionFilterModel;
+class DatabaseModel;
+class DatabaseWindow;
 class ConnectionModel;
 class DetailPane;
 class ExportJob;
@@ -68,6 +71,18 @@ public:
     // An empty path stops using one. False (with *error) when the log cannot be read.
     bool setAccessLog(const QString& path, QString* error);
     QString accessLog() const { return m_accessLogPath; }
+
+    // Database > Edit Database: the store the database window edits, opened on first use: the
+    // loaded database when it is a store, otherwise the user's own (FingerprintStore::
+    // defaultPath(), seeded from the built-in database on first run), which then classifies.
+    // Null with *error when it cannot be opened.
+    DatabaseModel* databaseModel(QString* error);
+    DatabaseWindow* showDatabaseWindow();
+    // "Add to Database": one proposed entry per distinct fingerprint of these rows (store rows),
+    // labelled from their connection's User-Agent when it had one (capturedEntry()).
+    std::vector<StoredEntry> proposedEntries(const std::vector<size_t>& storeRows) const;
+    // Adds them to the edited store (one undoable command); the rows are re-scored with it.
+    bool addToDatabase(std::vector<StoredEntry> entries, QString* error);
 
     const Database& database() const { return *m_db; }
     const Profile& profile() const { return *m_profile; }
@@ -119,6 +134,9 @@ private:
     void onRescoreFinished();
     void rebuildAggregates();
     void updateMatcherLabels();
+    bool openStore(const QString& path, QString* error);
+    void closeStore();
+    void addRowsToDatabaseDialog(const std::vector<size_t>& storeRows);
     void captureDialog();
     void restartCapture();
     void openFileDialog();
@@ -143,6 +161,9 @@ private:
 
     std::shared_ptr<const Database> m_db;
     QString m_dbPath;
+    std::unique_ptr<FingerprintStore> m_store;   // the edited store, when one is open
+    DatabaseModel* m_dbModel = nullptr;
+    DatabaseWindow* m_dbWindow = nullptr;
     QString m_accessLogPath;
     const Profile* m_profile;
 
@@ -195,6 +216,8 @@ private:
     QAction* m_relativeTimeAction = nullptr;
     QAction* m_loadDbAction = nullptr;
     QAction* m_builtinDbAction = nullptr;
+    QAction* m_editDbAction = nullptr;
+    QAction* m_addToDbAction = nullptr;
     QAction* m_accessLogAction = nullptr;
     QAction* m_suspiciousAction = nullptr;
     QActionGroup* m_profileGroup = nullptr;
