@@ -24,6 +24,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QCompleter>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QElapsedTimer>
@@ -289,6 +290,18 @@ void TestGui::detailPaneExplainsCorpusSyn()
         checkTable(other, Profile::synscope().score(syn.record.fp, m_db->entries[size_t(other)]));
     }
     QVERIFY(!pane.selectEntry(-42));
+    // Any entry of the database can be compared with, not only the top ones ("why not Windows?").
+    const auto notOffered = std::find_if(m_db->entries.begin(), m_db->entries.end(), [&](const DbEntry& e) {
+        return !offered.contains(int(&e - m_db->entries.data()));
+    });
+    QVERIFY(notOffered != m_db->entries.end());
+    const int far = int(notOffered - m_db->entries.begin());
+    QVERIFY(pane.selectEntry(far));
+    QCOMPARE(pane.selectedEntry(), far);
+    QVERIFY(pane.selectorEntries().contains(far));
+    checkTable(far, Profile::synscope().score(syn.record.fp, *notOffered));
+    QCOMPARE(pane.entryFinder()->completer()->model()->rowCount(), int(m_db->entries.size()));
+    QVERIFY(!pane.selectEntry(int(m_db->entries.size())));
 
     // The chart shows the classification's class averages, N in the labels, best class marked.
     ScoreChart* chart = pane.scoreChart();

@@ -13,12 +13,15 @@
 #include "core/report/report.h"
 
 #include <QComboBox>
+#include <QCompleter>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollArea>
 #include <QSplitter>
+#include <QStandardItemModel>
 #include <QTableWidget>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -80,6 +83,8 @@ DetailPane::DetailPane(QWidget* parent)
     , m_path(new QLabel)
     , m_connection(new QLabel)
     , m_uaEdit(new QLineEdit)
+    , m_finder(new QLineEdit)
+    , m_finderModel(new QStandardItemModel(this))
     , m_hex(new HexView)
     , m_chart(new ScoreChart)
 {
@@ -128,6 +133,20 @@ DetailPane::DetailPane(QWidget* parent)
     selectorLabel->setBuddy(m_selector);
     selectorRow->addWidget(selectorLabel);
     selectorRow->addWidget(m_selector, 1);
+    // Beyond the top entries: any entry, found by typing part of its name.
+    m_finder->setPlaceholderText(tr("any entry…"));
+    m_finder->setToolTip(tr("Compare with any entry of the database: type part of its OS, version or name"));
+    m_finder->setClearButtonEnabled(true);
+    auto* completer = new QCompleter(m_finderModel, m_finder);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    completer->setMaxVisibleItems(15);
+    m_finder->setCompleter(completer);
+    connect(completer, qOverload<const QModelIndex&>(&QCompleter::activated), this, [this](const QModelIndex& index) {
+        selectEntry(index.data(Qt::UserRole).toInt());
+        QTimer::singleShot(0, m_finder, &QLineEdit::clear);
+    });
+    selectorRow->addWidget(m_finder);
     matchLayout->addLayout(selectorRow);
     matchLayout->addWidget(m_scoreTable, 1);
     matchLayout->addWidget(m_total);
@@ -192,6 +211,13 @@ void DetailPane::setMatcher(std::shared_ptr<const Database> db, const Profile& p
     m_db = std::move(db);
     m_profile = &profile;
     m_classifier = m_db ? std::make_unique<Classifier>(*m_db, profile) : nullptr;
+    m_finderModel->clear();
+    if (m_db)
+        for (size_t i = 0; i < m_db->entries.size(); ++i) {
+            auto* item = new QStandardItem(entryTitle(int(i)));
+            item->setData(int(i), Qt::UserRole);
+            m_finderModel->appendRow(item);
+        }
     if (m_hasRecord) {
         classify();
         fillSelector();
@@ -283,9 +309,14 @@ QList<int> DetailPane::selectorEntries() const
 
 bool DetailPane::selectEntry(int entryIndex)
 {
-    const int index = m_selector->findData(entryIndex);
-    if (index < 0)
-        return false;
+    int index = m_selector->findData(entryIndex);
+    if (index < 0) {
+        if (!m_db || !m_hasRecord || entryIndex < 0 || size_t(entryIndex) >= m_db->entries.size())
+            return false;
+        const double score = m_profile->score(m_record.fp, m_db->entries[size_t(entryIndex)]);
+        m_selector->addItem(tr("↪ %1 — %2").arg(entryTitle(entryIndex)).arg(score, 0, 'f', 2), entryIndex);
+        index = m_selector->count() - 1;
+    }
     m_selector->setCurrentIndex(index);
     return true;
 }

@@ -15,6 +15,7 @@
 #include <memory>
 
 QT_BEGIN_NAMESPACE
+class QStandardItemModel;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -46,8 +47,12 @@ public:
     bool showConnection(const SynRecord& stored, const QByteArray& headerBytes);
     void clear();
 
-    // Selects the database entry the score table explains (must be one of the selector's entries).
+    // Selects the database entry the score table explains: any entry of the database ("why not
+    // Windows?"); one outside the selector's top entries is added to it. False for an index the
+    // database lacks.
     bool selectEntry(int entryIndex);
+    // The "find entry" field: completes over every entry of the database by name, OS and version.
+    QLineEdit* entryFinder() const { return m_finder; }
 
     // The connection verdict of the shown SYN (its reasons, User-Agent and both round trips);
     // null: none reported yet (or a SYN+ACK). Call after showConnection().
@@ -112,6 +117,8 @@ private:
     QLabel* m_path;
     QLabel* m_connection;
     QLineEdit* m_uaEdit;
+    QLineEdit* m_finder;
+    QStandardItemModel* m_finderModel;
     HexView* m_hex;
     ScoreChart* m_chart;
     QSplitter* m_split;
