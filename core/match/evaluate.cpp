@@ -83,8 +83,9 @@ public:
     }
 
     // `verdictDb` declares the families a verdict and the truth are compared by.
-    void add(const QString& truth, const OsVerdict& v, const Database& verdictDb)
+    void add(const DbEntry& held, qint64 uid, const OsVerdict& v, const Database& verdictDb)
     {
+        const QString& truth = held.label.os_class;
         ++m_e.evaluated;
         const QString label = v.label();
         ++m_e.confusion[truth][label];
@@ -120,6 +121,7 @@ public:
                 }
         }
         addTo(m_e.by_score, v.max_score > 0 ? v.score / v.max_score : 0.0, right, v.confidence);
+        m_e.outcomes.push_back({uid, held.id, truth, label, strict});
     }
     void skip() { ++m_e.skipped; }
     VerdictEvaluation result() && { return std::move(m_e); }
@@ -130,7 +132,8 @@ private:
 
 } // namespace
 
-VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile)
+VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile,
+                                      const EvaluationProgress& progress)
 {
     Tally tally;
     std::vector<std::string> keys;
@@ -141,6 +144,8 @@ VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile
     rest.families = db.families;
     rest.min_class_size = db.min_class_size;
     for (size_t i = 0; i < db.entries.size(); ++i) {
+        if (progress && !progress(i, db.entries.size()))
+            break;
         const DbEntry& held = db.entries[i];
         if (held.label.os_class.isEmpty()) {
             tally.skip();
@@ -155,7 +160,7 @@ VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile
             continue;
         }
         const Classifier classifier(rest, profile, kVerdictTopN);
-        tally.add(held.label.os_class, decideOs(classifier.classifyUncached(observationOf(held)), rest), rest);
+        tally.add(held, db.uidOf(int(i)), decideOs(classifier.classifyUncached(observationOf(held)), rest), rest);
     }
     return std::move(tally).result();
 }
@@ -165,12 +170,13 @@ VerdictEvaluation evaluateAgainst(const Database& target, const Database& labell
 {
     Tally tally;
     const Classifier classifier(target, profile, kVerdictTopN);
-    for (const DbEntry& e : labelled.entries) {
+    for (size_t i = 0; i < labelled.entries.size(); ++i) {
+        const DbEntry& e = labelled.entries[i];
         if (e.label.os_class.isEmpty() || target.entries.empty()) {
             tally.skip();
             continue;
         }
-        tally.add(e.label.os_class, decideOs(classifier.classifyUncached(observationOf(e)), target), target);
+        tally.add(e, labelled.uidOf(int(i)), decideOs(classifier.classifyUncached(observationOf(e)), target), target);
     }
     return std::move(tally).result();
 }

@@ -9,6 +9,7 @@
 
 #include <QString>
 
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -56,6 +57,16 @@ struct VerdictEvaluation {
     std::vector<Bucket> by_confidence;   // tenths of [0, 1]: the reliability table
     std::vector<Bucket> by_score;        // the best score's share of the perfect score, tenths
     std::vector<Threshold> thresholds;   // 0.5, 0.6, ..., 0.9
+    // Each evaluated entry's verdict, in the order evaluated: what a later run is compared with
+    // ("which entries now classify differently").
+    struct Outcome {
+        qint64 uid = 0;      // the labelled entry's DbEntry uid (Database::uidOf)
+        QString entry;       // its name
+        QString truth;       // its class
+        QString verdict;     // OsVerdict::label()
+        bool correct = false;   // strict: the verdict names the class
+    };
+    std::vector<Outcome> outcomes;
 
     double accuracy() const { return evaluated ? double(correct) / evaluated : 0.0; }
     double familyAccuracy() const { return evaluated ? double(family_correct) / evaluated : 0.0; }
@@ -69,7 +80,11 @@ Fingerprint observationOf(const DbEntry& entry);
 
 // Leave-one-out: each labelled entry against all the others minus its exact duplicates (entries
 // with the same scored fields), so an entry is never scored against itself.
-VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile);
+// `progress`, when given, is called before each entry with (entries done, total); returning false
+// stops the evaluation (the result then covers the entries done).
+using EvaluationProgress = std::function<bool(size_t done, size_t total)>;
+VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile,
+                                      const EvaluationProgress& progress = {});
 // Every labelled entry of `labelled` against `target`, out of sample.
 VerdictEvaluation evaluateAgainst(const Database& target, const Database& labelled,
                                   const Profile& profile);

@@ -8,6 +8,7 @@
 #include "ui/models/database_model.h"
 #include "ui/widgets/addentrydialog.h"
 #include "ui/widgets/databasewindow.h"
+#include "ui/widgets/evaluationwindow.h"
 #include "ui/widgets/mainwindow.h"
 
 #include <QAbstractItemModelTester>
@@ -18,6 +19,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
@@ -393,6 +395,41 @@ private Q_SLOTS:
         QVERIFY(RowScore::of(rows->store().row(row)) == before);
         QCOMPARE(rows->index(int(row), ConnectionModel::OsGuess).data().toString(), osBefore);
         QCOMPARE(model->store().integrityCheck(), u"ok"_s);
+    }
+
+    // Analyze > Evaluate: the window's figures are core's leave-one-out of the snapshot, and an
+    // edit runs it again and lists the entries whose verdict changed.
+    void evaluationFollowsEdits()
+    {
+        QFile::remove(FingerprintStore::defaultPath());
+        MainWindow window;
+        QString error;
+        DatabaseModel* model = window.databaseModel(&error);
+        QVERIFY2(model, qPrintable(error));
+        EvaluationWindow* eval = window.showEvaluation();
+        QSignalSpy finished(eval, &EvaluationWindow::finished);
+        QVERIFY(finished.wait(30000));
+        const VerdictEvaluation expected = evaluateLeaveOneOut(window.database(), window.profile());
+        QVERIFY(eval->result());
+        QCOMPARE(eval->result()->evaluated, expected.evaluated);
+        QCOMPARE(eval->result()->correct, expected.correct);
+        QCOMPARE(eval->confusionTable()->rowCount(), int(expected.confusion.size()));
+        QVERIFY(eval->summaryLabel()->text().contains(QString::number(expected.accuracy(), 'f', 3)));
+        QCOMPARE(eval->changesTable()->rowCount(), 0);
+
+        // Relabel an entry the evaluation got right: it (at least) classifies differently now.
+        const auto right = std::find_if(expected.outcomes.begin(), expected.outcomes.end(),
+                                        [](const VerdictEvaluation::Outcome& o) { return o.correct; });
+        QVERIFY(right != expected.outcomes.end());
+        const int row = model->rowOfId(right->uid);
+        QVERIFY(row >= 0);
+        finished.clear();
+        QVERIFY(model->setData(model->index(row, DatabaseModel::Class), u"Scanner"_s));
+        QVERIFY(finished.wait(30000));
+        bool listed = false;
+        for (int r = 0; r < eval->changesTable()->rowCount(); ++r)
+            listed = listed || eval->changesTable()->item(r, 0)->text() == right->entry;
+        QVERIFY2(listed, qPrintable(right->entry));
     }
 };
 

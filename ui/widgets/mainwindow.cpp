@@ -4,6 +4,7 @@
 #include "ui/models/database_model.h"
 #include "ui/widgets/addentrydialog.h"
 #include "ui/widgets/databasewindow.h"
+#include "ui/widgets/evaluationwindow.h"
 
 #include "ui/widgets/confidencedelegate.h"
 
@@ -400,6 +401,9 @@ void MainWindow::createActions()
         std::sort(rows.begin(), rows.end());
         addRowsToDatabaseDialog(rows);
     });
+    m_evaluateAction = new QAction(tr("E&valuate Database…"), this);
+    m_evaluateAction->setStatusTip(tr("Leave-one-out accuracy, confusion matrix and confidence of the database that classifies"));
+    connect(m_evaluateAction, &QAction::triggered, this, &MainWindow::showEvaluation);
     m_builtinDbAction = new QAction(tr("Use &Built-in Database"), this);
     connect(m_builtinDbAction, &QAction::triggered, this, [this] {
         QString error;
@@ -468,6 +472,7 @@ void MainWindow::createMenus()
     analyze->addSeparator();
     analyze->addAction(m_editDbAction);
     analyze->addAction(m_addToDbAction);
+    analyze->addAction(m_evaluateAction);
     analyze->addSeparator();
     QMenu* profiles = analyze->addMenu(tr("Scoring &Profile"));
     profiles->addActions(m_profileGroup->actions());
@@ -672,6 +677,16 @@ DatabaseWindow* MainWindow::showDatabaseWindow()
     return m_dbWindow;
 }
 
+EvaluationWindow* MainWindow::showEvaluation()
+{
+    if (!m_evalWindow)
+        m_evalWindow = new EvaluationWindow(this);
+    m_evalWindow->show();
+    m_evalWindow->raise();
+    m_evalWindow->evaluate(m_db, *m_profile);
+    return m_evalWindow;
+}
+
 std::vector<StoredEntry> MainWindow::proposedEntries(const std::vector<size_t>& storeRows) const
 {
     const ConnectionStore& store = m_model->store();
@@ -752,6 +767,8 @@ void MainWindow::applySnapshot()
     m_model->switchDatabase(m_db, m_profile);
     updateTitle();
     updateMatcherLabels();
+    if (m_evalWindow && m_evalWindow->isVisible())
+        m_evalWindow->evaluate(m_db, *m_profile);   // what the change did, against the last run
     if (m_model->store().size() == 0) {
         m_rescorer->cancel();
         m_heldChunks.clear();

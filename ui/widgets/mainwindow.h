@@ -31,6 +31,7 @@ namespace synscope {
 class ConnectionFilterModel;
 class DatabaseModel;
 class DatabaseWindow;
+class EvaluationWindow;
 class ConnectionModel;
 class DetailPane;
 class ExportJob;
@@ -78,6 +79,9 @@ public:
     // Null with *error when it cannot be opened.
     DatabaseModel* databaseModel(QString* error);
     DatabaseWindow* showDatabaseWindow();
+    // Analyze > Evaluate Database: leave-one-out of the database that classifies, on a thread;
+    // while the window is open every change of the database runs it again.
+    EvaluationWindow* showEvaluation();
     // "Add to Database": one proposed entry per distinct fingerprint of these rows (store rows),
     // labelled from their connection's User-Agent when it had one (capturedEntry()).
     std::vector<StoredEntry> proposedEntries(const std::vector<size_t>& storeRows) const;
@@ -164,6 +168,7 @@ private:
     std::unique_ptr<FingerprintStore> m_store;   // the edited store, when one is open
     DatabaseModel* m_dbModel = nullptr;
     DatabaseWindow* m_dbWindow = nullptr;
+    EvaluationWindow* m_evalWindow = nullptr;
     QString m_accessLogPath;
     const Profile* m_profile;
 
@@ -218,6 +223,7 @@ private:
     QAction* m_builtinDbAction = nullptr;
     QAction* m_editDbAction = nullptr;
     QAction* m_addToDbAction = nullptr;
+    QAction* m_evaluateAction = nullptr;
     QAction* m_accessLogAction = nullptr;
     QAction* m_suspiciousAction = nullptr;
     QActionGroup* m_profileGroup = nullptr;
