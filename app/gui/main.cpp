@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // synscope: the desktop application. Opening capture files needs no privileges; live capture goes
 // through the capture helper (or captures directly when running as root).
+#include "ui/widgets/databasewindow.h"
 #include "ui/widgets/mainwindow.h"
 
 #include <QApplication>
@@ -30,6 +31,8 @@ struct Options {
     QCommandLineOption filter{QStringLiteral("filter"),
                               QCoreApplication::translate("main", "Display filter to apply (e.g. \"suspicious\")"),
                               QStringLiteral("TEXT")};
+    QCommandLineOption databaseWindow{QStringLiteral("edit-database"),
+                                      QCoreApplication::translate("main", "Open the database workbench (on the --db store, or your own); with --screenshot, the PNG shows it")};
     QCommandLineOption row{QStringLiteral("select-row"),
                            QCoreApplication::translate("main", "Row to select after loading (0-based)"),
                            QStringLiteral("N")};
@@ -53,7 +56,7 @@ int main(int argc, char** argv)
     const QCommandLineOption versionOption = parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("file"), QCoreApplication::translate("main", "Capture file to open (pcap or pcapng)"),
                                  QStringLiteral("[file]"));
-    parser.addOptions({options.db, options.profile, options.accessLog, options.filter, options.screenshot, options.row});
+    parser.addOptions({options.db, options.profile, options.accessLog, options.filter, options.screenshot, options.databaseWindow, options.row});
 
     // --help and --version are answered before QApplication exists: it aborts without a display,
     // and neither needs one. Arguments that do not parse yet may hold Qt's own (-platform,
@@ -113,17 +116,26 @@ int main(int argc, char** argv)
     if (parser.isSet(options.screenshot))
         window.resize(1600, 1000);
     window.show();
+    QWidget* shown = &window;   // what --screenshot grabs
+    if (parser.isSet(options.databaseWindow)) {
+        DatabaseWindow* workbench = window.showDatabaseWindow();
+        if (!workbench)
+            return 2;   // the reason was shown
+        if (parser.isSet(options.screenshot))
+            workbench->resize(1500, 700);
+        shown = workbench;
+    }
 
     if (!files.isEmpty()) {
         if (parser.isSet(options.screenshot) || row >= 0) {
             const QString png = parser.value(options.screenshot);
-            QObject::connect(&window, &MainWindow::fileLoaded, &window, [&window, png, row] {
+            QObject::connect(&window, &MainWindow::fileLoaded, &window, [&window, shown, png, row] {
                 window.selectRow(std::max(row, 0));
                 if (png.isEmpty())
                     return;
                 // Let the charts and splitters settle before grabbing.
-                QTimer::singleShot(700, &window, [&window, png] {
-                    if (window.grab().save(png)) {
+                QTimer::singleShot(700, &window, [shown, png] {
+                    if (shown->grab().save(png)) {
                         QApplication::quit();
                     } else {
                         std::fprintf(stderr, "synscope: cannot write %s\n", qPrintable(png));

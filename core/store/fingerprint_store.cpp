@@ -500,8 +500,7 @@ std::optional<EntryFormat> entryFormatFromName(const QString& name)
 QByteArray FingerprintStore::exportEntries(EntryFormat format, const EntrySelection& selection,
                                            std::vector<Diagnostic>* skipped, int* exported) const
 {
-    Database out = snapshot();
-    out.entries.clear();
+    Database out = header();
     for (StoredEntry& s : entries())
         if (selection.matches(s))
             out.entries.push_back(std::move(s.entry));
@@ -520,6 +519,15 @@ QByteArray FingerprintStore::exportEntries(EntryFormat format, const EntrySelect
 }
 
 Database FingerprintStore::snapshot() const
+{
+    Database db = header();
+    for (StoredEntry& s : entries())
+        if (s.enabled)
+            db.entries.push_back(std::move(s.entry));
+    return db;
+}
+
+Database FingerprintStore::header() const
 {
     Database db;
     QSqlQuery q(QSqlDatabase::database(m_connection));
@@ -544,9 +552,6 @@ Database FingerprintStore::snapshot() const
     }
     if (db.name.isEmpty())
         db.name = QFileInfo(m_path).fileName();
-    for (StoredEntry& s : entries())
-        if (s.enabled)
-            db.entries.push_back(std::move(s.entry));
     return db;
 }
 
@@ -585,8 +590,7 @@ std::optional<std::vector<qint64>> FingerprintStore::add(std::vector<StoredEntry
 
 bool FingerprintStore::mergeMeta(const Database& db, QString* error)
 {
-    Database merged = snapshot();
-    merged.entries.clear();
+    Database merged = header();
     QSqlQuery q(QSqlDatabase::database(m_connection));
     const bool fresh = q.exec(u"SELECT 1 FROM meta WHERE key = 'name'"_s) && !q.next();
     if (fresh) {

@@ -95,6 +95,8 @@ public:
     // The enabled entries with the store's name, families and minimum class size: what a
     // classifier is built from.
     Database snapshot() const;
+    // The same without entries: name, description, families and minimum class size.
+    Database header() const;
     StoreStats stats() const;
 
     // Adds entries in one transaction; returns their ids in order. An entry whose name is taken

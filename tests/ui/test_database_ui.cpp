@@ -43,6 +43,15 @@ QStringList storeText(const FingerprintStore& store)
     return out;
 }
 
+// The model's snapshot (what an edit publishes) is the store's.
+QStringList snapshotText(const Database& db)
+{
+    QStringList out{db.name, QString::number(db.families.size()), QString::number(db.min_class_size)};
+    for (const DbEntry& e : db.entries)
+        out << u"%1 %2 %3 %4"_s.arg(e.uid).arg(e.id, entryLabel(e), QString::fromUtf8(fingerprintKey(e)));
+    return out;
+}
+
 int rowOfName(const DatabaseModel& model, const QString& name)
 {
     for (int r = 0; r < model.rowCount(); ++r)
@@ -128,6 +137,7 @@ private Q_SLOTS:
             model.undoStack()->redo();
         QCOMPARE(storeText(*store), edited);
         QCOMPARE(model.index(row, DatabaseModel::Version).data().toString(), u"edited"_s);
+        QCOMPARE(snapshotText(model.snapshot()), snapshotText(store->snapshot()));
         QCOMPARE(store->integrityCheck(), u"ok"_s);
     }
 
@@ -172,6 +182,12 @@ private Q_SLOTS:
         QCOMPARE(storeText(*store), original);
         model.undoStack()->redo();
         QCOMPARE(store->entry(added.front())->entry.id, u"typed-in"_s);   // back with its id
+        QVERIFY2(model.setEnabled({ids[1]}, false, &error), qPrintable(error));
+        QCOMPARE(snapshotText(model.snapshot()), snapshotText(store->snapshot()));
+        // The rows follow the store after every step (none re-read wholesale here).
+        for (int r = 0; r < model.rowCount(); ++r)
+            QCOMPARE(model.entryAt(r).id, store->entries()[size_t(r)].id);
+        QCOMPARE(model.rowCount(), int(store->entries().size()));
         QCOMPARE(store->integrityCheck(), u"ok"_s);
     }
 

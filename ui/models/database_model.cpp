@@ -21,9 +21,9 @@ namespace synscope {
 class StoreCommand : public QUndoCommand {
 public:
     StoreCommand(DatabaseModel* model, const QString& text, std::function<bool(QString*)> apply,
-                 std::function<bool(QString*)> revert, bool onlyRefresh, qint64 refreshId)
+                 std::function<bool(QString*)> revert, std::function<std::vector<qint64>()> affected)
         : QUndoCommand(text), m_model(model), m_apply(std::move(apply)), m_revert(std::move(revert))
-        , m_onlyRefresh(onlyRefresh), m_refreshId(refreshId)
+        , m_affected(std::move(affected))
     {
     }
     void redo() override
@@ -41,10 +41,7 @@ private:
         const bool ok = step(&error);
         if (!ok)
             setObsolete(true);
-        if (m_onlyRefresh)
-            m_model->refresh(m_refreshId);
-        else
-            m_model->reload();
+        m_model->refresh(m_affected());
         if (ok)
             Q_EMIT m_model->changed();
         else
@@ -54,8 +51,7 @@ private:
     DatabaseModel* m_model;
     std::function<bool(QString*)> m_apply;
     std::function<bool(QString*)> m_revert;
-    bool m_onlyRefresh;
-    qint64 m_refreshId;
+    std::function<std::vector<qint64>()> m_affected;
     bool m_applied = true;
 };
 
@@ -306,14 +302,14 @@ void DatabaseModel::findConflicts()
     m_conflict.assign(m_entries.size(), NoConflict);
     m_conflictText.assign(m_entries.size(), QString());
     // Classes of one family share their stacks (the reason families exist): not a conflict.
-    const Database meta = m_store.snapshot();
+    const Database meta = m_store.header();
     const auto sameKind = [&](const QString& a, const QString& b) {
         const Family* f = meta.familyOf(a);
         return a == b || (f && f->classes.contains(b));
     };
     QHash<QByteArray, std::vector<size_t>> groups;
     for (size_t r = 0; r < m_entries.size(); ++r)
-        groups[fingerprintKey(m_entries[r].entry)].push_back(r);
+        groups[m_keys[r]].push_back(r);
     for (const std::vector<size_t>& rows : std::as_const(groups)) {
         if (rows.size() < 2)
             continue;
@@ -346,36 +342,71 @@ void DatabaseModel::reload()
 {
     beginResetModel();
     m_entries = m_store.entries();
+    m_keys.clear();
+    m_keys.reserve(m_entries.size());
+    for (const StoredEntry& e : m_entries)
+        m_keys.push_back(fingerprintKey(e.entry));
     findConflicts();
     endResetModel();
 }
 
-void DatabaseModel::refresh(qint64 id)
+void DatabaseModel::refresh(std::vector<qint64> ids)
 {
-    const int row = rowOfId(id);
-    const std::optional<StoredEntry> now = m_store.entry(id);
-    if (row < 0 || !now) {
+    // A change of a few entries updates their rows; a large one (an import) reads everything.
+    if (ids.size() > 2000) {
         reload();
         return;
     }
-    m_entries[size_t(row)] = *now;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (qint64 id : ids) {
+        const std::optional<StoredEntry> now = m_store.entry(id);
+        const auto at = std::lower_bound(m_entries.begin(), m_entries.end(), id,
+                                         [](const StoredEntry& s, qint64 v) { return s.id < v; });
+        const int row = int(at - m_entries.begin());
+        const bool present = at != m_entries.end() && at->id == id;
+        if (now && present) {
+            m_entries[size_t(row)] = *now;
+            m_keys[size_t(row)] = fingerprintKey(now->entry);
+            Q_EMIT dataChanged(index(row, 0), index(row, NUM_COLUMNS - 1));
+        } else if (now) {
+            beginInsertRows({}, row, row);
+            m_entries.insert(at, *now);
+            m_keys.insert(m_keys.begin() + row, fingerprintKey(now->entry));
+            m_conflict.insert(m_conflict.begin() + row, NoConflict);
+            m_conflictText.insert(m_conflictText.begin() + row, QString());
+            endInsertRows();
+        } else if (present) {
+            beginRemoveRows({}, row, row);
+            m_entries.erase(at);
+            m_keys.erase(m_keys.begin() + row);
+            m_conflict.erase(m_conflict.begin() + row);
+            m_conflictText.erase(m_conflictText.begin() + row);
+            endRemoveRows();
+        }
+    }
     findConflicts();
-    Q_EMIT dataChanged(index(row, 0), index(row, NUM_COLUMNS - 1));
     if (!m_entries.empty())
         Q_EMIT dataChanged(index(0, Conflict), index(int(m_entries.size()) - 1, Conflict));
 }
 
+Database DatabaseModel::snapshot() const
+{
+    Database db = m_store.header();
+    for (const StoredEntry& s : m_entries)
+        if (s.enabled)
+            db.entries.push_back(s.entry);
+    return db;
+}
+
 bool DatabaseModel::push(const QString& text, std::function<bool(QString*)> apply,
-                         std::function<bool(QString*)> revert, QString* error, bool onlyRefresh,
-                         qint64 refreshId)
+                         std::function<bool(QString*)> revert, std::function<std::vector<qint64>()> affected,
+                         QString* error)
 {
     if (!apply(error))
         return false;
-    if (onlyRefresh)
-        refresh(refreshId);
-    else
-        reload();
-    m_undo->push(new StoreCommand(this, text, std::move(apply), std::move(revert), onlyRefresh, refreshId));
+    refresh(affected());
+    m_undo->push(new StoreCommand(this, text, std::move(apply), std::move(revert), std::move(affected)));
     Q_EMIT changed();
     return true;
 }
@@ -403,7 +434,7 @@ bool DatabaseModel::addEntries(std::vector<StoredEntry> entries, const QString& 
         return true;
     };
     const auto revert = [this, addedIds](QString* why) { return m_store.remove(*addedIds, why); };
-    if (!push(text, apply, revert, error))
+    if (!push(text, apply, revert, [addedIds] { return *addedIds; }, error))
         return false;
     if (ids)
         *ids = *addedIds;
@@ -422,7 +453,7 @@ bool DatabaseModel::removeEntries(const std::vector<qint64>& ids, const QString&
     }
     const auto apply = [this, ids](QString* why) { return m_store.remove(ids, why); };
     const auto revert = [this, removed](QString* why) { return m_store.add(removed, why, true).has_value(); };
-    return push(text, apply, revert, error);
+    return push(text, apply, revert, [ids] { return ids; }, error);
 }
 
 bool DatabaseModel::setEnabled(const std::vector<qint64>& ids, bool enabled, QString* error)
@@ -437,9 +468,7 @@ bool DatabaseModel::setEnabled(const std::vector<qint64>& ids, bool enabled, QSt
                                  : tr("Disable %n entries", nullptr, int(flipped.size()));
     const auto apply = [this, flipped, enabled](QString* why) { return m_store.setEnabled(flipped, enabled, why); };
     const auto revert = [this, flipped, enabled](QString* why) { return m_store.setEnabled(flipped, !enabled, why); };
-    if (flipped.size() == 1)
-        return push(text, apply, revert, error, true, flipped.front());
-    return push(text, apply, revert, error);
+    return push(text, apply, revert, [flipped] { return flipped; }, error);
 }
 
 bool DatabaseModel::updateEntry(const StoredEntry& after, QString* error)
@@ -451,7 +480,8 @@ bool DatabaseModel::updateEntry(const StoredEntry& after, QString* error)
     }
     const auto apply = [this, after](QString* why) { return m_store.update(after, why); };
     const auto revert = [this, b = *before](QString* why) { return m_store.update(b, why); };
-    return push(tr("Edit %1").arg(before->entry.id), apply, revert, error, true, after.id);
+    return push(tr("Edit %1").arg(before->entry.id), apply, revert, [id = after.id] { return std::vector<qint64>{id}; },
+                error);
 }
 
 bool DatabaseModel::importFile(const QString& path, QString* report, QString* error)
@@ -477,7 +507,7 @@ bool DatabaseModel::importFile(const QString& path, QString* report, QString* er
         return true;
     };
     const auto revert = [this, importedIds](QString* why) { return m_store.remove(*importedIds, why); };
-    if (!push(tr("Import %1").arg(file), apply, revert, error))
+    if (!push(tr("Import %1").arg(file), apply, revert, [importedIds] { return *importedIds; }, error))
         return false;
     QStringList lines{tr("%1: imported %n entries", nullptr, int(importedIds->size())).arg(file)};
     if (!skipped.empty()) {

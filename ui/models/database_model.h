@@ -54,6 +54,9 @@ public:
     int rowOfId(qint64 id) const;
     // The classes entries may be given: those the store's entries use, and the scanner class.
     QStringList classes() const;
+    // What store().snapshot() reads, made from the rows shown (they are read back after every
+    // change): a new snapshot after an edit without reading every entry from SQLite again.
+    Database snapshot() const;
     // Entries that repeat an earlier entry's fingerprint and label (what "Merge Duplicates" deletes).
     std::vector<qint64> duplicateIds() const;
 
@@ -82,16 +85,18 @@ Q_SIGNALS:
 
 private:
     friend class StoreCommand;
-    // Runs `apply`; on success pushes a command whose redo/undo are `apply` and `revert`.
+    // Runs `apply`; on success pushes a command whose redo/undo are `apply` and `revert`, and
+    // whose entries (`affected`, asked after each step) are read back from the store.
     bool push(const QString& text, std::function<bool(QString*)> apply, std::function<bool(QString*)> revert,
-              QString* error, bool onlyRefresh = false, qint64 refreshId = 0);
+              std::function<std::vector<qint64>()> affected, QString* error);
     void reload();
-    void refresh(qint64 id);   // one entry changed: its row, and the conflicts
+    void refresh(std::vector<qint64> ids);   // these entries changed, appeared or went
     void findConflicts();
 
     FingerprintStore& m_store;
     QUndoStack* m_undo;
     std::vector<StoredEntry> m_entries;   // by id
+    std::vector<QByteArray> m_keys;       // per row: fingerprintKey()
     std::vector<uint8_t> m_conflict;      // per row: ConflictKind
     std::vector<QString> m_conflictText;  // per row
 };

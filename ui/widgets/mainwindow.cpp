@@ -635,10 +635,10 @@ bool MainWindow::openStore(const QString& path, QString* error)
     // Every change of the store (and its undo and redo) is a new snapshot: the capture classifies
     // with it from its next packet, the rows shown are re-scored.
     connect(m_dbModel, &DatabaseModel::changed, this, [this] {
-        m_db = std::make_shared<const Database>(m_store->snapshot());
+        m_db = std::make_shared<const Database>(m_dbModel->snapshot());
         applySnapshot();
     });
-    m_db = std::make_shared<const Database>(m_store->snapshot());
+    m_db = std::make_shared<const Database>(m_dbModel->snapshot());
     m_dbPath = path;
     applySnapshot();
     return true;
