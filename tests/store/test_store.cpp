@@ -359,6 +359,71 @@ private slots:
         qInfo("20 kills: %d imports left nothing, %d completed before the kill", none, all);
         QVERIFY2(none > 0, "no kill landed during an import: the trial proves nothing");
     }
+
+    // Another program holds the database's write lock: a change waits for the busy timeout, then
+    // fails naming the store, and changes nothing.
+    void lockedStoreIsAClearError()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"locked.sqlite"_s);
+        const Database builtin = Database::builtin();
+        QString error;
+        auto store = FingerprintStore::open(path, &error, &builtin);
+        QVERIFY2(store, qPrintable(error));
+        const QByteArray before = fingerprintsOf(store->snapshot());
+        {
+            QSqlDatabase other = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"holder"_s);
+            other.setDatabaseName(path);
+            QVERIFY(other.open());
+            QSqlQuery q(other);
+            QVERIFY(q.exec(u"BEGIN EXCLUSIVE"_s));
+            StoredEntry e;
+            e.entry = builtin.entries.front();
+            e.entry.id = u"while-locked"_s;
+            QVERIFY(!store->add({e}, &error));
+            QVERIFY2(error.contains(path) && (error.contains(u"locked"_s) || error.contains(u"busy"_s)),
+                     qPrintable(error));
+            QVERIFY(!store->remove({1}, &error));
+            QVERIFY(q.exec(u"ROLLBACK"_s));
+            other.close();
+        }
+        QSqlDatabase::removeDatabase(u"holder"_s);
+        QCOMPARE(fingerprintsOf(store->snapshot()), before);
+        QCOMPARE(store->integrityCheck(), u"ok"_s);
+    }
+
+    // A disk that fills during an import (here a file size limit, which the kernel enforces as it
+    // would a full disk): a clear error naming the store, and the store as it was.
+    void fullDiskIsAClearError()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"full.sqlite"_s);
+        const Database builtin = Database::builtin();
+        QString error;
+        QVERIFY(FingerprintStore::open(path, &error, &builtin));
+        const int before = entryCount(path);
+        Database big = builtin;
+        big.entries.clear();
+        for (int i = 0; i < 20000; ++i) {
+            big.entries.push_back(builtin.entries[size_t(i) % builtin.entries.size()]);
+            big.entries.back().id = u"bulk-%1"_s.arg(i);
+        }
+        const QString file = dir.filePath(u"big.json"_s);
+        QVERIFY(big.save(file, &error));
+        // 2 MiB: the store and its WAL may grow that far, the import needs several times more.
+        QProcess p;
+        p.start(u"sh"_s, {u"-c"_s, u"trap '' XFSZ; ulimit -f 2048; exec \"$0\" db import --db \"$1\" \"$2\""_s,
+                          QStringLiteral(SYNSCOPE_CLI), path, file});
+        QVERIFY(p.waitForFinished(120000));
+        const QString err = QString::fromLocal8Bit(p.readAllStandardError());
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() != 0, qPrintable(err));
+        QVERIFY2(err.contains(path), qPrintable(err));
+        auto s = FingerprintStore::open(path, &error);
+        QVERIFY2(s, qPrintable(error));
+        QCOMPARE(int(s->entries().size()), before);
+        QCOMPARE(s->integrityCheck(), u"ok"_s);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStore)
