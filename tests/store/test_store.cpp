@@ -53,6 +53,18 @@ void rawSql(const QString& path, const QStringList& statements)
     QSqlDatabase::removeDatabase(u"raw"_s);
 }
 
+// `n` entries cycling through `base`'s, each with a name of its own: a large import.
+Database bulkDatabase(const Database& base, int n)
+{
+    Database big = base;
+    big.entries.clear();
+    for (int i = 0; i < n; ++i) {
+        big.entries.push_back(base.entries[size_t(i) % base.entries.size()]);
+        big.entries.back().id = u"bulk-%1"_s.arg(i);
+    }
+    return big;
+}
+
 int entryCount(const QString& path)
 {
     QString error;
@@ -328,15 +340,9 @@ private slots:
         QString error;
         QVERIFY(FingerprintStore::open(store, &error, &builtin));
         const int before = entryCount(store);
-        Database big = builtin;
-        big.entries.clear();
         constexpr int kEntries = 40000;
-        for (int i = 0; i < kEntries; ++i) {
-            big.entries.push_back(builtin.entries[size_t(i) % builtin.entries.size()]);
-            big.entries.back().id = u"bulk-%1"_s.arg(i);
-        }
         const QString file = dir.filePath(u"big.json"_s);
-        QVERIFY(big.save(file, &error));
+        QVERIFY(bulkDatabase(builtin, kEntries).save(file, &error));
         int none = 0, all = 0;
         int expected = before;
         for (int trial = 0; trial < 20; ++trial) {
@@ -402,14 +408,8 @@ private slots:
         QString error;
         QVERIFY(FingerprintStore::open(path, &error, &builtin));
         const int before = entryCount(path);
-        Database big = builtin;
-        big.entries.clear();
-        for (int i = 0; i < 20000; ++i) {
-            big.entries.push_back(builtin.entries[size_t(i) % builtin.entries.size()]);
-            big.entries.back().id = u"bulk-%1"_s.arg(i);
-        }
         const QString file = dir.filePath(u"big.json"_s);
-        QVERIFY(big.save(file, &error));
+        QVERIFY(bulkDatabase(builtin, 20000).save(file, &error));
         // 2 MiB: the store and its WAL may grow that far, the import needs several times more.
         QProcess p;
         p.start(u"sh"_s, {u"-c"_s, u"trap '' XFSZ; ulimit -f 2048; exec \"$0\" db import --db \"$1\" \"$2\""_s,
