@@ -254,9 +254,8 @@ ConnectionStore::AppendPlan ConnectionStore::plan(const RowBatch& batch) const
 void ConnectionStore::append(const RowBatch& batch)
 {
     const AppendPlan p = plan(batch);
-    if (m_size == 0) {
-        if (batch.database != m_database)
-            setDatabase(batch.database);
+    if (!m_database) {   // a new or cleared store shows what its first batch was scored with
+        setDatabase(batch.database);
         if (batch.profile)
             m_profile = batch.profile;
     }
@@ -456,6 +455,8 @@ void ConnectionStore::clear()
     m_optionRank.clear();
     m_connections.clear();
     m_stale.clear();
+    setDatabase(nullptr);
+    m_profile = nullptr;
 }
 
 std::span<const uint8_t> ConnectionStore::RowsCopy::headerBytes(const ConnectionRow& r) const

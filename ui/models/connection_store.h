@@ -182,8 +182,8 @@ public:
         size_t insert = 0;
     };
     AppendPlan plan(const RowBatch& batch) const;
-    // Applies plan(batch): evicts as needed, then appends. The first batch of an empty store sets
-    // its database. Rows of a batch scored with another database than the store's (a batch that
+    // Applies plan(batch): evicts as needed, then appends. The first batch of a new or cleared
+    // store (no database yet) sets its database and profile. Rows of a batch scored with another database than the store's (a batch that
     // was on its way when the database changed) keep their entry and have their label carried
     // over by name; their frames wait in takeStale() for re-scoring.
     void append(const RowBatch& batch);

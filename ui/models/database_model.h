@@ -74,6 +74,8 @@ public:
     bool updateEntry(const StoredEntry& after, QString* error);
     // Reads any database format (Database::load) and adds its entries as imported ones. *report:
     // how many were imported, how many skipped, and each skipped line or entry with its reason.
+    // Undo removes the imported entries; the families it declared (and the name and description,
+    // for a store that had none) stay.
     bool importFile(const QString& path, QString* report, QString* error);
 
 Q_SIGNALS:
