@@ -520,10 +520,20 @@ void TestGui::mainWindowOpensCaptureAndExplainsRow()
     QFile jsonl(dir.filePath(u"selected.jsonl"_s));
     QVERIFY(jsonl.open(QIODevice::ReadOnly));
     const QList<QByteArray> objects = jsonl.readAll().trimmed().split('\n');
-    QCOMPARE(objects.size(), 1);
+    const ConnectionStore& rowStore = window.connectionModel()->store();
+    const ConnectionInfo* connection = rowStore.connection(rowStore.row(size_t(source.row())));
+    // The row, and when its connection was followed, its flow line as synscope-cli --json writes it.
+    QCOMPARE(objects.size(), connection ? 2 : 1);
     const QJsonObject o = QJsonDocument::fromJson(objects.front()).object();
     QVERIFY(!o.isEmpty());
     QCOMPARE(o.value(u"frame"_s).toInteger(), qint64(syn.record.frame));
+    if (connection) {
+        const QJsonObject flow = QJsonDocument::fromJson(objects.back()).object();
+        QCOMPARE(flow.value(u"type"_s).toString(), u"flow"_s);
+        QCOMPARE(flow.value(u"frame"_s).toInteger(), qint64(syn.record.frame));
+        QCOMPARE(flow.value(u"verdict"_s).toString(),
+                 window.connectionModel()->text(size_t(source.row()), ConnectionModel::Verdict));
+    }
     QVERIFY(!window.exportRows(dir.filePath(u"missing-dir/x.csv"_s), false, &error));
     QVERIFY(error.contains(u"missing-dir"_s));
 

@@ -355,7 +355,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         if (f.flow->syn.frame > std::numeric_limits<uint32_t>::max())
             return;   // beyond what a row's frame number can name
         batch->connections.emplace_back(uint32_t(f.flow->syn.frame),
-                                        connectionInfo(std::make_shared<const Flow>(*f.flow)));
+                                        connectionInfo(std::make_shared<const Flow>(*f.flow), f.end));
     };
     // A new snapshot applies from the packet just read; the rows scored with the old one leave in
     // a batch of their own, so that a batch's rows are all scored with its database.

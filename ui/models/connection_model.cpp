@@ -315,8 +315,10 @@ bool ConnectionModel::setUserAgent(int row, const QString& userAgent, const OsVe
     if (r.packetKind() != PacketKind::Syn)
         return false;
     auto flow = std::make_shared<Flow>();
+    FlowEnd end = FlowEnd::Complete;
     if (const ConnectionInfo* c = m_store.connection(r)) {
         *flow = *c->flow;
+        end = c->end;
     } else {
         // No followed connection (a capture of SYNs only): the SYN alone is the evidence.
         if (!m_store.record(size_t(row), &flow->syn))
@@ -335,7 +337,7 @@ bool ConnectionModel::setUserAgent(int row, const QString& userAgent, const OsVe
     flow->ua_source = userAgent.isEmpty() ? UaSource::None : UaSource::Manual;
     flow->ch_platform.clear();
     flow->ch_platform_version.clear();
-    m_store.setConnection(r.frame, connectionInfo(std::move(flow)));
+    m_store.setConnection(r.frame, connectionInfo(std::move(flow), end));
     Q_EMIT dataChanged(index(row, UaOs), index(row, Suspicion));
     Q_EMIT connectionsChanged(row, row);
     return true;

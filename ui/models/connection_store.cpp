@@ -77,9 +77,10 @@ ConnectionRow makeRow(const Observation& o, uint32_t optionsId, const Database& 
     return r;
 }
 
-ConnectionInfo connectionInfo(std::shared_ptr<const Flow> flow)
+ConnectionInfo connectionInfo(std::shared_ptr<const Flow> flow, FlowEnd end)
 {
     ConnectionInfo info;
+    info.end = end;
     const ConnectionVerdict v = decideConnection(*flow);
     info.flow = std::move(flow);
     info.verdict = v.kind;
@@ -477,7 +478,7 @@ ConnectionStore::RowsCopy ConnectionStore::copyRows(const std::vector<uint32_t>&
         const ConnectionRow& r = row(i);
         copy.rows.push_back(r);
         const ConnectionInfo* c = m_connections.isEmpty() ? nullptr : connection(r);
-        copy.flows.push_back(c ? c->flow : nullptr);
+        copy.connections.push_back(c ? RowsCopy::Connection{c->flow, c->end} : RowsCopy::Connection{});
     };
     if (firstFrame >= 0 && firstFrame <= std::numeric_limits<uint32_t>::max())
         if (const long long i = rowOfFrame(uint32_t(firstFrame)); i >= 0)
@@ -489,7 +490,7 @@ ConnectionStore::RowsCopy ConnectionStore::copyRows(const std::vector<uint32_t>&
         return copy;
     }
     copy.rows.reserve(copy.rows.size() + m_size);
-    copy.flows.reserve(copy.rows.capacity());
+    copy.connections.reserve(copy.rows.capacity());
     for (size_t i = 0; i < m_size; ++i)
         take(i);
     return copy;

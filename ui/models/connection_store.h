@@ -82,9 +82,10 @@ struct ConnectionInfo {
     bool os_mismatch = false;
     QString ua_os;                      // "Windows 10"; empty without a User-Agent
     QStringList reasons;
+    FlowEnd end = FlowEnd::Complete;    // why the flow stage reported it
 };
 // decideConnection() of `flow` as a row shows it.
-ConnectionInfo connectionInfo(std::shared_ptr<const Flow> flow);
+ConnectionInfo connectionInfo(std::shared_ptr<const Flow> flow, FlowEnd end = FlowEnd::Complete);
 
 // What the capture worker hands to the GUI thread: rows plus their header bytes, the batch's own
 // table of option notations, the database / profile the rows were scored with, and what the rows
@@ -230,7 +231,11 @@ public:
     // and a chunk the cap frees stays alive while referenced), and their connections' evidence.
     struct RowsCopy {
         std::vector<ConnectionRow> rows;
-        std::vector<std::shared_ptr<const Flow>> flows;   // per row; null without a connection
+        struct Connection {
+            std::shared_ptr<const Flow> flow;   // null without a reported connection
+            FlowEnd end = FlowEnd::Complete;
+        };
+        std::vector<Connection> connections;   // per row
         std::deque<std::shared_ptr<const uint8_t[]>> arena;
         uint64_t arenaFirstChunk = 0;
         std::span<const uint8_t> headerBytes(const ConnectionRow& r) const;

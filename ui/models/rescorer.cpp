@@ -102,10 +102,10 @@ void Rescorer::run(const Input& input, Rescorer* self, quint64 job, const std::a
             const Observation o = pipeline.score(rec);
             score = RowScore::of(o, *db);
             // The connection's verdict rests on the OS verdict: decided again with the new one.
-            if (const std::shared_ptr<const Flow>& flow = input.rows.flows[k]) {
-                auto decided = std::make_shared<Flow>(*flow);
+            if (const ConnectionStore::RowsCopy::Connection& c = input.rows.connections[k]; c.flow) {
+                auto decided = std::make_shared<Flow>(*c.flow);
                 decided->os = *o.verdict;
-                chunk->connections.emplace_back(r.frame, connectionInfo(std::move(decided)));
+                chunk->connections.emplace_back(r.frame, connectionInfo(std::move(decided), c.end));
             }
         }
         chunk->scores.emplace_back(r.frame, score);

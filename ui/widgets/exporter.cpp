@@ -93,6 +93,11 @@ bool writeJsonLines(const ConnectionModel& model, const std::vector<size_t>& sto
         }
         line.clear();
         writer.appendJson(line, observe(rec, &classifier.classify(rec.fp)));
+        // The row's connection, as synscope-cli --json reports it: a "flow" line after its SYN.
+        if (const ConnectionInfo* c = store.connection(store.row(i)); c && c->flow) {
+            const ConnectionVerdict verdict = decideConnection(*c->flow);
+            appendFlowJson(line, FlowObservation{c->flow.get(), c->end, &verdict});
+        }
         if (!writeLine(out, QByteArray::fromStdString(line), error))
             return false;
     }

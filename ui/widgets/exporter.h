@@ -37,8 +37,9 @@ using ExportProgress = std::function<bool(size_t done)>;
 bool writeCsv(const ConnectionModel& model, const std::vector<size_t>& storeRows, QIODevice* out,
               QString* error, const ExportProgress& progress = {});
 
-// One JSON object per store row. Rows whose bytes no longer decode are counted in *skipped and
-// left out.
+// One JSON object per store row, and after a SYN whose connection was followed its "flow" line
+// (User-Agent, verdict, suspicion, reasons, round trips), as synscope-cli --json writes them. Rows
+// whose bytes no longer decode are counted in *skipped and left out.
 bool writeJsonLines(const ConnectionModel& model, const std::vector<size_t>& storeRows, const Profile& profile,
                     QIODevice* out, int* skipped, QString* error, const ExportProgress& progress = {});
 
