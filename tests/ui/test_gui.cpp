@@ -113,6 +113,22 @@ std::vector<CorpusSyn> readSyns(const QString& path, QString* error)
     return out;
 }
 
+// What the connection store keeps of a record beside its header bytes.
+ConnectionRow rowOf(const SynRecord& r)
+{
+    ConnectionRow row;
+    row.frame = uint32_t(r.frame);
+    row.ts_ns = r.ts_ns;
+    row.link_type = uint16_t(r.link_type);
+    row.encapsulation = r.encapsulation;
+    return row;
+}
+
+std::span<const uint8_t> asBytes(const QByteArray& b)
+{
+    return {reinterpret_cast<const uint8_t*>(b.constData()), size_t(b.size())};
+}
+
 } // namespace
 
 class TestGui : public QObject
@@ -242,7 +258,7 @@ void TestGui::detailPaneExplainsCorpusSyn()
 
     DetailPane pane;
     pane.setMatcher(m_db, Profile::synscope());
-    QVERIFY(pane.showConnection(syn.record, syn.headers));
+    QVERIFY(pane.showConnection(rowOf(syn.record), asBytes(syn.headers)));
     QVERIFY(pane.hasRecord());
     QCOMPARE(pane.record().frame, syn.record.frame);
     QCOMPARE(pane.record().fp.tcpOptions(), syn.record.fp.tcpOptions());
@@ -358,9 +374,10 @@ void TestGui::detailPaneShowsUndecodableBytes()
 {
     DetailPane pane;
     pane.setMatcher(std::make_shared<const Database>(Database::builtin()), Profile::synscope());
-    SynRecord stored;
+    ConnectionRow stored;
     stored.frame = 7;
-    QVERIFY(!pane.showConnection(stored, ipv4Syn().left(24)));
+    const QByteArray truncated = ipv4Syn().left(24);
+    QVERIFY(!pane.showConnection(stored, asBytes(truncated)));
     QVERIFY(!pane.hasRecord());
     QVERIFY(pane.summaryText().contains(u"Frame 7"_s));
     QCOMPARE(pane.scoreTable()->rowCount(), 0);

@@ -225,14 +225,11 @@ void DetailPane::setMatcher(std::shared_ptr<const Database> db, const Profile& p
     }
 }
 
-bool DetailPane::showConnection(const SynRecord& stored, const QByteArray& headerBytes)
+bool DetailPane::showConnection(const ConnectionRow& row, std::span<const uint8_t> headerBytes)
 {
     Decoder decoder;
     SynRecord decoded;
-    RawPacket pkt{stored.ts_ns, static_cast<uint32_t>(headerBytes.size()),
-                  static_cast<uint32_t>(headerBytes.size()), kLinkTypeRaw,
-                  reinterpret_cast<const uint8_t*>(headerBytes.constData())};
-    if (headerBytes.isEmpty() || !decoder.decode(pkt, decoded)) {
+    if (headerBytes.empty() || !decodeRow(row, headerBytes, decoder, &decoded)) {
         clear();
         const DecodeStats& st = decoder.stats();
         QString why = tr("not a TCP SYN or SYN+ACK");
@@ -240,19 +237,13 @@ bool DetailPane::showConnection(const SynRecord& stored, const QByteArray& heade
             if (st.dropped[i] > 0)
                 why = QString::fromLatin1(dropReasonName(static_cast<DropReason>(i)));
         m_summary->setText(tr("<b>Frame %1:</b> the stored header bytes (%2 bytes) do not decode: %3.")
-                               .arg(stored.frame).arg(headerBytes.size()).arg(why.toHtmlEscaped()));
+                               .arg(row.frame).arg(headerBytes.size()).arg(why.toHtmlEscaped()));
         return false;
     }
-    // The stored bytes start at the innermost IP header: frame, time, link and encapsulation are
-    // the original packet's.
-    decoded.frame = stored.frame;
-    decoded.ts_ns = stored.ts_ns;
-    decoded.link_type = stored.link_type;
-    decoded.encapsulation = stored.encapsulation;
     m_record = decoded;
-    m_bytes = headerBytes;
+    m_bytes = QByteArray(reinterpret_cast<const char*>(headerBytes.data()), qsizetype(headerBytes.size()));
     m_hasRecord = true;
-    m_hex->setBytes(headerBytes, decoded.layout.tcp);
+    m_hex->setBytes(m_bytes, decoded.layout.tcp);
     fillFields();
     classify();
     fillSelector();

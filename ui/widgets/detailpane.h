@@ -13,13 +13,14 @@
 #include <QWidget>
 
 #include <memory>
+#include <span>
 
 QT_BEGIN_NAMESPACE
-class QStandardItemModel;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QSplitter;
+class QStandardItemModel;
 class QTableWidget;
 class QTreeWidget;
 QT_END_NAMESPACE
@@ -27,6 +28,7 @@ QT_END_NAMESPACE
 namespace synscope {
 
 struct ConnectionInfo;
+struct ConnectionRow;
 class HexView;
 class ScoreChart;
 
@@ -40,11 +42,11 @@ public:
     // The database and profile to classify with; re-classifies what is shown.
     void setMatcher(std::shared_ptr<const Database> db, const Profile& profile);
 
-    // Shows one connection. `headerBytes` start at the innermost IP header (what the connection
-    // store keeps); `stored` supplies what they cannot: the original frame number, time, link
-    // type and encapsulation.
-    // Returns false (and shows why) when the bytes do not decode as a SYN or SYN+ACK.
-    bool showConnection(const SynRecord& stored, const QByteArray& headerBytes);
+    // Shows one stored row: its header bytes (from the innermost IP header, what the connection
+    // store keeps) decoded by decodeRow(), the row supplying what they cannot (frame, time, link
+    // type, encapsulation). Returns false (and shows why) when they do not decode as a SYN or
+    // SYN+ACK.
+    bool showConnection(const ConnectionRow& row, std::span<const uint8_t> headerBytes);
     void clear();
 
     // Selects the database entry the score table explains: any entry of the database ("why not

@@ -1076,13 +1076,7 @@ void MainWindow::onCurrentRowChanged(const QModelIndex& current)
     const size_t i = static_cast<size_t>(source.row());
     const ConnectionStore& store = m_model->store();
     const ConnectionRow& row = store.row(i);
-    SynRecord stored;
-    stored.frame = row.frame;
-    stored.ts_ns = row.ts_ns;
-    stored.link_type = row.link_type;
-    stored.encapsulation = row.encapsulation;
-    const std::span<const uint8_t> bytes = store.headerBytes(i);
-    m_detail->showConnection(stored, QByteArray(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size())));
+    m_detail->showConnection(row, store.headerBytes(i));
     m_detail->showConnectionVerdict(store.connection(row));
 }
 
