@@ -461,8 +461,42 @@ def satori_seeds():
           '</fingerprint></TCP>\n')
 
 
+def access_log_seeds():
+    # Byte 0: the format (0 synscope, 1 apache-synscope, 2 combined, 3 apache-combined, 4 the
+    # first line is a format string); byte 1: where the log is cut into two reads.
+    ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+    nginx = ('10.0.0.7 - - [22/Nov/2026:07:21:06 +0000] "GET / HTTP/1.1" 200 612 "-" "%s" 48964 '
+             '1795245666.941 "-" "-"\n' % ua)
+    apache = ('10.0.0.7 - - [22/Nov/2026:07:21:06 +0000] "GET / HTTP/1.1" 200 612 "-" "%s" 48964 '
+              '1795245666941 "-" "-"\n' % ua)
+    combined = '2001:db8::7 - - [22/Nov/2026:07:21:06 +0100] "GET /x HTTP/2.0" 404 0 "-" "curl/8.5.0"\n'
+    write("access_log", "synscope", b"\x00\x40" + (nginx * 3).encode())
+    write("access_log", "apache-synscope", b"\x01\x10" + apache.encode())
+    write("access_log", "combined", b"\x02\x05" + (combined + "garbage line\n\n" + combined).encode())
+    write("access_log", "apache-combined-crlf", b"\x03\x00" + combined.replace("\n", "\r\n").encode())
+    write("access_log", "escaped-quotes", b"\x02\x30" + combined.replace('"curl/8.5.0"', '"a\\x22b\\"c"').encode())
+    write("access_log", "custom-nginx", b"\x04\x08$remote_addr $remote_port [$time_iso8601] \"$http_user_agent\"\n"
+          b"192.0.2.1 5000 [2026-11-22T07:21:06+00:00] \"Wget/1.21\"\n")
+    write("access_log", "custom-apache", b"\x04\x00%a %{remote}p %{msec}t \\\"%{User-Agent}i\\\"\n"
+          b"192.0.2.1 5000 1795245666941 \"Wget/1.21\"\n")
+    write("access_log", "bad-format", b"\x04\x00$remote_addr$remote_port\n1.2.3.4 5\n")
+
+
+def http_seeds():
+    write("http", "get-ua", b"GET / HTTP/1.1\r\nHost: example.test\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) "
+          b"Gecko/20100101 Firefox/121.0\r\nAccept: */*\r\n\r\n")
+    write("http", "proxy-headers", b"POST /api HTTP/1.0\r\nVia: 1.1 squid\r\nX-Forwarded-For: 10.0.0.1\r\n"
+          b"X-Forwarded-For: 10.0.0.2\r\nForwarded: for=10.0.0.3\r\nUser-Agent: curl/8.5.0\r\n\r\nbody")
+    write("http", "client-hints", b"GET / HTTP/1.1\r\nSec-CH-UA-Platform: \"Windows\"\r\nSec-CH-UA-Platform-Version: "
+          b"\"15.0.0\"\r\nUser-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64)\r\n\r\n")
+    write("http", "partial", b"GET /long HTTP/1.1\r\nUser-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X)")
+    write("http", "bare-lf", b"HEAD / HTTP/1.1\nuser-agent: Mozilla/5.0 (Linux; Android 14; Pixel 8)\n\n")
+    write("http", "tls-client-hello", bytes([22, 3, 1, 0, 0x2f, 1, 0, 0, 0x2b, 3, 3]) + bytes(40))
+    write("http", "not-http", b"SSH-2.0-OpenSSH_9.6\r\n")
+
+
 def main():
-    for sub in ("decoder", "capture_file", "db_synscope", "db_zardaxt", "db_p0f", "db_satori"):
+    for sub in ("decoder", "capture_file", "db_synscope", "db_zardaxt", "db_p0f", "db_satori", "access_log", "http"):
         d = os.path.join(OUT, sub)
         if os.path.isdir(d):
             for name in os.listdir(d):
@@ -474,6 +508,8 @@ def main():
     zardaxt_seeds()
     p0f_seeds()
     satori_seeds()
+    access_log_seeds()
+    http_seeds()
     for sub in sorted(os.listdir(OUT)):
         if os.path.isdir(os.path.join(OUT, sub)):
             print(sub, len(os.listdir(os.path.join(OUT, sub))))

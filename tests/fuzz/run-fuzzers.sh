@@ -21,7 +21,7 @@ if [[ $# -lt 1 || ! $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; then
 fi
 minutes=$1
 shift
-all=(decoder capture_file db_synscope db_zardaxt db_p0f db_satori)
+all=(decoder capture_file db_synscope db_zardaxt db_p0f db_satori access_log http)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 build=${BUILD_DIR:-build-fuzz}
