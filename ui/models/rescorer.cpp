@@ -15,6 +15,8 @@ struct Rescorer::Input {
     std::shared_ptr<const Database> database;
     const Profile* profile = nullptr;
     size_t firstAlone = 0;   // 1: rows[0] is the selected row, sent in a chunk of its own
+    size_t recountHostCap = 0;              // > 0: build RescoreChunk::recount
+    std::vector<QString> options;           // the store's option notations, by id (recount)
 };
 
 Rescorer::Rescorer(QObject* parent) : QObject(parent)
@@ -42,7 +44,7 @@ void Rescorer::cancel()
 }
 
 quint64 Rescorer::start(const ConnectionStore& store, const std::vector<uint32_t>& frames,
-                        int64_t firstFrame)
+                        int64_t firstFrame, size_t recountHostCap)
 {
     cancel();
     auto input = std::make_shared<Input>();
@@ -53,6 +55,12 @@ quint64 Rescorer::start(const ConnectionStore& store, const std::vector<uint32_t
                                 && int64_t(input->rows.rows.front().frame) == firstFrame
                             ? 1
                             : 0;
+    if (frames.empty() && recountHostCap > 0) {
+        input->recountHostCap = recountHostCap;
+        input->options.reserve(store.optionsCount());
+        for (size_t id = 0; id < store.optionsCount(); ++id)
+            input->options.push_back(store.optionsText(uint32_t(id)));
+    }
     m_cancel = std::make_shared<std::atomic<bool>>(false);
     m_running = true;
     const quint64 job = ++m_job;
@@ -73,6 +81,31 @@ void Rescorer::deliver(const RescoreChunkPtr& chunk, bool last)
     }
 }
 
+RowBatchPtr Rescorer::recount(const Input& input, const std::vector<RowScore>& scores)
+{
+    auto batch = std::make_shared<RowBatch>();
+    batch->database = input.database;
+    batch->profile = input.profile;
+    batch->options.reserve(input.options.size());
+    for (const QString& o : input.options)
+        batch->options.push_back(o.toStdString());
+    // rows[0] repeats a later row when the selected one went first.
+    batch->rows.reserve(scores.size());
+    for (size_t k = input.firstAlone; k < scores.size(); ++k) {
+        ConnectionRow r = input.rows.rows[k];
+        scores[k].applyTo(r);
+        r.header_offset = 0;
+        r.header_length = 0;
+        batch->rows.push_back(r);
+    }
+    HostTable hosts;
+    hosts.setCap(input.recountHostCap);
+    auto delta = std::make_shared<HostDelta>();
+    hosts.add(*batch, delta.get());
+    batch->hosts = std::move(delta);
+    return batch;
+}
+
 void Rescorer::run(const Input& input, Rescorer* self, quint64 job, const std::atomic<bool>* cancelled)
 {
     const Database* db = input.database.get();
@@ -82,7 +115,12 @@ void Rescorer::run(const Input& input, Rescorer* self, quint64 job, const std::a
     const std::vector<ConnectionRow>& rows = input.rows.rows;
     const size_t total = rows.size();
     auto chunk = std::make_shared<RescoreChunk>();
+    std::vector<RowScore> all;   // for the recount, per row
+    if (input.recountHostCap > 0)
+        all.reserve(total);
     const auto send = [&](size_t done, bool last) {
+        if (last && input.recountHostCap > 0)
+            chunk->recount = recount(input, all);
         chunk->job = job;
         chunk->done = done;
         chunk->total = total;
@@ -109,6 +147,8 @@ void Rescorer::run(const Input& input, Rescorer* self, quint64 job, const std::a
             }
         }
         chunk->scores.emplace_back(r.frame, score);
+        if (input.recountHostCap > 0)
+            all.push_back(score);
         const size_t done = k + 1;
         if (done == total)
             send(done, true);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ui/models/connection_store.h"
+#include "ui/models/host_table.h"
 
 #include <QObject>
 
@@ -26,6 +27,10 @@ struct RescoreChunk {
     std::vector<std::pair<uint32_t, ConnectionInfo>> connections;
     size_t done = 0;    // rows of the job scored so far, this chunk included
     size_t total = 0;
+    // The last chunk of a job over every row, when asked for: all the rows with their new scores
+    // as one batch, already folded into a host table (RowBatch::hosts), so that the hosts view and
+    // the charts are counted again without hashing a row on the GUI thread.
+    RowBatchPtr recount;
 };
 using RescoreChunkPtr = std::shared_ptr<const RescoreChunk>;
 
@@ -39,9 +44,10 @@ public:
 
     // Copies what it needs of `store`'s rows (all of them, or those holding `frames`, ascending)
     // and scores them against the store's current database and profile. `firstFrame`, when
-    // stored, is scored first (the selected row), in a chunk of its own.
+    // stored, is scored first (the selected row), in a chunk of its own. `recountHostCap` > 0
+    // (a job over all rows only): the last chunk carries the recount, with that host cap.
     quint64 start(const ConnectionStore& store, const std::vector<uint32_t>& frames = {},
-                  int64_t firstFrame = -1);
+                  int64_t firstFrame = -1, size_t recountHostCap = 0);
     void cancel();
     bool isRunning() const { return m_running; }
 
@@ -54,6 +60,7 @@ private:
     struct Input;
     void join();
     static void run(const Input& input, Rescorer* self, quint64 job, const std::atomic<bool>* cancelled);
+    static RowBatchPtr recount(const Input& input, const std::vector<RowScore>& scores);
     void deliver(const RescoreChunkPtr& chunk, bool last);
 
     std::thread m_thread;

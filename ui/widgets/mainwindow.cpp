@@ -785,7 +785,10 @@ void MainWindow::applySnapshot()
 
 void MainWindow::startRescore(const std::vector<uint32_t>& frames, int64_t firstFrame)
 {
-    m_rescorer->start(m_model->store(), frames, firstFrame);
+    const ConnectionStore& store = m_model->store();
+    m_recount.reset();
+    m_rescoreArrivals = store.size() + store.evictedCount();
+    m_rescorer->start(store, frames, firstFrame, m_hosts->hostCap());
     m_rescoreLabel->setText(tr("Re-scoring…"));
     m_rescoreLabel->show();
 }
@@ -798,6 +801,8 @@ void MainWindow::onRescoreChunk(const RescoreChunkPtr& chunk)
         return;
     }
     m_model->applyScores(*chunk);
+    if (chunk->recount)
+        m_recount = chunk->recount;
     m_rescoreLabel->setText(tr("Re-scoring: %1 of %2").arg(count(chunk->done), count(chunk->total)));
 }
 
@@ -818,10 +823,14 @@ void MainWindow::onRescoreFinished()
 }
 
 // The hosts view and the charts count every row by its verdict: after a re-scoring they are
-// counted again from the rows kept (rows the row limit removed are no longer counted).
+// counted again from the rows kept (rows the row limit removed are no longer counted), from the
+// rescorer's recount when no row came or went since its job started.
 void MainWindow::rebuildAggregates()
 {
-    const RowBatchPtr all = m_model->store().asBatch();
+    const ConnectionStore& store = m_model->store();
+    RowBatchPtr all = std::exchange(m_recount, nullptr);
+    if (!all || all->rows.size() != store.size() || store.size() + store.evictedCount() != m_rescoreArrivals)
+        all = store.asBatch();
     m_hosts->clear();
     m_timeline->clear();
     m_histogram->clear();
@@ -976,6 +985,7 @@ void MainWindow::clearData()
     }
     m_rescorer->cancel();
     m_heldChunks.clear();
+    m_recount.reset();
     m_rescoreLabel->hide();
     m_model->clear();
     m_hosts->clear();

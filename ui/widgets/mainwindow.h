@@ -181,6 +181,8 @@ private:
     HelperProcess* m_helper;
     Rescorer* m_rescorer;
     std::vector<RescoreChunkPtr> m_heldChunks;   // arrived during an export
+    RowBatchPtr m_recount;                       // the running job's recount, once delivered
+    size_t m_rescoreArrivals = 0;                // rows stored + evicted when the job started
 
     // What is shown: the source of the rows on screen. A new file or capture waits in m_pending
     // until it has opened, so a failed one leaves the shown state alone.
