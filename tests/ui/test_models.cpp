@@ -18,6 +18,7 @@
 #include <QSortFilterProxyModel>
 #include <QTest>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -339,6 +340,9 @@ private Q_SLOTS:
         const std::map<QString, QString> names{{u"Linux"_qs, u"c"_qs}, {u"Windows"_qs, u"b"_qs}, {u"macOS"_qs, u"a"_qs}};
         for (DbEntry& e : relabelled->entries)
             e.label.os_name = names.at(e.label.os_name);
+        // In another order, the classes are numbered otherwise: labels must be carried by name.
+        std::reverse(relabelled->entries.begin(), relabelled->entries.end());
+        QVERIFY(VerdictLabels(*relabelled).idOf(u"Linux"_qs) != VerdictLabels(*m_db).idOf(u"Linux"_qs));
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         model.switchDatabase(relabelled, model.store().profile());
         QCOMPARE(changed.count(), 1);

@@ -357,8 +357,9 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         batch->connections.emplace_back(uint32_t(f.flow->syn.frame),
                                         connectionInfo(std::make_shared<const Flow>(*f.flow), f.end));
     };
-    // A new snapshot applies from the packet just read; the rows scored with the old one leave in
-    // a batch of their own, so that a batch's rows are all scored with its database.
+    // A new snapshot applies from the packet just read (or, on a quiet link, at the next live
+    // timeout, so that the flows it ends are decided with it from then on); the rows scored with the old one leave in a batch
+    // of their own, so that a batch's rows are all scored with its database.
     const auto onPacket = [&](Pipeline& p) {
         if (!m_snapshotChanged.load(std::memory_order_relaxed))
             return;
@@ -371,7 +372,12 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
         batch->database = db;
         batch->profile = profile;
     };
-    CallbackSink sink(toRow, step, toConnection, onPacket);
+    const auto stepAndSwap = [&](PacketSource::Status st, bool recorded) {
+        if (st == PacketSource::Status::Timeout)
+            onPacket(pipeline);
+        return step(st, recorded);
+    };
+    CallbackSink sink(toRow, stepAndSwap, toConnection, onPacket);
     QString error;
     if (!m_abort.load() && !m_finish.load() && !pipeline.run(*source, sink))
         error = QString::fromStdString(pipeline.error());

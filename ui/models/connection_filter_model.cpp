@@ -320,14 +320,33 @@ void ConnectionFilterModel::onDataChanged(const QModelIndex& topLeft, const QMod
         default: return false;
         }
     };
-    if (std::any_of(m_clauses.begin(), m_clauses.end(), reads)) {
+    const bool refilter = std::any_of(m_clauses.begin(), m_clauses.end(), reads);
+    const bool reorder = m_sortColumn >= 0 && changed(m_sortColumn);
+    if (m_deferred && (refilter || reorder)) {
+        // Many changes in a row (a re-scoring's chunks): filtered and sorted once, at the end.
+        m_pendingRefilter = m_pendingRefilter || refilter;
+        m_pendingResort = m_pendingResort || reorder;
+    } else if (refilter) {
         resetFromSource();
         return;
-    }
-    if (m_sortColumn >= 0 && changed(m_sortColumn))
+    } else if (reorder) {
         resort();
+    }
     if (!m_rows.empty())
         Q_EMIT dataChanged(index(0, left), index(int(m_rows.size()) - 1, right), roles);
+}
+
+void ConnectionFilterModel::setDeferred(bool deferred)
+{
+    m_deferred = deferred;
+    if (deferred)
+        return;
+    if (std::exchange(m_pendingRefilter, false)) {
+        m_pendingResort = false;
+        resetFromSource();
+    } else if (std::exchange(m_pendingResort, false)) {
+        resort();
+    }
 }
 
 void ConnectionFilterModel::setFilterText(const QString& text)

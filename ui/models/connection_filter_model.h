@@ -47,6 +47,12 @@ public:
     int sortColumn() const { return m_sortColumn; }
     Qt::SortOrder sortOrder() const { return m_sortOrder; }
 
+    // While deferred, cells that change in place (dataChanged) are shown changed, but the rows
+    // they would move or filter out stay where they are; ending it applies the filter and the
+    // order once. What a re-scoring does around its chunks.
+    void setDeferred(bool deferred);
+    bool deferred() const { return m_deferred; }
+
     void setFilterText(const QString& text);
     QString filterText() const { return m_text; }
     // Empty when the text parsed; otherwise what is wrong (the filter then matches nothing).
@@ -86,6 +92,9 @@ private:
     mutable std::vector<int> m_proxyOfSource;   // source row -> proxy row or -1, built on demand
     mutable bool m_proxyOfSourceValid = false;
     bool m_resetOnRemoved = false;  // a removal that was not at the front: rebuilt afterwards
+    bool m_deferred = false;
+    bool m_pendingRefilter = false;
+    bool m_pendingResort = false;
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     QString m_text;

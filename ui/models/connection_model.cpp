@@ -279,11 +279,12 @@ void ConnectionModel::applyScores(const RescoreChunk& chunk)
 {
     const auto [first, last] = m_store.applyScores(chunk.scores);
     long long cfirst = std::numeric_limits<long long>::max(), clast = -1;
-    for (const auto& [frame, info] : chunk.connections) {
-        const long long r = m_store.rowOfFrame(frame);
-        if (r < 0)
-            continue;
-        m_store.setConnection(frame, info);
+    for (const RescoreChunk::Connection& c : chunk.connections) {
+        const long long r = m_store.rowOfFrame(c.frame);
+        const ConnectionInfo* now = r < 0 ? nullptr : m_store.connection(m_store.row(size_t(r)));
+        if (!now || now->flow != c.from)
+            continue;   // gone, or its evidence changed since the job copied it
+        m_store.setConnection(c.frame, c.info);
         cfirst = std::min(cfirst, r);
         clast = std::max(clast, r);
     }

@@ -130,6 +130,9 @@ std::pair<long long, long long> ConnectionStore::applyConnections(const RowBatch
         if (r < 0)
             continue;   // its row left the store (the cap)
         m_connections.insert(frame, info);
+        // Decided with another database than the rows are shown with: re-decided with them.
+        if (batch.database != m_database || (batch.profile && batch.profile != m_profile))
+            m_stale.push_back(frame);
         if (r < stored) {
             first = std::min(first, r);
             last = std::max(last, r);
@@ -336,7 +339,10 @@ void ConnectionStore::switchDatabase(std::shared_ptr<const Database> database, c
 
 std::vector<uint32_t> ConnectionStore::takeStale()
 {
-    return std::exchange(m_stale, {});
+    std::vector<uint32_t> frames = std::exchange(m_stale, {});
+    std::sort(frames.begin(), frames.end());
+    frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
+    return frames;
 }
 
 std::pair<long long, long long> ConnectionStore::applyScores(

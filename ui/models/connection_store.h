@@ -192,7 +192,8 @@ public:
     // The rows are now shown against `database` (an edit published a new snapshot): entries are
     // found by uid, labels carried over by name, until re-scoring (applyScores()) replaces them.
     void switchDatabase(std::shared_ptr<const Database> database, const Profile* profile);
-    // Frames of rows appended since the last call that were scored with another database.
+    // Frames (ascending) of rows appended since the last call that were scored with another
+    // database, and of rows whose connection was decided with another one.
     std::vector<uint32_t> takeStale();
     // Sets the scores of the rows holding these frames (ascending), those still stored; returns
     // the first and last rows that changed (first > last when none).

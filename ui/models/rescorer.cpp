@@ -143,7 +143,7 @@ void Rescorer::run(const Input& input, Rescorer* self, quint64 job, const std::a
             if (const ConnectionStore::RowsCopy::Connection& c = input.rows.connections[k]; c.flow) {
                 auto decided = std::make_shared<Flow>(*c.flow);
                 decided->os = *o.verdict;
-                chunk->connections.emplace_back(r.frame, connectionInfo(std::move(decided), c.end));
+                chunk->connections.push_back({r.frame, c.flow, connectionInfo(std::move(decided), c.end)});
             }
         }
         chunk->scores.emplace_back(r.frame, score);

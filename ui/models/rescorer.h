@@ -24,7 +24,13 @@ namespace synscope {
 struct RescoreChunk {
     quint64 job = 0;
     std::vector<std::pair<uint32_t, RowScore>> scores;
-    std::vector<std::pair<uint32_t, ConnectionInfo>> connections;
+    struct Connection {
+        uint32_t frame = 0;
+        std::shared_ptr<const Flow> from;   // the evidence decided again: applied only while the
+                                            // row still holds it (not a User-Agent typed since)
+        ConnectionInfo info;
+    };
+    std::vector<Connection> connections;
     size_t done = 0;    // rows of the job scored so far, this chunk included
     size_t total = 0;
     // The last chunk of a job over every row, when asked for: all the rows with their new scores

@@ -103,6 +103,22 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->setItemDelegateForColumn(ConnectionModel::Confidence, new ConfidenceDelegate(m_table));
     m_table->setObjectName(QStringLiteral("connectionTable"));
     m_table->setModel(m_proxy);
+    // The filter model is rebuilt when a filter changes or a re-scoring moved rows in or out of
+    // it: the connection the user was looking at stays selected when it is still shown. Connected
+    // after setModel(), so this runs after the view's own reset, which clears the selection.
+    connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
+        const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+        m_keptFrame = current.isValid() ? int64_t(m_model->store().row(size_t(current.row())).frame) : -1;
+    });
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] {
+        const int64_t frame = std::exchange(m_keptFrame, -1);
+        const long long row = frame >= 0 ? m_model->store().rowOfFrame(uint32_t(frame)) : -1;
+        const QModelIndex at = row >= 0 ? m_proxy->mapFromSource(m_model->index(int(row), 0)) : QModelIndex();
+        if (at.isValid()) {
+            m_table->selectionModel()->setCurrentIndex(
+                at, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        }
+    });
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(-1, Qt::AscendingOrder);   // arrival order until a header is clicked
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -762,6 +778,12 @@ bool MainWindow::setProfileName(const QString& name)
 // reading the file again.
 void MainWindow::applySnapshot()
 {
+    // An export reads the rows and their database from its thread: the new snapshot waits for it.
+    if (m_export) {
+        m_snapshotPending = true;
+        return;
+    }
+    m_snapshotPending = false;
     m_detail->setMatcher(m_db, *m_profile);
     m_worker->setDatabase(m_db, m_profile);
     m_model->switchDatabase(m_db, m_profile);
@@ -773,6 +795,7 @@ void MainWindow::applySnapshot()
         m_rescorer->cancel();
         m_heldChunks.clear();
         m_rescoreLabel->hide();
+        m_proxy->setDeferred(false);
         rebuildAggregates();
         return;
     }
@@ -787,8 +810,10 @@ void MainWindow::startRescore(const std::vector<uint32_t>& frames, int64_t first
 {
     const ConnectionStore& store = m_model->store();
     m_recount.reset();
+    m_heldChunks.clear();   // of the job this one replaces
     m_rescoreArrivals = store.size() + store.evictedCount();
     m_rescorer->start(store, frames, firstFrame, m_hosts->hostCap());
+    m_proxy->setDeferred(true);
     m_rescoreLabel->setText(tr("Re-scoring…"));
     m_rescoreLabel->show();
 }
@@ -817,6 +842,7 @@ void MainWindow::onRescoreFinished()
         return;
     }
     m_rescoreLabel->hide();
+    m_proxy->setDeferred(false);   // filtered and sorted once, the selection kept
     rebuildAggregates();
     statusBar()->showMessage(tr("%1 rows re-scored with %2").arg(count(m_model->store().size()), m_db->name), 5000);
     Q_EMIT rescored();
@@ -987,12 +1013,18 @@ void MainWindow::clearData()
     m_heldChunks.clear();
     m_recount.reset();
     m_rescoreLabel->hide();
+    m_proxy->setDeferred(false);
     m_model->clear();
+    // Shown against the window's database from the start: a batch still scored with an older
+    // snapshot is then re-scored, never adopted.
+    m_model->switchDatabase(m_db, m_profile);
     m_hosts->clear();
     m_timeline->clear();
     m_histogram->clear();
     m_detail->clear();
     showStats(CaptureStats{});
+    if (m_snapshotPending)   // an edit made during the export cancelled above
+        applySnapshot();
 }
 
 void MainWindow::restartCapture()
@@ -1181,6 +1213,8 @@ bool MainWindow::exportRows(const QString& path, bool selectedOnly, QString* err
             onRescoreChunk(c);
         if (rescored)
             onRescoreFinished();
+        if (m_snapshotPending)
+            applySnapshot();
         if (ok) {
             QString message = tr("Exported %1 rows to %2").arg(count(written), QFileInfo(path).fileName());
             if (skipped > 0)

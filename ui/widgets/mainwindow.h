@@ -181,6 +181,8 @@ private:
     HelperProcess* m_helper;
     Rescorer* m_rescorer;
     std::vector<RescoreChunkPtr> m_heldChunks;   // arrived during an export
+    bool m_snapshotPending = false;              // a new snapshot waits for the export
+    int64_t m_keptFrame = -1;                    // the selected row's frame across a filter reset
     RowBatchPtr m_recount;                       // the running job's recount, once delivered
     size_t m_rescoreArrivals = 0;                // rows stored + evicted when the job started
 
