@@ -118,7 +118,6 @@ public:
     // The flows followed so far are kept. What an edit of the database does to a running capture:
     // it takes effect for the next packet.
     void setDatabase(const Database* database, const Profile* profile = nullptr);
-    const Database* database() const { return m_database; }
 
     const std::string& error() const { return m_error; }
     const DecodeStats& stats() const { return m_decoder.stats(); }

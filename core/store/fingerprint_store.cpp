@@ -71,6 +71,9 @@ QString sqlError(const QSqlError& e)
     return db.isEmpty() || text.contains(db) ? text : u"%1 (%2)"_s.arg(text, db);
 }
 
+// The first 16 bytes of every SQLite database file.
+const QByteArray kSqliteHeader("SQLite format 3\0", 16);
+
 bool isSqliteFile(const QString& path, QString* why)
 {
     QFile f(path);
@@ -81,7 +84,7 @@ bool isSqliteFile(const QString& path, QString* why)
     const QByteArray head = f.read(16);
     if (head.isEmpty())
         return true;   // an empty file: SQLite makes it a database
-    if (head != QByteArray("SQLite format 3\0", 16)) {
+    if (head != kSqliteHeader) {
         *why = u"not a SQLite database (a database file to import goes through "
                u"\"db import\" or File > Import)"_s;
         return false;
@@ -251,7 +254,7 @@ bool FingerprintStore::isStoreFile(const QString& path)
 {
     QFile probe(path);
     return QFileInfo(path).isFile() && probe.open(QIODevice::ReadOnly) &&
-           probe.read(16) == QByteArray("SQLite format 3\0", 16);
+           probe.read(kSqliteHeader.size()) == kSqliteHeader;
 }
 
 QString FingerprintStore::defaultPath()
@@ -520,11 +523,15 @@ QByteArray FingerprintStore::exportEntries(EntryFormat format, const EntrySelect
 
 Database FingerprintStore::snapshot() const
 {
-    Database db = header();
-    for (StoredEntry& s : entries())
+    return snapshotOf(header(), entries());
+}
+
+Database FingerprintStore::snapshotOf(Database header, std::vector<StoredEntry> entries)
+{
+    for (StoredEntry& s : entries)
         if (s.enabled)
-            db.entries.push_back(std::move(s.entry));
-    return db;
+            header.entries.push_back(std::move(s.entry));
+    return header;
 }
 
 Database FingerprintStore::header() const

@@ -97,6 +97,8 @@ public:
     Database snapshot() const;
     // The same without entries: name, description, families and minimum class size.
     Database header() const;
+    // What snapshot() makes of a header and the store's entries (by id): the enabled ones.
+    static Database snapshotOf(Database header, std::vector<StoredEntry> entries);
     StoreStats stats() const;
 
     // Adds entries in one transaction; returns their ids in order. An entry whose name is taken

@@ -316,7 +316,9 @@ void TestGui::detailPaneExplainsCorpusSyn()
     QCOMPARE(pane.selectedEntry(), far);
     QVERIFY(pane.selectorEntries().contains(far));
     checkTable(far, Profile::synscope().score(syn.record.fp, *notOffered));
+    QTest::keyClicks(pane.entryFinder(), u"a"_s);   // typing makes the list
     QCOMPARE(pane.entryFinder()->completer()->model()->rowCount(), int(m_db->entries.size()));
+    QVERIFY(pane.entryFinder()->completer()->completionCount() > 0);   // offered from the first key
     QVERIFY(!pane.selectEntry(int(m_db->entries.size())));
 
     // The chart shows the classification's class averages, N in the labels, best class marked.

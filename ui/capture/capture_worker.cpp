@@ -358,8 +358,9 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
                                         connectionInfo(std::make_shared<const Flow>(*f.flow), f.end));
     };
     // A new snapshot applies from the packet just read (or, on a quiet link, at the next live
-    // timeout, so that the flows it ends are decided with it from then on); the rows scored with the old one leave in a batch
-    // of their own, so that a batch's rows are all scored with its database.
+    // timeout, so that the flows it ends are decided with it from then on); the rows scored with
+    // the old one leave in a batch of their own, so that a batch's rows are all scored with its
+    // database.
     const auto onPacket = [&](Pipeline& p) {
         if (!m_snapshotChanged.load(std::memory_order_relaxed))
             return;

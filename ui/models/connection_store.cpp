@@ -131,7 +131,7 @@ std::pair<long long, long long> ConnectionStore::applyConnections(const RowBatch
             continue;   // its row left the store (the cap)
         m_connections.insert(frame, info);
         // Decided with another database than the rows are shown with: re-decided with them.
-        if (batch.database != m_database || (batch.profile && batch.profile != m_profile))
+        if (scoredElsewhere(batch))
             m_stale.push_back(frame);
         if (r < stored) {
             first = std::min(first, r);
@@ -201,22 +201,32 @@ uint32_t ConnectionStore::optionsRank(uint32_t id) const
     return id < m_optionRank.size() ? m_optionRank[id] : 0;
 }
 
+int ConnectionStore::entryIndex(qint64 uid) const
+{
+    return m_entryIndex.value(uid, -1);
+}
+
 const DbEntry* ConnectionStore::entry(qint64 uid) const
 {
-    const auto it = m_entryIndex.constFind(uid);
-    return it == m_entryIndex.constEnd() ? nullptr : &m_database->entries[size_t(*it)];
+    const int i = entryIndex(uid);
+    return i < 0 ? nullptr : &m_database->entries[size_t(i)];
 }
 
 QString ConnectionStore::entryGuess(qint64 uid) const
 {
-    const auto it = m_entryIndex.constFind(uid);
-    return it == m_entryIndex.constEnd() ? QString() : m_entryGuess[size_t(*it)];
+    const int i = entryIndex(uid);
+    return i < 0 ? QString() : m_entryGuess[size_t(i)];
 }
 
 int ConnectionStore::entryGuessRank(qint64 uid) const
 {
-    const auto it = m_entryIndex.constFind(uid);
-    return it == m_entryIndex.constEnd() ? -1 : m_entryGuessRank[size_t(*it)];
+    const int i = entryIndex(uid);
+    return i < 0 ? -1 : m_entryGuessRank[size_t(i)];
+}
+
+bool ConnectionStore::scoredElsewhere(const RowBatch& batch) const
+{
+    return batch.database != m_database || (batch.profile && batch.profile != m_profile);
 }
 
 // Everything derived from the database is made here, once, instead of per row or per comparison.
@@ -263,7 +273,7 @@ void ConnectionStore::append(const RowBatch& batch)
         if (batch.profile)
             m_profile = batch.profile;
     }
-    const bool stale = batch.database != m_database || (batch.profile && batch.profile != m_profile);
+    const bool stale = scoredElsewhere(batch);
     removeFront(p.evict);
     const size_t firstNew = m_size;
 
@@ -506,19 +516,27 @@ RowBatchPtr ConnectionStore::asBatch() const
 {
     if (m_size == 0)
         return nullptr;
+    std::vector<ConnectionRow> rows;
+    rows.reserve(m_size);
+    for (size_t i = 0; i < m_size; ++i)
+        rows.push_back(row(i));
+    return aggregateBatch(std::move(rows), m_options, m_database, m_profile);
+}
+
+std::shared_ptr<RowBatch> aggregateBatch(std::vector<ConnectionRow> rows, const std::vector<QString>& options,
+                                         std::shared_ptr<const Database> database, const Profile* profile)
+{
     auto batch = std::make_shared<RowBatch>();
-    batch->database = m_database;
-    batch->profile = m_profile;
-    batch->options.reserve(m_options.size());
-    for (const QString& o : m_options)
+    batch->database = std::move(database);
+    batch->profile = profile;
+    batch->options.reserve(options.size());
+    for (const QString& o : options)
         batch->options.push_back(o.toStdString());
-    batch->rows.reserve(m_size);
-    for (size_t i = 0; i < m_size; ++i) {
-        ConnectionRow r = row(i);
+    for (ConnectionRow& r : rows) {
         r.header_offset = 0;
         r.header_length = 0;
-        batch->rows.push_back(r);
     }
+    batch->rows = std::move(rows);
     return batch;
 }
 

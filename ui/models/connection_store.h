@@ -128,6 +128,12 @@ ConnectionRow makeRow(const Observation& observation, uint32_t optionsId, const 
 bool decodeRow(const ConnectionRow& row, std::span<const uint8_t> headerBytes, Decoder& decoder,
                SynRecord* out);
 
+// Rows (with their option notations, by options_id) as one batch without header bytes or
+// connections, for the aggregate views to count: ConnectionStore::asBatch(), and the rescorer's
+// recount of the rows it re-scored.
+std::shared_ptr<RowBatch> aggregateBatch(std::vector<ConnectionRow> rows, const std::vector<QString>& options,
+                                         std::shared_ptr<const Database> database, const Profile* profile);
+
 class ConnectionStore {
 public:
     static constexpr size_t kDefaultRowCap = 1'000'000;
@@ -148,6 +154,7 @@ public:
     // Interned option notation of a row's options_id (empty for an unknown id).
     QString optionsText(uint32_t id) const { return id < m_options.size() ? m_options[id] : QString(); }
     size_t optionsCount() const { return m_options.size(); }
+    const std::vector<QString>& options() const { return m_options; }   // by options_id
     // Position of an options id in text order (equal texts never occur): sorting on it equals
     // sorting on the text, without a string comparison.
     uint32_t optionsRank(uint32_t id) const;
@@ -258,6 +265,10 @@ private:
     static constexpr size_t kArenaChunk = size_t(1) << 20;
 
     void setDatabase(std::shared_ptr<const Database> db);
+    int entryIndex(qint64 uid) const;   // Database::entries index of a uid; -1 when absent
+    // The batch's rows were scored (or its connections decided) with another database or
+    // profile than the store shows: they are to be re-scored.
+    bool scoredElsewhere(const RowBatch& batch) const;
     ConnectionRow& mutableRow(size_t i);
     size_t lowerBound(uint32_t frame) const;   // the first row whose frame is not below `frame`
     // Re-labels rows [first, end) from `from`'s label numbering to the store's, by name.

@@ -270,11 +270,17 @@ bool DatabaseModel::setData(const QModelIndex& index, const QVariant& value, int
     return true;
 }
 
+int DatabaseModel::firstRowFrom(qint64 id) const
+{
+    return int(std::lower_bound(m_entries.begin(), m_entries.end(), id,
+                                [](const StoredEntry& s, qint64 v) { return s.id < v; })
+               - m_entries.begin());
+}
+
 int DatabaseModel::rowOfId(qint64 id) const
 {
-    const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), id,
-                                     [](const StoredEntry& s, qint64 v) { return s.id < v; });
-    return it != m_entries.end() && it->id == id ? int(it - m_entries.begin()) : -1;
+    const int row = firstRowFrom(id);
+    return size_t(row) < m_entries.size() && m_entries[size_t(row)].id == id ? row : -1;
 }
 
 QStringList DatabaseModel::classes() const
@@ -361,9 +367,8 @@ void DatabaseModel::refresh(std::vector<qint64> ids)
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     for (qint64 id : ids) {
         const std::optional<StoredEntry> now = m_store.entry(id);
-        const auto at = std::lower_bound(m_entries.begin(), m_entries.end(), id,
-                                         [](const StoredEntry& s, qint64 v) { return s.id < v; });
-        const int row = int(at - m_entries.begin());
+        const int row = firstRowFrom(id);
+        const auto at = m_entries.begin() + row;
         const bool present = at != m_entries.end() && at->id == id;
         if (now && present) {
             m_entries[size_t(row)] = *now;
@@ -392,11 +397,7 @@ void DatabaseModel::refresh(std::vector<qint64> ids)
 
 Database DatabaseModel::snapshot() const
 {
-    Database db = m_store.header();
-    for (const StoredEntry& s : m_entries)
-        if (s.enabled)
-            db.entries.push_back(s.entry);
-    return db;
+    return FingerprintStore::snapshotOf(m_store.header(), m_entries);
 }
 
 bool DatabaseModel::push(const QString& text, std::function<bool(QString*)> apply,

@@ -92,6 +92,7 @@ private:
     bool push(const QString& text, std::function<bool(QString*)> apply, std::function<bool(QString*)> revert,
               std::function<std::vector<qint64>()> affected, QString* error);
     void reload();
+    int firstRowFrom(qint64 id) const;   // the first row whose id is not below `id` (rows are by id)
     void refresh(std::vector<qint64> ids);   // these entries changed, appeared or went
     void findConflicts();
 

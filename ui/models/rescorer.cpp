@@ -15,8 +15,8 @@ struct Rescorer::Input {
     std::shared_ptr<const Database> database;
     const Profile* profile = nullptr;
     size_t firstAlone = 0;   // 1: rows[0] is the selected row, sent in a chunk of its own
-    size_t recountHostCap = 0;              // > 0: build RescoreChunk::recount
-    std::vector<QString> options;           // the store's option notations, by id (recount)
+    size_t recountHostCap = 0;   // > 0: build RescoreChunk::recount
+    std::vector<QString> options;   // the store's option notations, by options_id (recount)
 };
 
 Rescorer::Rescorer(QObject* parent) : QObject(parent)
@@ -57,9 +57,7 @@ quint64 Rescorer::start(const ConnectionStore& store, const std::vector<uint32_t
                             : 0;
     if (frames.empty() && recountHostCap > 0) {
         input->recountHostCap = recountHostCap;
-        input->options.reserve(store.optionsCount());
-        for (size_t id = 0; id < store.optionsCount(); ++id)
-            input->options.push_back(store.optionsText(uint32_t(id)));
+        input->options = store.options();
     }
     m_cancel = std::make_shared<std::atomic<bool>>(false);
     m_running = true;
@@ -83,21 +81,15 @@ void Rescorer::deliver(const RescoreChunkPtr& chunk, bool last)
 
 RowBatchPtr Rescorer::recount(const Input& input, const std::vector<RowScore>& scores)
 {
-    auto batch = std::make_shared<RowBatch>();
-    batch->database = input.database;
-    batch->profile = input.profile;
-    batch->options.reserve(input.options.size());
-    for (const QString& o : input.options)
-        batch->options.push_back(o.toStdString());
     // rows[0] repeats a later row when the selected one went first.
-    batch->rows.reserve(scores.size());
+    std::vector<ConnectionRow> rows;
+    rows.reserve(scores.size());
     for (size_t k = input.firstAlone; k < scores.size(); ++k) {
-        ConnectionRow r = input.rows.rows[k];
-        scores[k].applyTo(r);
-        r.header_offset = 0;
-        r.header_length = 0;
-        batch->rows.push_back(r);
+        rows.push_back(input.rows.rows[k]);
+        scores[k].applyTo(rows.back());
     }
+    const std::shared_ptr<RowBatch> batch =
+        aggregateBatch(std::move(rows), input.options, input.database, input.profile);
     HostTable hosts;
     hosts.setCap(input.recountHostCap);
     auto delta = std::make_shared<HostDelta>();

@@ -244,11 +244,17 @@ void DatabaseWindow::deleteSelected()
     const std::vector<qint64> ids = selectedIds();
     if (ids.empty())
         return;
+    removeEntries(ids, tr("Delete %n entries", nullptr, int(ids.size())),
+                  tr("Deleted %n entries (Undo brings them back)", nullptr, int(ids.size())));
+}
+
+void DatabaseWindow::removeEntries(const std::vector<qint64>& ids, const QString& command, const QString& done)
+{
     QString error;
-    if (!m_model->removeEntries(ids, tr("Delete %n entries", nullptr, int(ids.size())), &error))
+    if (!m_model->removeEntries(ids, command, &error))
         QMessageBox::warning(this, tr("Database unchanged"), error);
     else
-        report(tr("Deleted %n entries (Undo brings them back)", nullptr, int(ids.size())));
+        report(done);
 }
 
 void DatabaseWindow::setSelectedEnabled(bool enabled)
@@ -265,11 +271,8 @@ void DatabaseWindow::mergeDuplicates()
         report(tr("No exact duplicates"));
         return;
     }
-    QString error;
-    if (!m_model->removeEntries(ids, tr("Merge %n duplicates", nullptr, int(ids.size())), &error))
-        QMessageBox::warning(this, tr("Database unchanged"), error);
-    else
-        report(tr("Merged %n duplicates into the entries they repeat", nullptr, int(ids.size())));
+    removeEntries(ids, tr("Merge %n duplicates", nullptr, int(ids.size())),
+                  tr("Merged %n duplicates into the entries they repeat", nullptr, int(ids.size())));
 }
 
 QString DatabaseWindow::importFiles(const QStringList& paths, bool* ok)

@@ -54,6 +54,8 @@ private:
     void updateCounts();
     void updateFilterChoices();
     void report(const QString& message);
+    // One undoable removal: `done` is reported, or why the store refused it.
+    void removeEntries(const std::vector<qint64>& ids, const QString& command, const QString& done);
 
     DatabaseModel* m_model;
     DatabaseFilterModel* m_filter;

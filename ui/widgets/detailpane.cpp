@@ -26,6 +26,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <utility>
 
 namespace synscope {
 
@@ -137,6 +138,20 @@ DetailPane::DetailPane(QWidget* parent)
     m_finder->setPlaceholderText(tr("any entry…"));
     m_finder->setToolTip(tr("Compare with any entry of the database: type part of its OS, version or name"));
     m_finder->setClearButtonEnabled(true);
+    // The list of entries is made when the user first types after a database change, not on every
+    // change (an edit of a 100,000-entry store publishes one each time). Connected before the
+    // completer, which filters on the same signal.
+    connect(m_finder, &QLineEdit::textEdited, this, [this] {
+        if (!std::exchange(m_finderStale, false))
+            return;
+        m_finderModel->clear();
+        if (m_db)
+            for (size_t i = 0; i < m_db->entries.size(); ++i) {
+                auto* item = new QStandardItem(entryTitle(int(i)));
+                item->setData(int(i), Qt::UserRole);
+                m_finderModel->appendRow(item);
+            }
+    });
     auto* completer = new QCompleter(m_finderModel, m_finder);
     completer->setCaseSensitivity(Qt::CaseInsensitive);
     completer->setFilterMode(Qt::MatchContains);
@@ -211,13 +226,7 @@ void DetailPane::setMatcher(std::shared_ptr<const Database> db, const Profile& p
     m_db = std::move(db);
     m_profile = &profile;
     m_classifier = m_db ? std::make_unique<Classifier>(*m_db, profile) : nullptr;
-    m_finderModel->clear();
-    if (m_db)
-        for (size_t i = 0; i < m_db->entries.size(); ++i) {
-            auto* item = new QStandardItem(entryTitle(int(i)));
-            item->setData(int(i), Qt::UserRole);
-            m_finderModel->appendRow(item);
-        }
+    m_finderStale = true;
     if (m_hasRecord) {
         classify();
         fillSelector();

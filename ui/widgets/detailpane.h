@@ -53,7 +53,8 @@ public:
     // Windows?"); one outside the selector's top entries is added to it. False for an index the
     // database lacks.
     bool selectEntry(int entryIndex);
-    // The "find entry" field: completes over every entry of the database by name, OS and version.
+    // The "find entry" field: completes over every entry of the database by name, OS and version
+    // (the list is made as the user starts typing).
     QLineEdit* entryFinder() const { return m_finder; }
 
     // The connection verdict of the shown SYN (its reasons, User-Agent and both round trips);
@@ -120,7 +121,8 @@ private:
     QLabel* m_connection;
     QLineEdit* m_uaEdit;
     QLineEdit* m_finder;
-    QStandardItemModel* m_finderModel;
+    QStandardItemModel* m_finderModel;   // every entry of m_db, by title, once m_finderStale is false
+    bool m_finderStale = true;
     HexView* m_hex;
     ScoreChart* m_chart;
     QSplitter* m_split;

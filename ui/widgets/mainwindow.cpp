@@ -106,10 +106,7 @@ MainWindow::MainWindow(QWidget* parent)
     // The filter model is rebuilt when a filter changes or a re-scoring moved rows in or out of
     // it: the connection the user was looking at stays selected when it is still shown. Connected
     // after setModel(), so this runs after the view's own reset, which clears the selection.
-    connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
-        const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
-        m_keptFrame = current.isValid() ? int64_t(m_model->store().row(size_t(current.row())).frame) : -1;
-    });
+    connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] { m_keptFrame = currentFrame(); });
     connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] {
         const int64_t frame = std::exchange(m_keptFrame, -1);
         const long long row = frame >= 0 ? m_model->store().rowOfFrame(uint32_t(frame)) : -1;
@@ -792,18 +789,27 @@ void MainWindow::applySnapshot()
     if (m_evalWindow && m_evalWindow->isVisible())
         m_evalWindow->evaluate(m_db, *m_profile);   // what the change did, against the last run
     if (m_model->store().size() == 0) {
-        m_rescorer->cancel();
-        m_heldChunks.clear();
-        m_rescoreLabel->hide();
-        m_proxy->setDeferred(false);
+        stopRescore();
         rebuildAggregates();
         return;
     }
-    int64_t selectedFrame = -1;
-    if (const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex()); current.isValid())
-        selectedFrame = m_model->store().row(size_t(current.row())).frame;
     m_model->takeStale();   // every row is in this job
-    startRescore({}, selectedFrame);
+    startRescore({}, currentFrame());
+}
+
+int64_t MainWindow::currentFrame() const
+{
+    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+    return current.isValid() ? int64_t(m_model->store().row(size_t(current.row())).frame) : -1;
+}
+
+void MainWindow::stopRescore()
+{
+    m_rescorer->cancel();
+    m_heldChunks.clear();
+    m_recount.reset();
+    m_rescoreLabel->hide();
+    m_proxy->setDeferred(false);
 }
 
 void MainWindow::startRescore(const std::vector<uint32_t>& frames, int64_t firstFrame)
@@ -1009,11 +1015,7 @@ void MainWindow::clearData()
         m_heldBatches.clear();
         m_relativeTimeAction->setEnabled(true);
     }
-    m_rescorer->cancel();
-    m_heldChunks.clear();
-    m_recount.reset();
-    m_rescoreLabel->hide();
-    m_proxy->setDeferred(false);
+    stopRescore();
     m_model->clear();
     // Shown against the window's database from the start: a batch still scored with an older
     // snapshot is then re-scored, never adopted.

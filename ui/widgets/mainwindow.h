@@ -137,6 +137,9 @@ private:
     void onRescoreChunk(const synscope::RescoreChunkPtr& chunk);
     void onRescoreFinished();
     void rebuildAggregates();
+    // Cancels a running re-scoring and drops what it left (held chunks, recount, deferred filter).
+    void stopRescore();
+    int64_t currentFrame() const;   // the frame of the table's current row; -1 without
     void updateMatcherLabels();
     bool openStore(const QString& path, QString* error);
     void closeStore();
