@@ -105,9 +105,11 @@ struct FlowStats {
 class FlowTable {
 public:
     static constexpr size_t kMaxFlows = 65536;
-    // SYNs waiting for their SYN+ACK: a fixed table of slots by connection, so that a flood of
-    // SYNs costs a copy each and no allocation; a SYN whose slot a newer one takes is counted.
+    // SYNs waiting for their SYN+ACK: a fixed ring, written in arrival order so that a flood of
+    // SYNs costs a sequential copy each and no allocation, found through a small index by
+    // connection. The oldest unanswered SYN makes room for a new one and is counted.
     static constexpr size_t kPendingSlots = 65536;
+    static constexpr size_t kPendingIndex = 4 * kPendingSlots;   // 1 MiB: stays in cache
     static constexpr size_t kMaxClientBytes = 4096;
     // All flows' client bytes together: at most a quarter of the flows can hold a full buffer.
     static constexpr size_t kMaxBufferedBytes = 64u << 20;
@@ -148,7 +150,8 @@ private:
         FlowKey key;
         SynRecord syn;
     };
-    Pending& slotOf(const FlowKey& key);
+    // The waiting SYN of this connection, or null.
+    Pending* pendingOf(const FlowKey& key, size_t hash);
     void startFlow(const SynRecord& syn, const SynRecord& synAck);
     void touch(List::iterator it, int64_t ns);
     void end(List::iterator it, FlowEnd how);
@@ -156,7 +159,14 @@ private:
     bool evidenceComplete(const Flow& f) const;
 
     size_t m_maxFlows;
-    std::vector<Pending> m_pending;   // kPendingSlots, allocated with the first SYN
+    std::vector<Pending> m_pending;   // the ring: kPendingSlots, allocated with the first SYN
+    // By hash: 15 more bits of the hash above the ring position + 1 (0: none), so that a stale
+    // or colliding entry is nearly always told without reading the ring (a cache miss per SYN
+    // in a flood).
+    static constexpr int kPositionBits = 17;
+    static_assert(kPendingSlots < (size_t(1) << kPositionBits));
+    std::vector<uint32_t> m_pendingIndex;
+    size_t m_pendingNext = 0;         // the ring position the next SYN takes
     List m_lru;   // least recently active first
     std::unordered_map<FlowKey, List::iterator, FlowKeyHash> m_flows;
     std::vector<Ended> m_ended;

@@ -212,6 +212,32 @@ private Q_SLOTS:
         QCOMPARE(u.stats().without_handshake, uint64_t(1));
     }
 
+    void pendingSynsAreARing()
+    {
+        // More unanswered SYNs than the ring holds (a flood from many sources): the oldest make
+        // room and are counted; the newest are still answered; a retransmission is not a loss.
+        const auto from = [](uint32_t n, bool synAck) {
+            SynRecord r = syn(n, uint16_t(1024 + n % 50000), 1000, synAck);
+            IpAddress& client = synAck ? r.dst : r.src;
+            client[2] = uint8_t(n >> 8);
+            client[3] = uint8_t(n);
+            return r;
+        };
+        FlowTable t;
+        const uint32_t total = uint32_t(FlowTable::kPendingSlots) + 10;
+        for (uint32_t n = 0; n < total; ++n)
+            t.onSyn(from(n, false));
+        QCOMPARE(t.stats().without_handshake, uint64_t(10));   // 0..9 made room
+        t.onSyn(from(total - 1, false));           // a retransmission: it moves, 10 makes room
+        QCOMPARE(t.stats().without_handshake, uint64_t(11));
+        t.onSynAck(from(0, true));                 // its SYN made room: no flow
+        t.onSynAck(from(total - 1, true));
+        t.onSynAck(from(total - 2, true));
+        QCOMPARE(t.stats().flows, uint64_t(2));
+        t.finish();
+        QCOMPARE(t.stats().without_handshake, uint64_t(total - 2));   // each unanswered SYN once
+    }
+
     void verdicts_data()
     {
         QTest::addColumn<int>("kind");        // OsVerdict::Kind
