@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="cmake ninja-build g++ pkg-config
 qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libpcap-dev libqt6sql6-sqlite
-iproute2 libcap2-bin procps util-linux tcpdump tcpreplay
+iproute2 ethtool libcap2-bin procps util-linux tcpdump tcpreplay
 curl tinyproxy nginx-light openssl python3
 dpkg-dev file"
 

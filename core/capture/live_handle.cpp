@@ -42,13 +42,18 @@ std::string canonical(const std::string& path)
 
 std::string defaultLiveFilter(int linkType)
 {
-    // SYN and SYN+ACK for the fingerprints; FIN, RST and PSH for the flow stage: a client's
-    // request and the server's first answer are pushed segments, and the first one also times
-    // the handshake (it carries the ACK of the SYN+ACK). Bulk data and pure ACKs stay out.
-    // IPv4: tcp[tcpflags] handles IP options and skips non-first fragments. IPv6: TCP right after
-    // the fixed header, flags byte at 40 + 13. The same again behind a VLAN tag.
-    const std::string syn = "(tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst|tcp-push) != 0) or "
-                            "(ip6[6] == 6 and ip6[53] & 0x0f != 0)";
+    // SYN and SYN+ACK for the fingerprints; FIN, RST, PSH and pure ACKs (no payload) for the
+    // flow stage: a client's request and the server's first answer are pushed segments, and the
+    // handshake's ACK times the TCP round trip (a client that waits before its first data, as a
+    // CONNECT proxy waits for its own client, sends it alone). Bulk data without PSH stays out.
+    // IPv4: tcp[tcpflags] handles IP options and skips non-first fragments; the payload length is
+    // the total length less both headers. IPv6: TCP right after the fixed header, flags byte at
+    // 40 + 13, data offset at 40 + 12. The same again behind a VLAN tag.
+    const std::string syn =
+        "(tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst|tcp-push) != 0) or "
+        "(tcp[tcpflags] & 0x3f == tcp-ack and ip[2:2] == ((ip[0] & 0x0f) << 2) + ((tcp[12] & 0xf0) >> 2)) or "
+        "(ip6[6] == 6 and (ip6[53] & 0x0f != 0 or "
+        "(ip6[53] & 0x3f == 0x10 and ip6[4:2] == (ip6[52] & 0xf0) >> 2)))";
     if (linkType != DLT_EN10MB)
         return syn;
     return syn + " or (vlan and (" + syn + "))";

@@ -39,7 +39,8 @@ bool haveCorpus() { return QDir(sharedPcaps()).exists(); }
 std::string corpusFile(const char* rel) { return (sharedPcaps() + u'/' + QLatin1String(rel)).toStdString(); }
 
 // Ethernet + IPv4 + TCP SYN with MSS 1460; flags and an optional VLAN tag / IPv6 are chosen.
-std::vector<uint8_t> synFrame(uint16_t flags, bool vlan = false, bool v6 = false, uint16_t sport = 1000)
+std::vector<uint8_t> synFrame(uint16_t flags, bool vlan = false, bool v6 = false, uint16_t sport = 1000,
+                              uint8_t payload = 0)
 {
     std::vector<uint8_t> f = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
     if (vlan)
@@ -47,13 +48,14 @@ std::vector<uint8_t> synFrame(uint16_t flags, bool vlan = false, bool v6 = false
     const std::vector<uint8_t> tcp = {uint8_t(sport >> 8), uint8_t(sport), 0, 80, 0, 0, 0, 1, 0, 0, 0, 0,
                                       0x60, uint8_t(flags), 0xfa, 0xf0, 0, 0, 0, 0, 2, 4, 5, 0xb4};
     if (v6) {
-        f.insert(f.end(), {0x86, 0xdd, 0x60, 0, 0, 0, 0, uint8_t(tcp.size()), 6, 64});
+        f.insert(f.end(), {0x86, 0xdd, 0x60, 0, 0, 0, 0, uint8_t(tcp.size() + payload), 6, 64});
         f.insert(f.end(), 32, 1);
     } else {
-        f.insert(f.end(), {0x08, 0x00, 0x45, 0, 0, uint8_t(20 + tcp.size()), 0, 1, 0x40, 0, 64, 6, 0, 0,
-                           10, 0, 0, 1, 10, 0, 0, 2});
+        f.insert(f.end(), {0x08, 0x00, 0x45, 0, 0, uint8_t(20 + tcp.size() + payload), 0, 1, 0x40, 0, 64,
+                           6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2});
     }
     f.insert(f.end(), tcp.begin(), tcp.end());
+    f.insert(f.end(), payload, 'x');
     return f;
 }
 
@@ -514,10 +516,16 @@ private slots:
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x02, false, true)));
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x12, true)));
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x02, true, true)));
-        // The flow stage's segments (PSH data, FIN, RST) pass; pure ACKs, the bulk of a
-        // transfer, do not.
-        QVERIFY(!matches(f, DLT_EN10MB, synFrame(0x10)));
-        QVERIFY(!matches(f, DLT_EN10MB, synFrame(0x10, true, true)));
+        // The flow stage's segments (PSH data, FIN, RST, pure ACKs) pass; data without PSH, the
+        // bulk of a transfer, does not.
+        for (const bool vlan : {false, true})
+            for (const bool v6 : {false, true}) {
+                QVERIFY(matches(f, DLT_EN10MB, synFrame(0x10, vlan, v6)));
+                QVERIFY(matches(f, DLT_EN10MB, synFrame(0x10 | 0x80, vlan, v6)));   // CWR too
+                QVERIFY(!matches(f, DLT_EN10MB, synFrame(0x10, vlan, v6, 1000, 100)));
+                QVERIFY(matches(f, DLT_EN10MB, synFrame(0x18, vlan, v6, 1000, 100)));
+            }
+        QVERIFY(!matches(f, DLT_EN10MB, synFrame(0x30)));   // URG+ACK: not a pure ACK
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x18, true, true)));
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x18)));
         QVERIFY(matches(f, DLT_EN10MB, synFrame(0x11)));

@@ -4,7 +4,8 @@
 # a client, a middle and a server namespace in a row. The middle routes (direct connections) and
 # runs tinyproxy (proxied ones); the server runs nginx over HTTP and HTTPS (a certificate made
 # here) with its access log in SynScope's recommended format, and synscope-cli captures there
-# live, with that log. 80 ms of netem delay lie between client and middle only.
+# live, with that log. 80 ms of round trip lie between client and middle only: netem where the
+# kernel has it, else a userspace delay line (delay-line.py) in a fourth namespace on that link.
 #   direct HTTP, Linux UA              -> consistent, not flagged
 #   proxied HTTP, Windows UA           -> os_mismatch (the proxy's Linux SYN), reasons shown
 #   client over VXLAN (MTU 1450)       -> tunnel, MTU 1450, "VXLAN"
@@ -16,19 +17,20 @@ set -u
 CLI=${1:?usage: proxy-scenarios.sh SYNSCOPE_CLI}
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
-for tool in ip tc curl tinyproxy nginx openssl python3; do
+for tool in ip tc ethtool curl tinyproxy nginx openssl python3; do
     command -v "$tool" >/dev/null || skip "$tool is not installed (packaging/install-deps.sh installs it)"
 done
 
 TAG=$$
-C=ssc$TAG; M=ssm$TAG; S=sss$TAG
+C=ssc$TAG; M=ssm$TAG; S=sss$TAG; D=ssd$TAG
 DIR=$(mktemp -d /tmp/synscope-proxy.XXXXXX)
-CAP_PID=
+CAP_PID=; DELAY_PID=
 cleanup() {
     [ -n "$CAP_PID" ] && kill "$CAP_PID" 2>/dev/null
+    [ -n "$DELAY_PID" ] && kill "$DELAY_PID" 2>/dev/null
     [ -f "$DIR/nginx.pid" ] && ip netns exec "$S" nginx -p "$DIR" -c "$DIR/nginx.conf" -s stop 2>/dev/null
     pkill -f "tinyproxy -d -c $DIR/" 2>/dev/null
-    for ns in "$C" "$M" "$S"; do ip netns del "$ns" 2>/dev/null; done
+    for ns in "$C" "$M" "$S" "$D"; do ip netns del "$ns" 2>/dev/null; done
     rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -47,13 +49,30 @@ done
 ip -n "$C" route add 10.213.2.0/24 via 10.213.1.1
 ip -n "$S" route add 10.213.1.0/24 via 10.213.2.1
 ip netns exec "$M" sysctl -qw net.ipv4.ip_forward=1
-# 40 ms each way between client and middle: an 80 ms round trip the proxy hides from TCP.
-# Without sch_netem in the kernel the other scenarios still run; the round-trip checks are skipped
-# and say so.
-NETEM=1
+# 40 ms each way between client and middle: an 80 ms round trip the proxy hides from TCP. With
+# sch_netem in the kernel, a netem qdisc on both ends; without it, the client's link is cut in
+# two and a delay line in namespace D bridges the halves.
+DELAY=netem
 if ! ip netns exec "$C" tc qdisc add dev c$TAG root netem delay 40ms 2>/dev/null; then
-    NETEM=0
-    echo "SKIP (part): round-trip scenario: this kernel has no netem qdisc (sch_netem)"
+    DELAY=delay-line
+    ip netns add "$D" || skip "cannot create network namespaces"
+    ip -n "$C" link del c$TAG
+    ip link add c$TAG netns "$C" type veth peer name dc$TAG netns "$D"
+    ip link add dm$TAG netns "$D" type veth peer name mc$TAG netns "$M"
+    ip -n "$C" addr add 10.213.1.2/24 dev c$TAG
+    ip -n "$M" addr add 10.213.1.1/24 dev mc$TAG
+    for l in "$C c$TAG" "$M mc$TAG" "$D dc$TAG" "$D dm$TAG" "$D lo"; do
+        set -- $l; ip -n "$1" link set "$2" up
+    done
+    ip -n "$C" route add 10.213.2.0/24 via 10.213.1.1
+    # Checksums and segments made in software at both ends: the bridge copies bare frames.
+    ip netns exec "$C" ethtool -K c$TAG tx off tso off gso off >/dev/null 2>&1
+    ip netns exec "$M" ethtool -K mc$TAG tx off tso off gso off >/dev/null 2>&1
+    ip netns exec "$D" python3 "$(dirname "$0")/delay-line.py" dc$TAG dm$TAG 40 >"$DIR/delay.log" 2>&1 &
+    DELAY_PID=$!
+    for _ in $(seq 50); do grep -q ready "$DIR/delay.log" && break; sleep 0.1; done
+    grep -q ready "$DIR/delay.log" || skip "the delay line does not start: $(cat "$DIR/delay.log")"
+    echo "round trip: no netem qdisc (sch_netem) in this kernel; a userspace delay line adds the 40 ms each way"
 else
     ip netns exec "$M" tc qdisc add dev mc$TAG root netem delay 40ms
 fi
@@ -118,9 +137,8 @@ cl -k -A "$WIN_UA" -x http://10.213.1.1:8888 https://10.213.2.2/proxied-tls
 sleep 4   # closed flows wait 2 s for their log line, then are reported
 kill -INT "$CAP_PID"; wait "$CAP_PID"; CAP_PID=
 
-python3 - "$DIR/out.jsonl" "$DIR/logs/access.log" "$NETEM" <<'PY'
+python3 - "$DIR/out.jsonl" "$DIR/logs/access.log" <<'PY'
 import json, sys
-netem = sys.argv[3] == "1"
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 flows = [l for l in lines if l["type"] == "flow" and l["dst_port"] in (80, 443)]
 requests = {}
@@ -152,14 +170,14 @@ if f: check("VXLAN client is tunnel", f["verdict"] == "tunnel" and any("MTU 1450
 f = flow_for("/direct-tls")
 if f: check("direct HTTPS is consistent (access log), RTT not flagged", f["verdict"] == "consistent"
             and f["ua_source"] == "access-log" and f["rtt_tcp_ms"] is not None
-            and (not netem or f["rtt_tcp_ms"] > 60)
+            and f["rtt_tcp_ms"] > 60
             and not any("proxy or VPN" in r for r in f["reasons"]), f)
 f = flow_for("/proxied-tls")
-if f: check("proxied HTTPS is os_mismatch (access log)" + (" with RTT evidence" if netem else ""),
+if f: check("proxied HTTPS is os_mismatch (access log) with RTT evidence",
             f["verdict"] == "os_mismatch" and f["ua_source"] == "access-log"
             and f["rtt_tcp_ms"] is not None and f["rtt_app_ms"] is not None
-            and (not netem or (f["rtt_tcp_ms"] < 20 and f["rtt_app_ms"] > 60
-                               and any("proxy or VPN" in r for r in f["reasons"]))), f)
+            and f["rtt_tcp_ms"] < 20 and f["rtt_app_ms"] > 60
+            and any("proxy or VPN" in r for r in f["reasons"]), f)
 summary = [l for l in lines if l["type"] == "summary"]
 if not summary or summary[0]["flows"]["evicted"] != 0:
     failures.append("summary: missing or flows evicted")
@@ -169,5 +187,6 @@ rc=$?
 if [ $rc -ne 0 ]; then
     echo "--- cli stderr"; cat "$DIR/cli.err"; echo "--- access log"; cat "$DIR/logs/access.log"
     echo "--- tinyproxy"; cat "$DIR/tinyproxy.log"
+    [ -f "$DIR/delay.log" ] && { echo "--- delay line"; cat "$DIR/delay.log"; }
 fi
 exit $rc
