@@ -450,15 +450,15 @@ int main(int argc, char** argv)
             return 2;
         }
         tail = AccessLogTail::open(parser.value(accessLogOpt).toStdString(),
-                                   parser.value(accessLogFormatOpt).toStdString(), accessLog, &error);
+                                   parser.value(accessLogFormatOpt).toStdString(),
+                                   streaming ? AccessLogTail::Reading::Live : AccessLogTail::Reading::Whole,
+                                   accessLog, &error);
         if (!tail) {
             fail(QString::fromStdString(error));
             return 2;
         }
         if (streaming)
             sink.follow(tail.get());   // live: lines arrive while the capture runs
-        else
-            tail->finish();        // a file: its log is read whole first
     } else if (parser.isSet(accessLogFormatOpt)) {
         fail(u"--access-log-format needs --access-log"_s);
         return 2;

@@ -22,7 +22,8 @@ AccessLogTail::~AccessLogTail()
 }
 
 std::unique_ptr<AccessLogTail> AccessLogTail::open(const std::string& path, const std::string& format,
-                                                 AccessLogIndex& index, std::string* error)
+                                                 Reading reading, AccessLogIndex& index,
+                                                 std::string* error)
 {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) {
@@ -64,6 +65,8 @@ std::unique_ptr<AccessLogTail> AccessLogTail::open(const std::string& path, cons
     std::unique_ptr<AccessLogTail> tail(new AccessLogTail(path, *fmt, index));
     tail->m_file = f;
     tail->m_inode = st.st_ino;
+    if (reading == Reading::Whole)
+        tail->finish();
     return tail;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Follows a web server's access log into an AccessLogIndex: read whole when opened, then
-// whatever the server appends (poll() from the capture loop), across truncation and rotation
-// (the path is reopened when it names a new file or shrinks).
+// Follows a web server's access log into an AccessLogIndex: read whole when opened (with a
+// capture file), or from its start as it grows (poll() from a live capture's loop), across
+// truncation and rotation (the path is reopened when it names a new file or shrinks).
 #pragma once
 
 #include "core/accesslog/access_log.h"
@@ -15,10 +15,14 @@ namespace synscope {
 
 class AccessLogTail {
 public:
+    // How the log goes with its capture: a capture file's log is read whole by open(), so that
+    // every connection finds its line; a live capture's is read as it grows, by poll().
+    enum class Reading { Whole, Live };
     // format: a preset name or a format string; empty: detected from the first lines.
     // Returns null with *error set when the file cannot be read or its format is not known.
     static std::unique_ptr<AccessLogTail> open(const std::string& path, const std::string& format,
-                                               AccessLogIndex& index, std::string* error);
+                                               Reading reading, AccessLogIndex& index,
+                                               std::string* error);
     AccessLogTail(const AccessLogTail&) = delete;
     AccessLogTail& operator=(const AccessLogTail&) = delete;
     ~AccessLogTail();

@@ -134,11 +134,15 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
             sink.onRecord(o);
         }
         if (m_flows) {
-            int64_t now = st == PacketSource::Status::Packet ? pkt.ts_ns : 0;
-            if (st == PacketSource::Status::Timeout)   // live and quiet: the wall clock runs on
-                now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+            int64_t now = 0;
+            if (st == PacketSource::Status::Packet) {
+                now = m_lastPacketNs = pkt.ts_ns;
+                m_lastPacketRead = std::chrono::steady_clock::now();
+            } else if (st == PacketSource::Status::Timeout && m_lastPacketNs != 0) {
+                now = m_lastPacketNs + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::steady_clock::now() - m_lastPacketRead)
+                                           .count();
+            }
             if (now - m_lastSweepNs >= kSweepEveryNs) {
                 m_flows->sweep(now);
                 m_lastSweepNs = now;

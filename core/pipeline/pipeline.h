@@ -13,6 +13,7 @@
 #include "core/match/verdict.h"
 #include "core/util/generational_cache.h"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -140,6 +141,10 @@ private:
     Decoder m_decoder;
     std::optional<FlowTable> m_flows;
     int64_t m_lastSweepNs = 0;
+    // The newest packet's capture time and when it was read: on a quiet live link, capture time
+    // runs on from there by the wall clock (packets of a replayed stream carry old times).
+    int64_t m_lastPacketNs = 0;
+    std::chrono::steady_clock::time_point m_lastPacketRead{};
     std::optional<Classifier> m_classifier;
     const Database* m_database = nullptr;
     const Profile* m_profile;

@@ -388,6 +388,75 @@ private Q_SLOTS:
         ::close(fds[1]);
     }
 
+    void liveAccessLogIsFollowed()
+    {
+        // A live stream and a log the server writes while the capture runs: the connection's
+        // line is appended after its packets, and the flow, closed and past its grace period,
+        // is reported with the User-Agent from that line while the stream is still open. The
+        // packets carry 2023's times: a quiet moment on the stream must not end the flow as if
+        // the wall clock's years had passed in capture time.
+        int fds[2];
+        QCOMPARE(::pipe(fds), 0);
+        auto writeAll = [fd = fds[1]](const QByteArray& b) {
+            return ::write(fd, b.constData(), size_t(b.size())) == ssize_t(b.size());
+        };
+        const QString log = writeFile(u"live-access.log"_s, {});
+        QVERIFY(!log.isEmpty());
+        using testcapture::Packet;
+        const int64_t t0 = testcapture::kT0;
+        Packet syn;
+        syn.tsUs = t0;
+        Packet synAck = syn;
+        std::swap(synAck.src, synAck.dst);
+        std::swap(synAck.srcPort, synAck.dstPort);
+        synAck.flags = 0x012;
+        synAck.tsUs = t0 + 1000;
+        Packet fin = syn;
+        fin.flags = 0x011;
+        fin.tsUs = t0 + 50000;
+        QVERIFY(writeAll(testcapture::pcapHeader() + testcapture::pcapRecord(syn)
+                         + testcapture::pcapRecord(synAck) + testcapture::pcapRecord(fin)));
+
+        CaptureWorker worker;
+        QSignalSpy batches(&worker, &CaptureWorker::batchReady);
+        QSignalSpy finished(&worker, &CaptureWorker::finished);
+        CaptureConfig c = config();
+        c.batchIntervalMs = 10;
+        c.accessLogPath = log;
+        c.accessLogFormat = u"synscope"_s;
+        worker.startFd(fds[0], c);
+        QTRY_COMPARE_WITH_TIMEOUT(framesOf(batchesOf(batches)).size(), size_t(2), 5000);   // SYN, SYN+ACK
+
+        const QString ua = u"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Gecko/20100101 Firefox/128.0"_s;
+        QFile f(log);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write(u"10.0.0.1 - - [14/Nov/2023:22:13:20 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"%1\" 40000 "
+                "1700000000.020 \"-\" \"-\"\n"_s.arg(ua).toUtf8());
+        f.close();
+        QTest::qWait(300);   // the worker looks at the log every 200 ms, on its next packet
+        Packet later = syn;
+        later.srcPort = 40001;
+        later.tsUs = t0 + 400000;
+        QVERIFY(writeAll(testcapture::pcapRecord(later)));
+        later.srcPort = 40002;
+        later.tsUs = t0 + 3000000;   // the sweep after the close's grace period
+        QVERIFY(writeAll(testcapture::pcapRecord(later)));
+
+        const auto reported = [&] {
+            for (const RowBatchPtr& b : batchesOf(batches))
+                for (const auto& [frame, info] : b->connections)
+                    if (frame == 1)
+                        return info.flow;
+            return std::shared_ptr<const Flow>();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(reported() != nullptr, 5000);
+        QCOMPARE(finished.size(), 0);   // still capturing
+        QCOMPARE(int(reported()->ua_source), int(UaSource::AccessLog));
+        QCOMPARE(QString::fromStdString(reported()->user_agent), ua);
+        ::close(fds[1]);
+        QVERIFY(finished.wait(5000));
+    }
+
     void destructorStopsARunningCapture()
     {
         std::vector<testcapture::Packet> many(50000);

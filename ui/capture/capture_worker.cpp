@@ -192,6 +192,7 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
     if (!config.accessLogPath.isEmpty()) {
         std::string error;
         tail = AccessLogTail::open(config.accessLogPath.toStdString(), config.accessLogFormat.toStdString(),
+                                   live ? AccessLogTail::Reading::Live : AccessLogTail::Reading::Whole,
                                    accessLog, &error);
         if (!tail) {
             if (streamFd >= 0)
@@ -199,8 +200,6 @@ void CaptureWorker::run(quint64 generation, const Opener& opener, const CaptureC
             Q_EMIT runEnded(generation, QString::fromStdString(error), QPrivateSignal());
             return;
         }
-        if (!live)
-            tail->finish();   // a file's log is read whole first
     }
     std::string openError;
     std::unique_ptr<PacketSource> source = opener(&openError);

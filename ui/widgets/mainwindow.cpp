@@ -900,7 +900,7 @@ bool MainWindow::setAccessLog(const QString& path, QString* error)
     if (!path.isEmpty()) {
         AccessLogIndex probe;
         std::string why;
-        if (!AccessLogTail::open(path.toStdString(), {}, probe, &why)) {
+        if (!AccessLogTail::open(path.toStdString(), {}, AccessLogTail::Reading::Live, probe, &why)) {
             *error = QString::fromStdString(why);
             return false;
         }
