@@ -84,6 +84,16 @@ FlowTable::Pending* FlowTable::pendingOf(const FlowKey& key, size_t hash)
     return p.used && p.key == key ? &p : nullptr;
 }
 
+void FlowTable::prefetch(const SynRecord& r) const
+{
+    if (m_pendingIndex.empty())
+        return;
+    const FlowKey key = r.kind == PacketKind::Syn
+                            ? keyOf(r.src, r.src_port, r.dst, r.dst_port, r.fp.ip_version)
+                            : keyOf(r.dst, r.dst_port, r.src, r.src_port, r.fp.ip_version);
+    __builtin_prefetch(&m_pendingIndex[FlowKeyHash{}(key) & (kPendingIndex - 1)]);
+}
+
 void FlowTable::onSyn(const SynRecord& syn)
 {
     const FlowKey key = keyOf(syn.src, syn.src_port, syn.dst, syn.dst_port, syn.fp.ip_version);

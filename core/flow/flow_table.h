@@ -124,6 +124,9 @@ public:
     // soon as the HTTP/TLS evidence is complete) and then take it. Must outlive the table.
     void setAccessLog(AccessLogIndex* index) { m_accessLog = index; }
 
+    // Starts loading the index entry onSyn() / onSynAck() of this record will read: the cache
+    // miss then overlaps the classification the pipeline does in between.
+    void prefetch(const SynRecord& record) const;
     void onSyn(const SynRecord& syn);
     void onSynAck(const SynRecord& synAck);
     void onSegment(const TcpSegment& segment);

@@ -124,6 +124,8 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
             }
         }
         if (recorded) {
+            if (m_flows)
+                m_flows->prefetch(rec);
             const Observation o = score(rec, &pkt);
             if (m_flows) {
                 if (rec.kind == PacketKind::Syn)
@@ -137,11 +139,13 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
             int64_t now = 0;
             if (st == PacketSource::Status::Packet) {
                 now = m_lastPacketNs = pkt.ts_ns;
-                m_lastPacketRead = std::chrono::steady_clock::now();
+                m_quietSince.reset();
             } else if (st == PacketSource::Status::Timeout && m_lastPacketNs != 0) {
-                now = m_lastPacketNs + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                           std::chrono::steady_clock::now() - m_lastPacketRead)
-                                           .count();
+                const auto wall = std::chrono::steady_clock::now();
+                if (!m_quietSince)
+                    m_quietSince = wall;
+                now = m_lastPacketNs
+                      + std::chrono::duration_cast<std::chrono::nanoseconds>(wall - *m_quietSince).count();
             }
             if (now - m_lastSweepNs >= kSweepEveryNs) {
                 m_flows->sweep(now);

@@ -141,10 +141,11 @@ private:
     Decoder m_decoder;
     std::optional<FlowTable> m_flows;
     int64_t m_lastSweepNs = 0;
-    // The newest packet's capture time and when it was read: on a quiet live link, capture time
-    // runs on from there by the wall clock (packets of a replayed stream carry old times).
+    // The newest packet's capture time, and when the link went quiet after it (its first
+    // timeout; no clock is read per packet): on a quiet live link capture time runs on from
+    // there by the wall clock (packets of a replayed stream carry old times).
     int64_t m_lastPacketNs = 0;
-    std::chrono::steady_clock::time_point m_lastPacketRead{};
+    std::optional<std::chrono::steady_clock::time_point> m_quietSince;
     std::optional<Classifier> m_classifier;
     const Database* m_database = nullptr;
     const Profile* m_profile;

@@ -6,39 +6,53 @@
 // holds more than `capacity` entries.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace synscope {
 
 template <typename Key, typename Value, typename Hash = std::hash<Key>>
 class GenerationalCache {
 public:
-    explicit GenerationalCache(size_t capacity) : m_half(capacity > 1 ? capacity / 2 : 1) {}
+    explicit GenerationalCache(size_t capacity)
+        : m_half(capacity > 1 ? capacity / 2 : 1), m_filterMask(filterBits(m_half) - 1)
+    {
+        m_current.filter.assign(filterBits(m_half) / 64, 0);
+        m_old.filter = m_current.filter;
+    }
 
     // The cached value, or nullptr. Valid until the next find() or insert().
     Value* find(const Key& key)
     {
-        if (auto it = m_current.find(key); it != m_current.end())
-            return &it->second;
-        auto old = m_old.find(key);
-        if (old == m_old.end())
+        const size_t h = m_hash(key);
+        if (m_current.mayHold(h, m_filterMask))
+            if (auto it = m_current.map.find(Probe{key, h}); it != m_current.map.end())
+                return &it->second;
+        if (!m_old.mayHold(h, m_filterMask))
             return nullptr;
-        auto node = m_old.extract(old);
+        auto old = m_old.map.find(Probe{key, h});
+        if (old == m_old.map.end())
+            return nullptr;
+        auto node = m_old.map.extract(old);
         makeRoom();
-        return &m_current.insert(std::move(node)).position->second;
+        m_current.note(h, m_filterMask);
+        return &m_current.map.insert(std::move(node)).position->second;
     }
 
     // Stores a value for a key find() did not have. Valid until the next find() or insert().
     Value& insert(const Key& key, Value value)
     {
         makeRoom();
-        return m_current.insert_or_assign(key, std::move(value)).first->second;
+        m_current.note(m_hash(key), m_filterMask);
+        return m_current.map.insert_or_assign(key, std::move(value)).first->second;
     }
 
-    size_t size() const { return m_current.size() + m_old.size(); }
+    size_t size() const { return m_current.map.size() + m_old.map.size(); }
     size_t capacity() const { return 2 * m_half; }
     void clear()
     {
@@ -47,17 +61,64 @@ public:
     }
 
 private:
+    // Each generation keeps a bit per hash (16 bits per entry it can hold, a few KiB that stay in
+    // cache) set for every key it holds: a key that is in neither, as every SYN of a flood of new
+    // fingerprints is, is told without walking the maps' scattered nodes.
+    // Lookups hand the map the hash already computed for the filter.
+    struct Probe {
+        const Key& key;
+        size_t hash;
+    };
+    struct MapHash : Hash {
+        using is_transparent = void;
+        using Hash::operator();
+        size_t operator()(const Probe& p) const { return p.hash; }
+    };
+    struct MapEqual {
+        using is_transparent = void;
+        bool operator()(const Key& a, const Key& b) const { return a == b; }
+        bool operator()(const Probe& a, const Key& b) const { return a.key == b; }
+        bool operator()(const Key& a, const Probe& b) const { return a == b.key; }
+    };
+    struct Generation {
+        std::unordered_map<Key, Value, MapHash, MapEqual> map;
+        std::vector<uint64_t> filter;
+        bool mayHold(size_t h, size_t mask) const
+        {
+            const size_t bit = h & mask;
+            return filter[bit / 64] >> (bit % 64) & 1;
+        }
+        void note(size_t h, size_t mask)
+        {
+            const size_t bit = h & mask;
+            filter[bit / 64] |= uint64_t(1) << (bit % 64);
+        }
+        void clear()
+        {
+            map.clear();
+            std::fill(filter.begin(), filter.end(), 0);
+        }
+    };
+    static size_t filterBits(size_t entries)
+    {
+        size_t bits = 64;
+        while (bits < 16 * entries)
+            bits *= 2;
+        return bits;
+    }
     void makeRoom()
     {
-        if (m_current.size() < m_half)
+        if (m_current.map.size() < m_half)
             return;
-        m_old = std::move(m_current);
+        std::swap(m_old, m_current);
         m_current.clear();
     }
 
     size_t m_half;
-    std::unordered_map<Key, Value, Hash> m_current;
-    std::unordered_map<Key, Value, Hash> m_old;
+    size_t m_filterMask;
+    Hash m_hash;
+    Generation m_current;
+    Generation m_old;
 };
 
 } // namespace synscope

@@ -5,6 +5,7 @@
 #include "core/match/classifier.h"
 #include "core/match/evaluate.h"
 #include "core/match/profile.h"
+#include "core/util/generational_cache.h"
 #include "shared_databases.h"
 
 #include <QFile>
@@ -342,6 +343,41 @@ private slots:
             }
         }
         QCOMPARE(hotMisses, 0);
+    }
+
+    void generationalCache()
+    {
+        // Two generations of capacity/2: a key found again survives rotations, one left alone is
+        // forgotten after two; the size never exceeds the capacity; absent keys are never found
+        // (the per-generation hash filter only skips lookups that would fail). A hash that
+        // collides everywhere makes every filter check pass: the maps still decide.
+        struct Collide {
+            size_t operator()(int) const { return 7; }
+        };
+        const auto exercise = [](auto& cache) {
+            for (int k = 0; k < 4; ++k)
+                cache.insert(k, k * 10);
+            QVERIFY(cache.find(4) == nullptr);
+            for (int round = 1; round <= 5; ++round) {
+                for (int k = 100 * round; k < 100 * round + 4; ++k) {
+                    cache.insert(k, k * 10);
+                    QVERIFY(cache.size() <= cache.capacity());
+                    QVERIFY(cache.find(0) != nullptr);   // in use: moved back each time
+                    QCOMPARE(*cache.find(0), 0);
+                }
+            }
+            QVERIFY(cache.find(1) == nullptr);      // forgotten
+            QVERIFY(cache.find(500) != nullptr);    // the newest generation
+            QCOMPARE(*cache.find(503), 5030);
+            QVERIFY(cache.find(99) == nullptr);
+            cache.clear();
+            QCOMPARE(cache.size(), size_t(0));
+            QVERIFY(cache.find(0) == nullptr);
+        };
+        GenerationalCache<int, int> plain(8);
+        exercise(plain);
+        GenerationalCache<int, int, Collide> colliding(8);
+        exercise(colliding);
     }
 
     // The synscope profile's weights were chosen on this measurement (docs/SCORING.md).
