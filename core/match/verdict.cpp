@@ -227,6 +227,7 @@ VerdictLabels::VerdictLabels(const Database& db)
         m_ids.insert(label, uint16_t(m_names.size()));
         m_names.push_back(std::move(label));
     }
+    m_unknown = idOf(OsVerdict().label());
 }
 
 uint16_t VerdictLabels::idOf(const QString& label) const

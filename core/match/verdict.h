@@ -79,12 +79,16 @@ public:
     VerdictLabels() = default;
     explicit VerdictLabels(const Database& db);
     uint16_t idOf(const QString& label) const;   // kNone for a label the database cannot give
+    // idOf(v.label()), without building the label for the commonest verdict of a flood
+    // (unknown).
+    uint16_t idOf(const OsVerdict& v) const { return v.unknown() ? m_unknown : idOf(v.label()); }
     QString name(uint16_t id) const;             // empty for kNone
     int size() const { return int(m_names.size()); }
 
 private:
     std::vector<QString> m_names;
     QHash<QString, uint16_t> m_ids;
+    uint16_t m_unknown = kNone;
 };
 
 // "Apple (macOS or iOS)": a family's label, naming its classes.

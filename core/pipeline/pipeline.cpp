@@ -62,7 +62,7 @@ const Pipeline::Decided& Pipeline::decided(const Classification& c)
     if (const Decided* d = c.id ? m_verdicts.find(c.id) : nullptr)
         return *d;
     Decided fresh{decideOs(c, *m_database, m_minConfidence)};
-    fresh.label = m_labels.idOf(fresh.verdict.label());
+    fresh.label = m_labels.idOf(fresh.verdict);
     if (c.id)
         return m_verdicts.insert(c.id, std::move(fresh));
     m_uncachedVerdict = std::move(fresh);

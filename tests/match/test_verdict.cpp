@@ -171,8 +171,12 @@ private slots:
         QCOMPARE(labels, (std::vector<QString>{u"Linux"_s, u"Windows"_s, u"macOS"_s, u"iOS"_s,
                                                 u"Apple (macOS or iOS)"_s, u"scanner: nmap"_s, u"unknown"_s}));
         const VerdictLabels ids(db);
-        for (const Classification& c : {scored(10, {0}), scored(10, {3, 4}), scored(10, {5}), scored(1, {2})})
-            QVERIFY(ids.idOf(decideOs(c, db).label()) != VerdictLabels::kNone);
+        for (const Classification& c : {scored(10, {0}), scored(10, {3, 4}), scored(10, {5}), scored(1, {2})}) {
+            const OsVerdict v = decideOs(c, db);
+            QVERIFY(ids.idOf(v.label()) != VerdictLabels::kNone);
+            QCOMPARE(ids.idOf(v), ids.idOf(v.label()));
+        }
+        QCOMPARE(ids.idOf(decideOs(scored(1, {2}), db)), uint16_t(labels.size() - 1));   // unknown
     }
 
     // Every scanner the default database knows is reported as that scanner, from the SYN its
