@@ -47,22 +47,6 @@ bool parseAddress(const QString& text, IpAddress* out, uint8_t* version)
     return false;
 }
 
-template <typename T>
-int compare3(const T& a, const T& b)
-{
-    return a < b ? -1 : (b < a ? 1 : 0);
-}
-
-int compareEndpoint(const IpAddress& a, uint16_t ap, const IpAddress& b, uint16_t bp, uint8_t av,
-                    uint8_t bv)
-{
-    if (int c = compare3(av, bv))
-        return c;
-    if (int c = std::memcmp(a.data(), b.data(), a.size()))
-        return c;
-    return compare3(ap, bp);
-}
-
 } // namespace
 
 ConnectionFilterModel::ConnectionFilterModel(QObject* parent) : QAbstractProxyModel(parent) {}
@@ -449,38 +433,9 @@ bool ConnectionFilterModel::before(uint64_t a, uint64_t b) const
 {
     if (m_sortOrder == Qt::DescendingOrder)
         std::swap(a, b);
-    const int c = m_sortColumn < 0 ? 0 : compareRows(size_t(a - m_base), size_t(b - m_base));
+    const int c = m_sortColumn < 0 ? 0 : m_model->compare(size_t(a - m_base), size_t(b - m_base), m_sortColumn);
     // Equal keys keep arrival order, so a sort is stable across batches.
     return c != 0 ? c < 0 : a < b;
-}
-
-int ConnectionFilterModel::compareRows(size_t left, size_t right) const
-{
-    const ConnectionStore& store = m_model->store();
-    const ConnectionRow& a = store.row(left);
-    const ConnectionRow& b = store.row(right);
-    switch (m_sortColumn) {
-    case ConnectionModel::Time: return compare3(a.ts_ns, b.ts_ns);
-    case ConnectionModel::Source:
-        return compareEndpoint(a.src, a.src_port, b.src, b.src_port, a.ip_version, b.ip_version);
-    case ConnectionModel::Destination:
-        return compareEndpoint(a.dst, a.dst_port, b.dst, b.dst_port, a.ip_version, b.ip_version);
-    case ConnectionModel::Kind: return compare3(a.kind, b.kind);
-    case ConnectionModel::TtlHops: return compare3(a.hops() * 256 + a.ttl, b.hops() * 256 + b.ttl);
-    case ConnectionModel::Window: return compare3(a.window, b.window);
-    case ConnectionModel::Mss:
-        return compare3((a.flags & RowHasMss) ? int(a.mss) : -1, (b.flags & RowHasMss) ? int(b.mss) : -1);
-    case ConnectionModel::Options: return compare3(store.optionsRank(a.options_id), store.optionsRank(b.options_id));
-    case ConnectionModel::OsGuess: return compare3(store.osGuessKey(a), store.osGuessKey(b));
-    case ConnectionModel::Score: return compare3(a.best_score, b.best_score);
-    case ConnectionModel::LinkMtu: return compare3(a.mtu(), b.mtu());
-    case ConnectionModel::Confidence: return compare3(a.confidence, b.confidence);
-    case ConnectionModel::UaOs:
-        return QString::compare(m_model->text(left, ConnectionModel::UaOs), m_model->text(right, ConnectionModel::UaOs));
-    case ConnectionModel::Verdict: return compare3(store.verdictKey(a), store.verdictKey(b));
-    case ConnectionModel::Suspicion: return compare3(store.suspicionKey(a), store.suspicionKey(b));
-    }
-    return 0;
 }
 
 } // namespace synscope

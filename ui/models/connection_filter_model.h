@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Sorting and display filtering of a ConnectionModel. Sorting compares the stored numbers of the
-// rows directly (SortRole semantics, without a QVariant per comparison). The filter text is a
+// rows directly (ConnectionModel::compare(), without a QVariant per comparison). The filter text is a
 // list of clauses that must all match:
 //   port 443        source or destination port
 //   os linux        OS class of the verdict, core/match/verdict.h (case-insensitive substring)
@@ -71,7 +71,6 @@ private:
     bool accepts(size_t sourceRow) const;
     // Proxy order of two arrival numbers.
     bool before(uint64_t a, uint64_t b) const;
-    int compareRows(size_t a, size_t b) const;
     // m_rows from scratch: every accepted source row, sorted.
     void rebuild();
     // Reorders m_rows inside one layout change, moving persistent indexes with their rows.

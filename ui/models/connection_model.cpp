@@ -6,6 +6,7 @@
 #include <QColor>
 #include <QDateTime>
 
+#include <cstring>
 #include <limits>
 
 using namespace Qt::StringLiterals;
@@ -25,15 +26,21 @@ QString endpointText(const IpAddress& a, uint16_t port, uint8_t ipVersion)
     return ipVersion == 6 ? u"[%1]:%2"_s.arg(addr).arg(port) : u"%1:%2"_s.arg(addr).arg(port);
 }
 
-QVariant addressSortKey(const IpAddress& a, uint16_t port, uint8_t ipVersion)
+template <typename T>
+int compare3(const T& a, const T& b)
 {
-    QByteArray key;
-    key.reserve(19);
-    key.append(char(ipVersion));
-    key.append(reinterpret_cast<const char*>(a.data()), ipVersion == 6 ? 16 : 4);
-    key.append(char(port >> 8));
-    key.append(char(port & 0xFF));
-    return key;
+    return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+// IPv4 before IPv6, then by address and port.
+int compareEndpoint(const IpAddress& a, uint16_t ap, const IpAddress& b, uint16_t bp, uint8_t av,
+                    uint8_t bv)
+{
+    if (int c = compare3(av, bv))
+        return c;
+    if (int c = std::memcmp(a.data(), b.data(), a.size()))
+        return c;
+    return compare3(ap, bp);
 }
 
 } // namespace
@@ -146,25 +153,8 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const
         default:
             return {};
         }
-    case SortRole:
-        switch (index.column()) {
-        case Time: return qint64(r.ts_ns);
-        case Source: return addressSortKey(r.src, r.src_port, r.ip_version);
-        case Destination: return addressSortKey(r.dst, r.dst_port, r.ip_version);
-        case Kind: return int(r.kind);
-        case TtlHops: return r.hops() * 256 + r.ttl;
-        case Window: return int(r.window);
-        case Mss: return (r.flags & RowHasMss) ? int(r.mss) : -1;
-        case Options: return m_store.optionsText(r.options_id);
-        case OsGuess: return m_store.osGuessKey(r);
-        case Score: return double(r.best_score);
-        case LinkMtu: return r.mtu();
-        case Confidence: return int(r.confidence);
-        case UaOs: return text(row, UaOs);
-        case Verdict: return m_store.verdictKey(r);
-        case Suspicion: return double(m_store.suspicionKey(r));
-        }
-        return {};
+    case ConfidenceRole:
+        return int(r.confidence);
     case RowIndexRole:
         return qulonglong(row);
     case ScoreRole:
@@ -350,6 +340,35 @@ void ConnectionModel::clear()
     m_store.clear();
     m_firstTs = -1;
     endResetModel();
+}
+
+int ConnectionModel::compare(size_t left, size_t right, int column) const
+{
+    const ConnectionStore& store = m_store;
+    const ConnectionRow& a = store.row(left);
+    const ConnectionRow& b = store.row(right);
+    switch (column) {
+    case Time: return compare3(a.ts_ns, b.ts_ns);
+    case Source:
+        return compareEndpoint(a.src, a.src_port, b.src, b.src_port, a.ip_version, b.ip_version);
+    case Destination:
+        return compareEndpoint(a.dst, a.dst_port, b.dst, b.dst_port, a.ip_version, b.ip_version);
+    case Kind: return compare3(a.kind, b.kind);
+    case TtlHops: return compare3(a.hops() * 256 + a.ttl, b.hops() * 256 + b.ttl);
+    case Window: return compare3(a.window, b.window);
+    case Mss:
+        return compare3((a.flags & RowHasMss) ? int(a.mss) : -1, (b.flags & RowHasMss) ? int(b.mss) : -1);
+    case Options: return compare3(store.optionsRank(a.options_id), store.optionsRank(b.options_id));
+    case OsGuess: return compare3(store.osGuessKey(a), store.osGuessKey(b));
+    case Score: return compare3(a.best_score, b.best_score);
+    case LinkMtu: return compare3(a.mtu(), b.mtu());
+    case Confidence: return compare3(a.confidence, b.confidence);
+    case UaOs:
+        return QString::compare(text(left, UaOs), text(right, UaOs));
+    case Verdict: return compare3(store.verdictKey(a), store.verdictKey(b));
+    case Suspicion: return compare3(store.suspicionKey(a), store.suspicionKey(b));
+    }
+    return 0;
 }
 
 } // namespace synscope

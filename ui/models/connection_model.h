@@ -17,8 +17,7 @@ public:
     enum Columns { Time, Source, Destination, Kind, TtlHops, Window, Mss, Options, OsGuess, Score,
                    LinkMtu, Confidence, UaOs, Verdict, Suspicion, NUM_COLUMNS };
     enum Roles {
-        SortRole = Qt::UserRole,   // a number (or text) that sorts the column naturally
-        RowIndexRole,              // qulonglong: the row's index in store() at the time of the call
+        RowIndexRole = Qt::UserRole,   // qulonglong: the row's index in store() at the time of the call
         ScoreRole,                 // double: best score
         MaxScoreRole,              // double: the profile's perfect score
         OsClassRole,               // QString: class of the best entry (empty without)
@@ -29,6 +28,7 @@ public:
         BestEntryRole,             // qlonglong: the entry's DbEntry uid (stable id), -1 without
         KindRole,                  // int: PacketKind
         SuspicionRole,             // double: the connection's suspicion; -1 before its flow is reported
+        ConfidenceRole,            // int: the verdict's confidence in percent
     };
 
     explicit ConnectionModel(QObject* parent = nullptr);
@@ -38,6 +38,9 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    // The one order of each column (the filter model sorts by it): < 0, 0 or > 0 as store row
+    // `left` sorts before, with or after `right`.
+    int compare(size_t left, size_t right, int column) const;
 
     const ConnectionStore& store() const { return m_store; }
     void setRowCap(size_t cap) { m_store.setRowCap(cap); }

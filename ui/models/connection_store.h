@@ -168,8 +168,8 @@ public:
     // Position of entryGuess(uid) in text order, equal texts sharing one (-1 without entry):
     // sorting on it equals sorting on the text.
     int entryGuessRank(qint64 uid) const;
-    // The OS column's order, for the filter model's comparison and the model's SortRole alike: by
-    // the entry's name, then by the verdict (a class, a family, unknown) given on it.
+    // The OS column's order, for ConnectionModel::compare(): by the entry's name, then by the
+    // verdict (a class, a family, unknown) given on it.
     qint64 osGuessKey(const ConnectionRow& r) const { return qint64(entryGuessRank(r.entry_uid)) * 65536 + r.os_class; }
     const Profile* profile() const { return m_profile; }
     const VerdictLabels& classes() const { return m_classes; }
@@ -213,8 +213,8 @@ public:
     // The connection a SYN row belongs to, once the flow stage reported it; null before, and for
     // SYN+ACK rows and rows without a followed connection.
     const ConnectionInfo* connection(const ConnectionRow& r) const;
-    // The connection columns' order, for the filter model and the model's SortRole alike: the
-    // verdict's kind (rows without a reported connection last) and the suspicion (-1 without).
+    // The connection columns' order, for ConnectionModel::compare(): the verdict's kind (rows
+    // without a reported connection last) and the suspicion (-1 without).
     int verdictKey(const ConnectionRow& r) const
     {
         const ConnectionInfo* c = connection(r);

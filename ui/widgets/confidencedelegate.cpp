@@ -13,7 +13,7 @@ void ConfidenceDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
     QStyledItemDelegate::paint(painter, option, index);
     if (index.data(Qt::DisplayRole).toString().isEmpty())
         return;
-    const int percent = std::clamp(index.data(ConnectionModel::SortRole).toInt(), 0, 100);
+    const int percent = std::clamp(index.data(ConnectionModel::ConfidenceRole).toInt(), 0, 100);
     // Below 0.8 the calibration is weak (docs/ACCURACY.md): amber; below 0.5 red.
     const QColor color = percent >= 80 ? QColor(76, 175, 80) : percent >= 50 ? QColor(255, 179, 0)
                                                                            : QColor(229, 57, 53);

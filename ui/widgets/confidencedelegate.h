@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Draws a verdict's confidence (the model's SortRole, in percent) as a bar behind its number, so a
+// Draws a verdict's confidence (the model's ConfidenceRole, in percent) as a bar behind its number, so a
 // column of weak verdicts stands out at a glance.
 #pragma once
 
