@@ -207,7 +207,7 @@ std::vector<ClassAverage> Classifier::orderedAverages(const std::vector<double>&
     std::vector<ClassAverage> out;
     out.reserve(n);
     for (int k : b.order)
-        out.push_back({m_classes[k], averages[k], m_classSize[k], bool(m_classAveraged[k])});   // clang 14: no paren-init of aggregates
+        out.push_back({m_classes[k], averages[k], m_classSize[k], bool(m_classAveraged[k]), int(k)});   // clang 14: no paren-init of aggregates
     return out;
 }
 

@@ -30,6 +30,7 @@ struct ClassAverage {
     double average;
     int n;
     bool averaged;       // n >= the classifier's minimum class size
+    int index = 0;       // the class's position in the classifier's classes (first appearance)
 };
 
 struct Classification {

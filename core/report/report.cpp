@@ -269,42 +269,73 @@ QString formatTimestamp(int64_t tsNs)
 ReportWriter::ReportWriter(const Database& db, int maxGuesses)
     : m_db(db), m_maxGuesses(maxGuesses)
 {
+    m_entryJson.reserve(db.entries.size());
+    for (const DbEntry& e : db.entries) {
+        std::string j = "{\"os\":";
+        appendJsonString(j, entryLabel(e));
+        j += ",\"class\":";
+        appendJsonString(j, e.label.os_class);
+        j += ",\"entry\":";
+        appendJsonString(j, e.id);
+        j += ",\"score\":";
+        m_entryJson.push_back(std::move(j));
+    }
 }
 
-const std::string& ReportWriter::cached(RenderCache& cache, const Observation& o, bool json)
+const std::string& ReportWriter::classJson(const ClassAverage& a) const
+{
+    if (size_t(a.index) >= m_classJson.size())
+        m_classJson.resize(size_t(a.index) + 1);
+    auto& [name, json] = m_classJson[size_t(a.index)];
+    // The name checks the index's classifier; the same classifier's averages share its string.
+    if (json.empty() || (name.constData() != a.os_class.constData() && name != a.os_class)) {
+        name = a.os_class;
+        json.clear();
+        appendJsonString(json, name);
+    }
+    return json;
+}
+
+void ReportWriter::appendClassification(std::string& out, RenderCache& cache, const Observation& o,
+                                        bool json)
 {
     const Classification& c = *o.classification;
-    const auto renderWith = [&](const OsVerdict& v) {
-        return json ? classificationJson(c, v) : classificationText(c, v);
+    const auto renderWith = [&](std::string& into, const OsVerdict& v) {
+        if (json)
+            classificationJson(into, c, v);
+        else
+            classificationText(into, c, v);
     };
     // The pipeline's verdict as it is; only an observation made without one decides afresh.
-    const auto render = [&] { return o.verdict ? renderWith(*o.verdict) : renderWith(decideOs(c, m_db)); };
+    const auto render = [&](std::string& into) {
+        if (o.verdict)
+            renderWith(into, *o.verdict);
+        else
+            renderWith(into, decideOs(c, m_db));
+    };
     if (c.id == 0) {
-        m_scratch = render();
-        return m_scratch;
+        render(out);
+        return;
     }
-    if (const std::string* hit = cache.find(c.id))
-        return *hit;
-    return cache.insert(c.id, render());
+    if (const std::string* hit = cache.find(c.id)) {
+        out += *hit;
+        return;
+    }
+    std::string rendered;
+    render(rendered);
+    out += cache.insert(c.id, std::move(rendered));
 }
 
-std::string ReportWriter::classificationJson(const Classification& c, const OsVerdict& v) const
+void ReportWriter::classificationJson(std::string& out, const Classification& c, const OsVerdict& v) const
 {
-    std::string out = "\"best_guesses\":[";
+    out += "\"best_guesses\":[";
     int named = 0;
     for (int i : c.best) {
         if (named == m_maxGuesses)
             break;
-        const DbEntry& e = m_db.entries[size_t(i)];
         if (named++)
             out += ',';
-        out += "{\"os\":";
-        appendJsonString(out, entryLabel(e));
-        out += ",\"class\":";
-        appendJsonString(out, e.label.os_class);
-        out += ",\"entry\":";
-        appendJsonString(out, e.id);
-        out += ",\"score\":";
+        out += m_entryJson[size_t(i)];
         appendDouble(out, c.best_score);
         out += ",\"max\":";
         appendDouble(out, c.max_score);
@@ -320,7 +351,7 @@ std::string ReportWriter::classificationJson(const Classification& c, const OsVe
         const ClassAverage& a = c.averages[k];
         if (k)
             out += ',';
-        appendJsonString(out, a.os_class);
+        out += classJson(a);
         out += ":{\"avg\":";
         if (a.averaged)
             appendDouble(out, std::round(a.average * 100) / 100);
@@ -361,7 +392,6 @@ std::string ReportWriter::classificationJson(const Classification& c, const OsVe
         appendJsonString(out, reasons[i]);
     }
     out += ']';
-    return out;
 }
 
 void ReportWriter::appendJson(std::string& out, const Observation& o)
@@ -442,21 +472,23 @@ void ReportWriter::appendJson(std::string& out, const Observation& o)
     line.key("encapsulation") << '"';
     line.encapsulation(rec.encapsulation) << "\",";
     out.append(m_record.get(), size_t(line.end() - m_record.get()));
-    out += cached(m_jsonCache, o, true);
+    appendClassification(out, m_jsonCache, o, true);
     out += "}\n";
 }
 
-std::string ReportWriter::classificationText(const Classification& c, const OsVerdict& v) const
+void ReportWriter::classificationText(std::string& out, const Classification& c, const OsVerdict& v) const
 {
-    if (c.best.empty())
-        return "  guess (database is empty)\n";
+    if (c.best.empty()) {
+        out += "  guess (database is empty)\n";
+        return;
+    }
     QStringList names;
     for (int i : c.best) {
         if (names.size() >= m_maxGuesses)
             break;
         names << entryLabel(m_db.entries[size_t(i)]);
     }
-    std::string out = "  best ";
+    out += "  best ";
     out += utf8(QString::number(c.best_score, 'g', 4)) + '/' + utf8(QString::number(c.max_score, 'g', 4));
     out += ": " + utf8(names.join(u", "_s));
     if (c.best.size() > size_t(m_maxGuesses))
@@ -477,7 +509,6 @@ std::string ReportWriter::classificationText(const Classification& c, const OsVe
     if (!v.unknown())
         out += utf8(u" (confidence %1)"_s.arg(v.confidence, 0, 'f', 2));
     out += '\n';
-    return out;
 }
 
 void ReportWriter::appendText(std::string& out, const Observation& o)
@@ -540,7 +571,7 @@ void ReportWriter::appendText(std::string& out, const Observation& o)
         line << '\n';
     }
     out.append(m_record.get(), size_t(line.end() - m_record.get()));
-    out += cached(m_textCache, o, false);
+    appendClassification(out, m_textCache, o, false);
     out += '\n';
 }
 

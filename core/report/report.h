@@ -17,6 +17,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace synscope {
 
@@ -79,15 +81,23 @@ private:
     using RenderCache = GenerationalCache<uint64_t, std::string>;
     // The parts that depend only on the classification and its verdict (the observation's, or
     // decideOs() for an observation made without one).
-    const std::string& cached(RenderCache& cache, const Observation& o, bool json);
-    std::string classificationJson(const Classification& c, const OsVerdict& v) const;
-    std::string classificationText(const Classification& c, const OsVerdict& v) const;
+    // Appends them to out: from the cache, or rendered in place for a classification without an
+    // id (a flood's, never cached: no string of its own to allocate and copy).
+    void appendClassification(std::string& out, RenderCache& cache, const Observation& o, bool json);
+    void classificationJson(std::string& out, const Classification& c, const OsVerdict& v) const;
+    void classificationText(std::string& out, const Classification& c, const OsVerdict& v) const;
+
+    // A class's name as a JSON string, converted once per class rather than once per class per
+    // new fingerprint (a flood's every SYN).
+    const std::string& classJson(const ClassAverage& a) const;
 
     const Database& m_db;
     int m_maxGuesses;
+    // Per entry: {"os":...,"class":...,"entry":...,"score": up to the score, made once.
+    std::vector<std::string> m_entryJson;
+    mutable std::vector<std::pair<QString, std::string>> m_classJson;   // by ClassAverage::index
     RenderCache m_jsonCache{Classifier::kMaxCacheEntries};
     RenderCache m_textCache{Classifier::kMaxCacheEntries};
-    std::string m_scratch;   // for classifications without an id (never cached)
     // One record's own fields (all but the cached classification part), written in place.
     static constexpr size_t kMaxRecordText = 4096;
     std::unique_ptr<char[]> m_record{new char[kMaxRecordText]};
