@@ -44,8 +44,9 @@ std::string defaultLiveFilter(int linkType)
 {
     // SYN and SYN+ACK for the fingerprints; FIN, RST, PSH and pure ACKs (no payload) for the
     // flow stage: a client's request and the server's first answer are pushed segments, and the
-    // handshake's ACK times the TCP round trip (a client that waits before its first data, as a
-    // CONNECT proxy waits for its own client, sends it alone). Bulk data without PSH stays out.
+    // handshake's ACK, which most stacks send alone, times the TCP round trip. Data segments
+    // without PSH stay out; the receiver's ACKs of a bulk transfer (about one per two segments)
+    // pass.
     // IPv4: tcp[tcpflags] handles IP options and skips non-first fragments; the payload length is
     // the total length less both headers. IPv6: TCP right after the fixed header, flags byte at
     // 40 + 13, data offset at 40 + 12. The same again behind a VLAN tag.

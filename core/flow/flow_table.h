@@ -107,7 +107,10 @@ public:
     static constexpr size_t kMaxFlows = 65536;
     // SYNs waiting for their SYN+ACK: a fixed ring, written in arrival order so that a flood of
     // SYNs costs a sequential copy each and no allocation, found through a small index by
-    // connection. The oldest unanswered SYN makes room for a new one and is counted.
+    // connection. The oldest unanswered SYN makes room for a new one and is counted. A SYN whose
+    // index entry a colliding connection took is no longer found (rare: 4 entries per slot); it is
+    // counted as unanswered when the ring reaches it, and so is an earlier copy of it that a
+    // retransmission could not find.
     static constexpr size_t kPendingSlots = 65536;
     static constexpr size_t kPendingIndex = 4 * kPendingSlots;   // 1 MiB: stays in cache
     static constexpr size_t kMaxClientBytes = 4096;

@@ -147,6 +147,10 @@ bool Pipeline::run(PacketSource& source, PipelineSink& sink)
                 now = m_lastPacketNs
                       + std::chrono::duration_cast<std::chrono::nanoseconds>(wall - *m_quietSince).count();
             }
+            // A replayed stream's next packets may be older than a quiet spell's clock: sweep
+            // from them on rather than wait for capture time to catch up.
+            if (now < m_lastSweepNs)
+                m_lastSweepNs = now;
             if (now - m_lastSweepNs >= kSweepEveryNs) {
                 m_flows->sweep(now);
                 m_lastSweepNs = now;

@@ -29,6 +29,7 @@ def main():
     a, b = bound(a_name), bound(b_name)
     peer = {a: b, b: a}
     waiting = {a: collections.deque(), b: collections.deque()}   # frames bound for the key
+    dropped = 0
     print("ready", flush=True)
     while True:
         due = [q[0][0] for q in waiting.values() if q]
@@ -46,7 +47,11 @@ def main():
         now = time.monotonic()
         for out, q in waiting.items():
             while q and q[0][0] <= now:
-                out.send(q.popleft()[1])
+                try:
+                    out.send(q.popleft()[1])
+                except (BlockingIOError, OSError) as e:   # a full queue: lost, as on a wire
+                    dropped += 1
+                    print(f"dropped a frame ({e}); {dropped} so far", flush=True)
 
 
 if __name__ == "__main__":

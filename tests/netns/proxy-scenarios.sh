@@ -17,7 +17,7 @@ set -u
 CLI=${1:?usage: proxy-scenarios.sh SYNSCOPE_CLI}
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
-for tool in ip tc ethtool curl tinyproxy nginx openssl python3; do
+for tool in ip tc curl tinyproxy nginx openssl python3; do
     command -v "$tool" >/dev/null || skip "$tool is not installed (packaging/install-deps.sh installs it)"
 done
 
@@ -52,9 +52,8 @@ ip netns exec "$M" sysctl -qw net.ipv4.ip_forward=1
 # 40 ms each way between client and middle: an 80 ms round trip the proxy hides from TCP. With
 # sch_netem in the kernel, a netem qdisc on both ends; without it, the client's link is cut in
 # two and a delay line in namespace D bridges the halves.
-DELAY=netem
 if ! ip netns exec "$C" tc qdisc add dev c$TAG root netem delay 40ms 2>/dev/null; then
-    DELAY=delay-line
+    command -v ethtool >/dev/null || skip "no netem qdisc and no ethtool for the delay line (packaging/install-deps.sh installs it)"
     ip netns add "$D" || skip "cannot create network namespaces"
     ip -n "$C" link del c$TAG
     ip link add c$TAG netns "$C" type veth peer name dc$TAG netns "$D"
@@ -66,8 +65,9 @@ if ! ip netns exec "$C" tc qdisc add dev c$TAG root netem delay 40ms 2>/dev/null
     done
     ip -n "$C" route add 10.213.2.0/24 via 10.213.1.1
     # Checksums and segments made in software at both ends: the bridge copies bare frames.
-    ip netns exec "$C" ethtool -K c$TAG tx off tso off gso off >/dev/null 2>&1
-    ip netns exec "$M" ethtool -K mc$TAG tx off tso off gso off >/dev/null 2>&1
+    ip netns exec "$C" ethtool -K c$TAG tx off tso off gso off >/dev/null \
+        && ip netns exec "$M" ethtool -K mc$TAG tx off tso off gso off >/dev/null \
+        || skip "ethtool cannot turn off checksum offload on the veth ends the delay line joins"
     ip netns exec "$D" python3 "$(dirname "$0")/delay-line.py" dc$TAG dm$TAG 40 >"$DIR/delay.log" 2>&1 &
     DELAY_PID=$!
     for _ in $(seq 50); do grep -q ready "$DIR/delay.log" && break; sleep 0.1; done
