@@ -263,7 +263,7 @@ int main(int argc, char** argv)
     const QCommandLineOption ifaceOpt({u"i"_s, u"interface"_s}, u"Capture live on an interface."_s,
                                       u"iface"_s);
     const QCommandLineOption filterOpt({u"f"_s, u"filter"_s},
-                                       u"Capture filter (BPF) for -i; default: TCP SYN and SYN+ACK."_s,
+                                       u"Capture filter (BPF) for -i; default: TCP SYN and SYN+ACK, and the FIN, RST, PSH and pure ACK segments the flow stage follows."_s,
                                        u"filter"_s);
     const QCommandLineOption dbOpt(u"db"_s, u"Fingerprint database (SynScope JSON, zardaxt JSON, "
                                             "p0f.fp, Satori tcp.xml); default: the built-in one."_s,

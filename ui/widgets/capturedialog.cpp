@@ -70,7 +70,7 @@ CaptureDialog::CaptureDialog(const QString& lastInterface, const QString& lastFi
     m_filter->setClearButtonEnabled(true);
     m_filter->setPlaceholderText(tr("Capture filter (BPF syntax); empty captures everything"));
     auto* resetFilter = new QPushButton(tr("&Default"));
-    resetFilter->setToolTip(tr("TCP SYN and SYN+ACK over IPv4, IPv6 and VLAN"));
+    resetFilter->setToolTip(tr("TCP SYN and SYN+ACK, and the FIN, RST, PSH and pure ACK segments connections need, over IPv4, IPv6 and VLAN"));
     m_filterStatus->setWordWrap(true);
 
     auto* filterRow = new QHBoxLayout;
