@@ -321,7 +321,6 @@ int main(int argc, char** argv)
         std::printf("  longest GUI stall   %lld ms; longest chunk applied %.1f ms\n",
                     static_cast<long long>(worstStallMs), double(rescoreApply.worstWallUs) / 1000.0);
         if (aggregates) {
-            // MainWindow::rebuildAggregates(): the views counted again from the rows kept.
             // MainWindow::rebuildAggregates(): from the rescorer's recount (hosts folded on its
             // thread), and for comparison from the store on the GUI thread, as when rows came
             // or went during the job.

@@ -67,6 +67,13 @@ FlowKey keyOf(const IpAddress& client, uint16_t cport, const IpAddress& server, 
     return k;
 }
 
+// The connection a SYN (from its client) or SYN+ACK (to it) belongs to.
+FlowKey connectionOf(const SynRecord& r)
+{
+    return r.kind == PacketKind::Syn ? keyOf(r.src, r.src_port, r.dst, r.dst_port, r.fp.ip_version)
+                                     : keyOf(r.dst, r.dst_port, r.src, r.src_port, r.fp.ip_version);
+}
+
 } // namespace
 
 void FlowTable::touch(List::iterator it, int64_t ns)
@@ -88,15 +95,12 @@ void FlowTable::prefetch(const SynRecord& r) const
 {
     if (m_pendingIndex.empty())
         return;
-    const FlowKey key = r.kind == PacketKind::Syn
-                            ? keyOf(r.src, r.src_port, r.dst, r.dst_port, r.fp.ip_version)
-                            : keyOf(r.dst, r.dst_port, r.src, r.src_port, r.fp.ip_version);
-    __builtin_prefetch(&m_pendingIndex[FlowKeyHash{}(key) & (kPendingIndex - 1)]);
+    __builtin_prefetch(&m_pendingIndex[FlowKeyHash{}(connectionOf(r)) & (kPendingIndex - 1)]);
 }
 
 void FlowTable::onSyn(const SynRecord& syn)
 {
-    const FlowKey key = keyOf(syn.src, syn.src_port, syn.dst, syn.dst_port, syn.fp.ip_version);
+    const FlowKey key = connectionOf(syn);
     if (!m_flows.empty()) {
         const auto found = m_flows.find(key);
         if (found != m_flows.end())   // the same 4-tuple after a handshake: a new connection
@@ -122,7 +126,7 @@ void FlowTable::onSyn(const SynRecord& syn)
 
 void FlowTable::onSynAck(const SynRecord& sa)
 {
-    const FlowKey key = keyOf(sa.dst, sa.dst_port, sa.src, sa.src_port, sa.fp.ip_version);
+    const FlowKey key = connectionOf(sa);
     if (!m_pending.empty()) {
         if (Pending* slot = pendingOf(key, FlowKeyHash{}(key))) {
             slot->used = false;
@@ -143,7 +147,7 @@ void FlowTable::startFlow(const SynRecord& syn, const SynRecord& sa)
     }
     Flow& f = m_lru.emplace_back();
     f.id = m_nextId++;
-    f.key = keyOf(syn.src, syn.src_port, syn.dst, syn.dst_port, syn.fp.ip_version);
+    f.key = connectionOf(syn);
     f.syn = syn;   // the answered SYN: a retransmission replaced an earlier one in its slot
     f.syn_ns = syn.ts_ns;
     f.last_ns = std::max(syn.ts_ns, sa.ts_ns);

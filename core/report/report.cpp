@@ -269,17 +269,24 @@ QString formatTimestamp(int64_t tsNs)
 ReportWriter::ReportWriter(const Database& db, int maxGuesses)
     : m_db(db), m_maxGuesses(maxGuesses)
 {
-    m_entryJson.reserve(db.entries.size());
-    for (const DbEntry& e : db.entries) {
-        std::string j = "{\"os\":";
+}
+
+const std::string& ReportWriter::entryJson(int i) const
+{
+    if (m_entryJson.empty())
+        m_entryJson.resize(m_db.entries.size());
+    std::string& j = m_entryJson[size_t(i)];
+    if (j.empty()) {
+        const DbEntry& e = m_db.entries[size_t(i)];
+        j = "{\"os\":";
         appendJsonString(j, entryLabel(e));
         j += ",\"class\":";
         appendJsonString(j, e.label.os_class);
         j += ",\"entry\":";
         appendJsonString(j, e.id);
         j += ",\"score\":";
-        m_entryJson.push_back(std::move(j));
     }
+    return j;
 }
 
 const std::string& ReportWriter::classJson(const ClassAverage& a) const
@@ -335,7 +342,7 @@ void ReportWriter::classificationJson(std::string& out, const Classification& c,
             break;
         if (named++)
             out += ',';
-        out += m_entryJson[size_t(i)];
+        out += entryJson(i);
         appendDouble(out, c.best_score);
         out += ",\"max\":";
         appendDouble(out, c.max_score);

@@ -87,14 +87,15 @@ private:
     void classificationJson(std::string& out, const Classification& c, const OsVerdict& v) const;
     void classificationText(std::string& out, const Classification& c, const OsVerdict& v) const;
 
-    // A class's name as a JSON string, converted once per class rather than once per class per
-    // new fingerprint (a flood's every SYN).
+    // A best guess's {"os":...,"class":...,"entry":...,"score": and a class's name as a JSON
+    // string, each made when first needed and then kept, rather than once per new fingerprint
+    // (a flood's every SYN).
+    const std::string& entryJson(int entry) const;
     const std::string& classJson(const ClassAverage& a) const;
 
     const Database& m_db;
     int m_maxGuesses;
-    // Per entry: {"os":...,"class":...,"entry":...,"score": up to the score, made once.
-    std::vector<std::string> m_entryJson;
+    mutable std::vector<std::string> m_entryJson;   // by entry index
     mutable std::vector<std::pair<QString, std::string>> m_classJson;   // by ClassAverage::index
     RenderCache m_jsonCache{Classifier::kMaxCacheEntries};
     RenderCache m_textCache{Classifier::kMaxCacheEntries};

@@ -22,7 +22,7 @@ public:
     explicit GenerationalCache(size_t capacity)
         : m_half(capacity > 1 ? capacity / 2 : 1), m_filterMask(filterBits(m_half) - 1)
     {
-        m_current.filter.assign(filterBits(m_half) / 64, 0);
+        m_current.filter.assign((m_filterMask + 1) / 64, 0);
         m_old.filter = m_current.filter;
     }
 
@@ -61,9 +61,6 @@ public:
     }
 
 private:
-    // Each generation keeps a bit per hash (16 bits per entry it can hold: 32 KiB for the
-    // classifier's 16,384, which stay in cache) set for every key it holds: a key that is in neither, as every SYN of a flood of new
-    // fingerprints is, is told without walking the maps' scattered nodes.
     // Lookups hand the map the hash already computed for the filter.
     struct Probe {
         const Key& key;
@@ -80,6 +77,10 @@ private:
         bool operator()(const Probe& a, const Key& b) const { return a.key == b; }
         bool operator()(const Key& a, const Probe& b) const { return a == b.key; }
     };
+    // Each generation keeps a bit per hash (16 bits per entry it can hold: 32 KiB for the
+    // classifier's 16,384, which stay in cache) set for every key it holds: a key that is in
+    // neither, as every SYN of a flood of new fingerprints is, is told without walking the maps'
+    // scattered nodes.
     struct Generation {
         std::unordered_map<Key, Value, MapHash, MapEqual> map;
         std::vector<uint64_t> filter;
