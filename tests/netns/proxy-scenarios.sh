@@ -37,7 +37,21 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ip netns add "$C" && ip netns add "$M" && ip netns add "$S" || skip "cannot create network namespaces"
-ip link add c$TAG netns "$C" type veth peer name mc$TAG netns "$M" || skip "no veth pairs"
+# 40 ms each way between client and middle: an 80 ms round trip the proxy hides from TCP. With
+# sch_netem in the kernel (probed on the client's loopback), a netem qdisc on both ends of their
+# link; without it, the link runs through namespace D, where a delay line bridges its two halves.
+if ip netns exec "$C" tc qdisc add dev lo root netem delay 1ms 2>/dev/null; then
+    ip netns exec "$C" tc qdisc del dev lo root
+    NETEM=1
+    ip link add c$TAG netns "$C" type veth peer name mc$TAG netns "$M" || skip "no veth pairs"
+else
+    NETEM=0
+    command -v ethtool >/dev/null || skip "no netem qdisc and no ethtool for the delay line (packaging/install-deps.sh installs it)"
+    ip netns add "$D" || skip "cannot create network namespaces"
+    ip link add c$TAG netns "$C" type veth peer name dc$TAG netns "$D" || skip "no veth pairs"
+    ip link add dm$TAG netns "$D" type veth peer name mc$TAG netns "$M"
+    for l in dc$TAG dm$TAG lo; do ip -n "$D" link set "$l" up; done
+fi
 ip link add s$TAG netns "$S" type veth peer name ms$TAG netns "$M"
 ip -n "$C" addr add 10.213.1.2/24 dev c$TAG
 ip -n "$M" addr add 10.213.1.1/24 dev mc$TAG
@@ -49,21 +63,10 @@ done
 ip -n "$C" route add 10.213.2.0/24 via 10.213.1.1
 ip -n "$S" route add 10.213.1.0/24 via 10.213.2.1
 ip netns exec "$M" sysctl -qw net.ipv4.ip_forward=1
-# 40 ms each way between client and middle: an 80 ms round trip the proxy hides from TCP. With
-# sch_netem in the kernel, a netem qdisc on both ends; without it, the client's link is cut in
-# two and a delay line in namespace D bridges the halves.
-if ! ip netns exec "$C" tc qdisc add dev c$TAG root netem delay 40ms 2>/dev/null; then
-    command -v ethtool >/dev/null || skip "no netem qdisc and no ethtool for the delay line (packaging/install-deps.sh installs it)"
-    ip netns add "$D" || skip "cannot create network namespaces"
-    ip -n "$C" link del c$TAG
-    ip link add c$TAG netns "$C" type veth peer name dc$TAG netns "$D"
-    ip link add dm$TAG netns "$D" type veth peer name mc$TAG netns "$M"
-    ip -n "$C" addr add 10.213.1.2/24 dev c$TAG
-    ip -n "$M" addr add 10.213.1.1/24 dev mc$TAG
-    for l in "$C c$TAG" "$M mc$TAG" "$D dc$TAG" "$D dm$TAG" "$D lo"; do
-        set -- $l; ip -n "$1" link set "$2" up
-    done
-    ip -n "$C" route add 10.213.2.0/24 via 10.213.1.1
+if [ $NETEM -eq 1 ]; then
+    ip netns exec "$C" tc qdisc add dev c$TAG root netem delay 40ms
+    ip netns exec "$M" tc qdisc add dev mc$TAG root netem delay 40ms
+else
     # Checksums and segments made in software at both ends: the bridge copies bare frames.
     ip netns exec "$C" ethtool -K c$TAG tx off tso off gso off >/dev/null \
         && ip netns exec "$M" ethtool -K mc$TAG tx off tso off gso off >/dev/null \
@@ -73,8 +76,6 @@ if ! ip netns exec "$C" tc qdisc add dev c$TAG root netem delay 40ms 2>/dev/null
     for _ in $(seq 50); do grep -q ready "$DIR/delay.log" && break; sleep 0.1; done
     grep -q ready "$DIR/delay.log" || skip "the delay line does not start: $(cat "$DIR/delay.log")"
     echo "round trip: no netem qdisc (sch_netem) in this kernel; a userspace delay line adds the 40 ms each way"
-else
-    ip netns exec "$M" tc qdisc add dev mc$TAG root netem delay 40ms
 fi
 # A VXLAN overlay from client to server across the middle (the kernel sets its MTU to 1450).
 ip -n "$C" link add vx$TAG type vxlan id 42 local 10.213.1.2 remote 10.213.2.2 dstport 4789 dev c$TAG \
