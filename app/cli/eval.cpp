@@ -45,6 +45,28 @@ QJsonArray bucketsJson(const std::vector<VerdictEvaluation::Bucket>& buckets)
     return out;
 }
 
+// The entries the verdict gets wrong (families merged), with what was decided: where a database
+// needs an entry, or where a label is doubtful.
+std::vector<const VerdictEvaluation::Outcome*> wrongOutcomes(const VerdictEvaluation& e)
+{
+    std::vector<const VerdictEvaluation::Outcome*> out;
+    for (const VerdictEvaluation::Outcome& o : e.outcomes)
+        if (!o.family_correct)
+            out.push_back(&o);
+    return out;
+}
+
+QJsonObject wrongJson(const VerdictEvaluation::Outcome& o, const Database& labelled)
+{
+    const DbEntry& entry = labelled.entries[size_t(o.index)];
+    return QJsonObject{{u"index"_s, o.index},
+                       {u"entry"_s, entryLabel(entry)},
+                       {u"truth"_s, o.truth},
+                       {u"verdict"_s, o.text},
+                       {u"confidence"_s, round3(o.confidence)},
+                       {u"fingerprint"_s, entryToJson(entry).value(u"fingerprint"_s)}};
+}
+
 QJsonObject toJson(const VerdictEvaluation& e, const QString& mode, const QString& db,
                    const QString& labelled, const QString& profile)
 {
@@ -83,6 +105,19 @@ QJsonObject toJson(const VerdictEvaluation& e, const QString& mode, const QStrin
     if (!labelled.isEmpty())
         o.insert(u"labelled"_s, labelled);
     return o;
+}
+
+QString wrongText(const VerdictEvaluation& e, const Database& labelled)
+{
+    QString out = u"  wrong verdicts, families merged (#entry label: truth -> verdict, confidence; fingerprint):\n"_s;
+    for (const VerdictEvaluation::Outcome* o : wrongOutcomes(e)) {
+        const DbEntry& entry = labelled.entries[size_t(o->index)];
+        out += u"    #%1 %2: %3 -> %4, %5; %6\n"_s.arg(o->index)
+                   .arg(entryLabel(entry), o->truth, o->text)
+                   .arg(o->confidence, 0, 'f', 2)
+                   .arg(QString::fromUtf8(fingerprintKey(entry)));
+    }
+    return out;
 }
 
 QString toText(const VerdictEvaluation& e, const QString& what)
@@ -135,7 +170,8 @@ int runEval(const QStringList& arguments)
     const QCommandLineOption profileOpt(u"profile"_s, u"Scoring profile: synscope (default) or classic."_s,
                                         u"name"_s, u"synscope"_s);
     const QCommandLineOption jsonOpt(u"json"_s, u"One JSON object: accuracy, family_accuracy, unknown_rate, per_class, confusion, ..."_s);
-    parser.addOptions({dbOpt, againstOpt, profileOpt, jsonOpt});
+    const QCommandLineOption listOpt(u"list"_s, u"Also list every entry the verdict gets wrong (families merged), with its fingerprint and the verdict."_s);
+    parser.addOptions({dbOpt, againstOpt, profileOpt, jsonOpt, listOpt});
     QStringList args = arguments;
     args.removeAt(1);   // "eval"
     if (!parser.parse(args)) {
@@ -161,8 +197,9 @@ int runEval(const QStringList& arguments)
     VerdictEvaluation e;
     QString labelledName;
     QString what;
+    std::optional<Database> labelled;   // the entries evaluated: --against's, or --db's own
     if (parser.isSet(againstOpt)) {
-        const std::optional<Database> labelled = Database::load(parser.value(againstOpt), &error);
+        labelled = Database::load(parser.value(againstOpt), &error);
         if (!labelled) {
             print(stderr, u"synscope-cli eval: "_s + error + u'\n');
             return 2;
@@ -176,14 +213,23 @@ int runEval(const QStringList& arguments)
                    .arg(profile->name());
     } else {
         e = evaluateLeaveOneOut(*db, *profile);
+        labelled = db;
         what = u"leave-one-out on %1 (%2 entries), profile %3"_s.arg(db->name).arg(db->entries.size()).arg(profile->name());
     }
-    if (parser.isSet(jsonOpt))
-        print(stdout, QString::fromUtf8(QJsonDocument(toJson(e, parser.isSet(againstOpt) ? u"against"_s : u"leave-one-out"_s,
-                                                             db->name, labelledName, profile->name()))
-                                            .toJson(QJsonDocument::Compact)) + u'\n');
-    else
-        print(stdout, toText(e, what));
+    const bool list = parser.isSet(listOpt);
+    if (parser.isSet(jsonOpt)) {
+        QJsonObject o = toJson(e, parser.isSet(againstOpt) ? u"against"_s : u"leave-one-out"_s, db->name,
+                               labelledName, profile->name());
+        if (list) {
+            QJsonArray wrong;
+            for (const VerdictEvaluation::Outcome* w : wrongOutcomes(e))
+                wrong.append(wrongJson(*w, *labelled));
+            o.insert(u"wrong"_s, wrong);
+        }
+        print(stdout, QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)) + u'\n');
+    } else {
+        print(stdout, toText(e, what) + (list ? wrongText(e, *labelled) : QString()));
+    }
     return 0;
 }
 

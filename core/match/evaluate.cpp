@@ -83,7 +83,7 @@ public:
     }
 
     // `verdictDb` declares the families a verdict and the truth are compared by.
-    void add(const DbEntry& held, qint64 uid, const OsVerdict& v, const Database& verdictDb)
+    void add(const DbEntry& held, int index, qint64 uid, const OsVerdict& v, const Database& verdictDb)
     {
         const QString& truth = held.label.os_class;
         ++m_e.evaluated;
@@ -121,7 +121,7 @@ public:
                 }
         }
         addTo(m_e.by_score, v.max_score > 0 ? v.score / v.max_score : 0.0, right, v.confidence);
-        m_e.outcomes.push_back({uid, held.id, truth, label, strict});
+        m_e.outcomes.push_back({uid, held.id, truth, label, v.text(), v.confidence, strict, family, index});
     }
     void skip() { ++m_e.skipped; }
     VerdictEvaluation result() && { return std::move(m_e); }
@@ -160,7 +160,7 @@ VerdictEvaluation evaluateLeaveOneOut(const Database& db, const Profile& profile
             continue;
         }
         const Classifier classifier(rest, profile, kVerdictTopN);
-        tally.add(held, db.uidOf(int(i)), decideOs(classifier.classifyUncached(observationOf(held)), rest), rest);
+        tally.add(held, int(i), db.uidOf(int(i)), decideOs(classifier.classifyUncached(observationOf(held)), rest), rest);
     }
     return std::move(tally).result();
 }
@@ -176,7 +176,7 @@ VerdictEvaluation evaluateAgainst(const Database& target, const Database& labell
             tally.skip();
             continue;
         }
-        tally.add(e, labelled.uidOf(int(i)), decideOs(classifier.classifyUncached(observationOf(e)), target), target);
+        tally.add(e, int(i), labelled.uidOf(int(i)), decideOs(classifier.classifyUncached(observationOf(e)), target), target);
     }
     return std::move(tally).result();
 }

@@ -64,7 +64,11 @@ struct VerdictEvaluation {
         QString entry;       // its name
         QString truth;       // its class
         QString verdict;     // OsVerdict::label()
-        bool correct = false;   // strict: the verdict names the class
+        QString text;        // OsVerdict::text(): the label, or "unknown (closest: ...)"
+        double confidence = 0;
+        bool correct = false;          // strict: the verdict names the class
+        bool family_correct = false;   // ... or its family holds the class
+        int index = -1;                // the entry's position in the labelled database
     };
     std::vector<Outcome> outcomes;
 

@@ -90,35 +90,56 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
     v.min_confidence = minConfidence;
     const auto valid = [&](int i) { return i >= 0 && size_t(i) < db.entries.size(); };
 
-    // The best entries' classes, with how many best entries each has, in order of appearance.
+    // Entries without a class name no OS: when the best ones carry none (an unlabelled capture in
+    // a user's store, a third-party entry without a label), the verdict rests on the best classed
+    // entries among the top N instead of turning a near-perfect match into "unknown".
+    std::vector<int> evidence;
+    int firstBest = -1;
+    for (int i : c.best) {
+        if (!valid(i))
+            continue;
+        if (firstBest < 0)
+            firstBest = i;
+        if (!db.entries[size_t(i)].label.os_class.isEmpty())
+            evidence.push_back(i);
+    }
+    if (firstBest < 0) {
+        v.limit = OsVerdict::Limit::NoEntries;
+        return v;
+    }
+    if (evidence.empty()) {
+        for (const ScoredEntry& s : c.top) {
+            if (!valid(s.entry) || db.entries[size_t(s.entry)].label.os_class.isEmpty())
+                continue;
+            if (!evidence.empty() && s.score != v.score)
+                break;   // top is ordered by score: the classed entries tied at the best classed score
+            v.score = s.score;
+            evidence.push_back(s.entry);
+        }
+        if (evidence.empty()) {
+            v.entry = firstBest;
+            v.nearest = entryName(db.entries[size_t(firstBest)]);
+            v.limit = OsVerdict::Limit::NoClass;
+            return v;
+        }
+        v.unclassed_above = int(std::count_if(c.best.begin(), c.best.end(), valid));
+        v.unclassed_score = c.best_score;
+    }
+
+    // The evidence's classes, with how many entries each has, in order of appearance.
     struct Count {
         const QString* cls;
         int n;
         int first;   // the first best entry of the class
     };
     std::vector<Count> counts;
-    for (int i : c.best) {
-        if (!valid(i))
-            continue;
-        if (v.entry < 0)
-            v.entry = i;
+    for (int i : evidence) {
         const QString& cls = db.entries[size_t(i)].label.os_class;
-        if (cls.isEmpty())
-            continue;
         auto it = std::find_if(counts.begin(), counts.end(), [&](const Count& k) { return *k.cls == cls; });
         if (it == counts.end())
             counts.push_back({&cls, 1, i});
         else
             ++it->n;
-    }
-    if (v.entry < 0) {
-        v.limit = OsVerdict::Limit::NoEntries;
-        return v;
-    }
-    if (counts.empty()) {
-        v.nearest = entryName(db.entries[size_t(v.entry)]);
-        v.limit = OsVerdict::Limit::NoClass;
-        return v;
     }
 
     // The class most of the tied best entries have (the first of equals); a family when all of
@@ -162,7 +183,7 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
         break;
     }
 
-    const double scoreShare = c.max_score > 0 ? c.best_score / c.max_score : 0.0;
+    const double scoreShare = c.max_score > 0 ? v.score / c.max_score : 0.0;
     v.confidence = calibrated(scoreShare) * share;
     const bool weak = scoreShare < kUnknownBelow;
     if (weak || v.confidence < minConfidence) {
@@ -182,6 +203,9 @@ QStringList OsVerdict::reasons(const Database& db) const
         return {u"no database entry to compare with"_s};
     if (limit == Limit::NoClass)
         return {u"the best entries carry no class"_s};
+    if (unclassed_above > 0)
+        out << u"%1 entries without a class score higher (%2): they name no OS"_s.arg(unclassed_above).arg(
+                   points(unclassed_score, max_score));
     if (valid(entry))
         out << u"best entry %1 at %2"_s.arg(entryName(db.entries[size_t(entry)]), points(score, max_score));
     if (!members.isEmpty())

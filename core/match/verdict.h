@@ -30,7 +30,7 @@ struct OsVerdict {
                              // Unknown: empty
     QString nearest;         // the best entry's class (or tool), also when the verdict is Unknown
     QStringList members;     // Family: the family's classes among the best entries
-    double score = 0;        // the best entry's score, out of max_score
+    double score = 0;        // the best classed entry's score, out of max_score
     double max_score = 0;
     double confidence = 0;   // in [0, 1]: the share of such verdicts that are right (calibrated)
 
@@ -39,11 +39,13 @@ struct OsVerdict {
     enum class Limit : uint8_t { None, NoEntries, NoClass, WeakScore, BelowMinConfidence };
     Limit limit = Limit::None;
     double min_confidence = 0;
-    int tied = 0;            // classed best entries tied at the best score
+    int tied = 0;            // classed entries tied at the best classed score
     int agreeing = 0;        // of them, of the verdict's class
     QStringList others;      // ambiguous: the other tied classes, "Windows (1)"
     int next_entry = -1;     // the best entry of another class (outside the family); -1: none
     double next_score = 0;
+    int unclassed_above = 0; // entries without a class that score above the verdict's entries
+    double unclassed_score = 0;
 
     // "best entry linux-6-default at 10/10", "next other class: Windows at 6/10", ...
     QStringList reasons(const Database& db) const;

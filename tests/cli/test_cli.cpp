@@ -111,6 +111,22 @@ private slots:
             QVERIFY2(e.contains(QLatin1String(key)), key);
         QVERIFY(e.value(u"evaluated"_s).toInt() >= 90);
         QVERIFY(e.value(u"family_accuracy"_s).toDouble() >= e.value(u"accuracy"_s).toDouble());
+        QVERIFY(!e.contains(u"wrong"_s));
+        // --list names every entry the verdict gets wrong: as many as the accuracy leaves, each
+        // with its fingerprint and a verdict that is not its class.
+        const Result listed = runCli({u"eval"_s, u"--json"_s, u"--list"_s});
+        const QJsonObject l = QJsonDocument::fromJson(listed.out).object();
+        const QJsonArray wrong = l.value(u"wrong"_s).toArray();
+        const int evaluated = l.value(u"evaluated"_s).toInt();
+        QVERIFY(!wrong.isEmpty());
+        QCOMPARE(wrong.size(), evaluated - qRound(l.value(u"family_accuracy"_s).toDouble() * evaluated));
+        for (const QJsonValue& w : wrong) {
+            const QJsonObject o = w.toObject();
+            QVERIFY(o.value(u"verdict"_s).toString() != o.value(u"truth"_s).toString());
+            QVERIFY(o.value(u"fingerprint"_s).toObject().contains(u"tcp_options"_s));
+        }
+        const Result text = runCli({u"eval"_s, u"--list"_s});
+        QCOMPARE(text.out.count("\n    #"), qsizetype(wrong.size()));
         QCOMPARE(runCli({u"eval"_s, u"--against"_s, u"/nonexistent.json"_s}).exitCode, 2);
     }
 
