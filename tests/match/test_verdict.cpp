@@ -8,6 +8,7 @@
 #include "shared_databases.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QTest>
 
 using namespace synscope;
@@ -237,6 +238,34 @@ private slots:
         if (!zardaxt)
             QSKIP("shared corpus not found");
         QCOMPARE(evaluateAgainst(db, *zardaxt, Profile::synscope()).scanner, 0);
+    }
+
+    // The default database against the zardaxt 2021 entries, out of sample (docs/ACCURACY.md):
+    // unknown on fewer than 5%, and every Windows entry that sends a Windows option layout (the
+    // stack's own, or XP/2003's) is called Windows: the misses are the entries whose layouts no
+    // Windows stack sends.
+    void defaultDatabaseAgainstZardaxt()
+    {
+        const std::optional<Database> zardaxt = loadCombined();
+        if (!zardaxt)
+            QSKIP("shared corpus not found");
+        const Database db = Database::builtin();
+        const VerdictEvaluation e = evaluateAgainst(db, *zardaxt, Profile::synscope());
+        qInfo("zardaxt 2021 against the default database: %.3f (families merged %.3f, unknown %.3f)",
+              e.accuracy(), e.familyAccuracy(), e.unknownRate());
+        QVERIFY(e.unknownRate() < 0.05);
+        QVERIFY(e.familyAccuracy() >= 0.82);
+        int windowsLayouts = 0;
+        for (const VerdictEvaluation::Outcome& o : e.outcomes) {
+            const DbEntry& entry = zardaxt->entries[size_t(o.index)];
+            QString layout = QString::fromStdString(entry.fp.tcpOptions());
+            layout.remove(QRegularExpression(u"\\d"_s));
+            if (o.truth != u"Windows"_s || (layout != u"M,N,W,N,N,S,"_s && layout != u"M,N,N,S,"_s))
+                continue;
+            ++windowsLayouts;
+            QVERIFY2(o.verdict == u"Windows"_s, qPrintable(entryLabel(entry) + u": "_s + o.text + u" from "_s + layout));
+        }
+        QCOMPARE(windowsLayouts, 116);
     }
 
     // The figures docs/ACCURACY.md quotes, as floors: leave-one-out on zardaxt 2021 beats the
