@@ -432,6 +432,13 @@ private Q_SLOTS:
         QCOMPARE(eval->confusionTable()->rowCount(), int(expected.confusion.size()));
         QVERIFY(eval->summaryLabel()->text().contains(QString::number(expected.accuracy(), 'f', 3)));
         QCOMPARE(eval->changesTable()->rowCount(), 0);
+        // The Wrong tab lists exactly the entries the evaluation got wrong, families merged.
+        const auto wrong = std::count_if(expected.outcomes.begin(), expected.outcomes.end(),
+                                         [](const VerdictEvaluation::Outcome& o) { return !o.family_correct; });
+        QVERIFY(wrong > 0);
+        QCOMPARE(eval->wrongTable()->rowCount(), int(wrong));
+        for (int r = 0; r < eval->wrongTable()->rowCount(); ++r)
+            QVERIFY(eval->wrongTable()->item(r, 4)->text().contains(u"tcp_options"_s));
 
         // Relabel an entry the evaluation got right: it (at least) classifies differently now.
         const auto right = std::find_if(expected.outcomes.begin(), expected.outcomes.end(),

@@ -53,6 +53,7 @@ EvaluationWindow::EvaluationWindow(QWidget* parent)
     , m_confidence(newTable({tr("Confidence"), tr("Verdicts"), tr("Right"), tr("Mean confidence")}))
     , m_changesLabel(new QLabel)
     , m_changes(newTable({tr("Entry"), tr("Class"), tr("Before"), tr("Now"), tr("")}))
+    , m_wrong(newTable({tr("Entry"), tr("Class"), tr("Verdict"), tr("Confidence"), tr("Fingerprint")}))
 {
     setWindowTitle(tr("Evaluate Database"));
     m_summary->setWordWrap(true);
@@ -63,6 +64,8 @@ EvaluationWindow::EvaluationWindow(QWidget* parent)
     tabs->addTab(m_confusion, tr("&Confusion"));
     tabs->addTab(m_perClass, tr("&Per class"));
     tabs->addTab(m_confidence, tr("By con&fidence"));
+    m_wrong->setToolTip(tr("Every entry the verdict gets wrong, families merged: where the database needs an entry, or where a label is doubtful."));
+    tabs->addTab(m_wrong, tr("&Wrong"));
     auto* changes = new QWidget;
     auto* changesLayout = new QVBoxLayout(changes);
     changesLayout->addWidget(m_changesLabel);
@@ -113,20 +116,21 @@ void EvaluationWindow::evaluate(std::shared_ptr<const Database> database, const 
         });
         if (cancelled->load())
             return;
-        QMetaObject::invokeMethod(this, [this, run, r = std::move(result), name = database->name]() mutable {
+        QMetaObject::invokeMethod(this, [this, run, r = std::move(result), database]() mutable {
             if (run != m_run)
                 return;
             if (m_thread.joinable())
                 m_thread.join();
             m_running = false;
-            showResult(std::move(r), name);
+            showResult(std::move(r), *database);
             Q_EMIT finished();
         }, Qt::QueuedConnection);
     });
 }
 
-void EvaluationWindow::showResult(VerdictEvaluation e, const QString& databaseName)
+void EvaluationWindow::showResult(VerdictEvaluation e, const Database& database)
 {
+    const QString& databaseName = database.name;
     m_progress->hide();
     m_summary->setText(tr("<b>%1</b>, leave-one-out over %2 labelled entries (%3 skipped): accuracy <b>%4</b>, "
                           "with families merged <b>%5</b>, unknown %6, scanner verdicts %7")
@@ -201,6 +205,20 @@ void EvaluationWindow::showResult(VerdictEvaluation e, const QString& databaseNa
         m_confidence->setItem(row, 1, number(b.n, 0));
         m_confidence->setItem(row, 2, cell(percent(b.correct, b.n), Qt::AlignRight));
         m_confidence->setItem(row, 3, number(b.confidence / b.n));
+    }
+
+    m_wrong->setRowCount(0);
+    for (const VerdictEvaluation::Outcome& o : e.outcomes) {
+        if (o.family_correct || o.index < 0 || size_t(o.index) >= database.entries.size())
+            continue;
+        const DbEntry& entry = database.entries[size_t(o.index)];
+        const int row = m_wrong->rowCount();
+        m_wrong->insertRow(row);
+        m_wrong->setItem(row, 0, cell(o.entry.isEmpty() ? entryLabel(entry) : o.entry));
+        m_wrong->setItem(row, 1, cell(o.truth));
+        m_wrong->setItem(row, 2, cell(o.text));
+        m_wrong->setItem(row, 3, number(o.confidence, 2));
+        m_wrong->setItem(row, 4, cell(QString::fromUtf8(fingerprintKey(entry))));
     }
 
     // What changed since the previous run, entry by entry (by stable id).

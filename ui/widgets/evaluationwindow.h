@@ -2,8 +2,9 @@
 // Analyze > Evaluate Database: the leave-one-out evaluation of `synscope-cli eval`
 // (core/match/evaluate.h) of the database that classifies, run on a thread of its own with
 // progress: accuracy (strict and with families merged), the unknown rate, per-class recall and
-// precision, the confusion matrix as a heat map, accuracy by confidence, and after an edit the
-// entries whose verdict changed since the previous run.
+// precision, the confusion matrix as a heat map, accuracy by confidence, every entry the verdict
+// gets wrong with its fingerprint (`eval --list`), and after an edit the entries whose verdict
+// changed since the previous run.
 #pragma once
 
 #include "core/match/evaluate.h"
@@ -40,13 +41,14 @@ public:
     QTableWidget* perClassTable() const { return m_perClass; }
     QTableWidget* confidenceTable() const { return m_confidence; }
     QTableWidget* changesTable() const { return m_changes; }
+    QTableWidget* wrongTable() const { return m_wrong; }
 
 Q_SIGNALS:
     void finished();
 
 private:
     void cancel();
-    void showResult(VerdictEvaluation result, const QString& databaseName);
+    void showResult(VerdictEvaluation result, const Database& database);
 
     QLabel* m_summary;
     QProgressBar* m_progress;
@@ -55,6 +57,7 @@ private:
     QTableWidget* m_confidence;
     QLabel* m_changesLabel;
     QTableWidget* m_changes;
+    QTableWidget* m_wrong;
     std::thread m_thread;
     std::shared_ptr<std::atomic<bool>> m_cancel;
     quint64 m_run = 0;
