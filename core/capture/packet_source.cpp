@@ -78,6 +78,8 @@ private:
     // Streams: waits in slices until the descriptor is readable (data, or the writer gone); false
     // when breakLoop() or the cancel flag stopped the wait.
     bool waitReadable();
+    // Streams, between records: nothing buffered and nothing to read within one poll slice.
+    bool quiet();
     bool stopRequested() const
     {
         return m_break.load(std::memory_order_relaxed) || isSet(m_cancel);
@@ -277,6 +279,14 @@ bool FileSource::waitReadable()
     }
 }
 
+bool FileSource::quiet()
+{
+    if (!m_stream || m_eof || m_pos < m_size)
+        return false;
+    pollfd pfd{m_fd, POLLIN, 0};
+    return ::poll(&pfd, 1, kWaitSliceMs) == 0;
+}
+
 // Validates a section header block at `at` and resets the interface table.
 bool FileSource::readSectionHeader(uint64_t at, uint32_t blockLen)
 {
@@ -373,6 +383,8 @@ PacketSource::Status FileSource::next(RawPacket& out)
         return Status::Error;
     if (stopRequested())
         return Status::End;
+    if (quiet())
+        return Status::Timeout;
     const Status st = m_pcapng ? nextPcapng(out) : nextPcap(out);
     if (st != Status::Packet && m_interrupted) {
         // Stopped while waiting for more: the end, not a record cut short.

@@ -45,8 +45,9 @@ public:
     // interfaces, mixed link types). Fails with a sentence naming the file. A FIFO, pipe or other
     // non-regular file (`synscope <(ssh host tcpdump -w -)`) is read without blocking: every wait
     // (for a writer, for the header, for the next record) is a poll() of at most 100 ms that checks
-    // breakLoop() and *cancel. Cancelled while opening: nullptr with an error ending in "cancelled";
-    // during next(): End.
+    // breakLoop() and *cancel. Between records, a stream with nothing to read within one such
+    // poll is a Timeout, so that a consumer can show what it holds while the writer is quiet.
+    // Cancelled while opening: nullptr with an error ending in "cancelled"; during next(): End.
     static std::unique_ptr<PacketSource> openFile(const std::string& path, std::string* error,
                                                   const std::atomic<bool>* cancel = nullptr);
     // A live interface through libpcap (openLiveHandle()), filter applied. Permission, unknown
@@ -60,7 +61,8 @@ public:
                                                 const std::atomic<bool>* cancel = nullptr);
 
     enum class Status { Packet, Timeout, End, Error };
-    // Packet: out is filled. Timeout: live or fd, nothing arrived within the timeout. End: end of
+    // Packet: out is filled. Timeout: live, fd or a quiet stream, nothing arrived within the
+    // timeout. End: end of
     // file/stream or breakLoop(). Error: errorString() says why; packets read before stay valid
     // results, and later calls keep returning Error.
     virtual Status next(RawPacket& out) = 0;

@@ -570,6 +570,47 @@ private slots:
         QTest::newRow("SIGINT, header then silence") << int(SIGINT) << true;
         QTest::newRow("SIGTERM, header then silence") << int(SIGTERM) << true;
     }
+    // A stream's lines are written (on the writer thread) as soon as the source runs dry, not at
+    // the end: a SYN sent into a FIFO that stays open shows on stdout at once, then the summary
+    // follows it when the stream ends.
+    void streamedLineShowsBeforeTheEnd()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QByteArray fifo = QFile::encodeName(dir.filePath(u"capture.fifo"_s));
+        QCOMPARE(::mkfifo(fifo.constData(), 0600), 0);
+        QProcess p;
+        p.start(QStringLiteral(SYNSCOPE_CLI), {u"-r"_s, QString::fromLocal8Bit(fifo), u"--json"_s});
+        QVERIFY(p.waitForStarted(5000));
+        const int writer = ::open(fifo.constData(), O_WRONLY | O_CLOEXEC);
+        QVERIFY(writer >= 0);
+        // Ethernet, IPv4 (TTL 64, DF), TCP SYN with MSS 1460: 58 bytes.
+        QByteArray frame = QByteArray::fromHex(
+            "0200000000010200000000020800"
+            "4500002c00014000400600000a0000010a000002"
+            "9c4001bb00000001000000006002721000000000020405b4");
+        const uint32_t header[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+        const uint32_t record[4] = {1700000000, 0, uint32_t(frame.size()), uint32_t(frame.size())};
+        QByteArray bytes(reinterpret_cast<const char*>(header), sizeof header);
+        bytes += QByteArray(reinterpret_cast<const char*>(record), sizeof record) + frame;
+        QCOMPARE(::write(writer, bytes.constData(), size_t(bytes.size())), ssize_t(bytes.size()));
+        QByteArray out;
+        for (int waited = 0; !out.contains('\n') && waited < 5000; waited += 50) {
+            p.waitForReadyRead(50);
+            out += p.readAllStandardOutput();
+        }
+        QVERIFY2(out.startsWith("{\"type\":\"syn\""), out.constData());
+        QCOMPARE(p.state(), QProcess::Running);   // the stream is still open
+        ::close(writer);
+        QVERIFY(p.waitForFinished(5000));
+        QCOMPARE(p.exitCode(), 0);
+        out += p.readAllStandardOutput();
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        QVERIFY(lines[0].contains("\"src_ip\":\"10.0.0.1\""));
+        QVERIFY(lines[1].startsWith("{\"type\":\"summary\""));
+    }
+
     void signalEndsAStalledFifo()
     {
         QFETCH(int, signal);
