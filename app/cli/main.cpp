@@ -3,6 +3,7 @@
 // a live interface, prints one block (or one JSON line) per SYN / SYN+ACK, and a summary.
 #include "app/cli/db.h"
 #include "app/cli/eval.h"
+#include "app/cli/line_writer.h"
 #include "core/capture/packet_source.h"
 #include "core/database/database.h"
 #include "core/flow/access_log_tail.h"
@@ -67,11 +68,12 @@ void fail(const QString& message)
 
 enum class Output { Text, Json, Quiet };
 
-// Prints the pipeline's records as text or JSON lines. Output is written in 64 KiB chunks; `live`
-// (an interface or a stream: pipe, FIFO), also whenever the source runs dry (Timeout) and at least
-// every 50 ms while records wait, so a quiet link's rows show at once without a write() per SYN at
-// full rate (which made the capture thread fall behind the kernel). `limit` ends the run after
-// that many SYNs read, whether or not they are printed.
+// Prints the pipeline's records as text or JSON lines, through a LineWriter (the lines are
+// formatted and written on a thread of their own, in 64 KiB chunks); `live` (an interface or a
+// stream: pipe, FIFO), also whenever the source runs dry (Timeout) and at least every 50 ms while
+// records wait, so a quiet link's rows show at once without a write() per SYN at full rate (which
+// made the capture thread fall behind the kernel). `limit` ends the run after that many SYNs
+// read, whether or not they are printed.
 class PrintSink final : public PipelineSink {
 public:
     PrintSink(const Database* db, Output output, bool live, uint64_t limit, int maxGuesses)
@@ -79,32 +81,28 @@ public:
     {
         if (db && output != Output::Quiet)
             m_writer.emplace(*db, maxGuesses);
+        if (output != Output::Quiet)
+            m_lines.emplace(output == Output::Json, stdout);
     }
     // A live access log is read on the way (it grows while the capture runs).
     void follow(AccessLogTail* tail) { m_tail = tail; }
 
     void onFlow(const FlowObservation& f) override
     {
-        if (m_output == Output::Quiet)
+        if (!m_lines)
             return;
+        std::string line;
         if (m_output == Output::Json)
-            appendFlowJson(m_out, f);
+            appendFlowJson(line, f);
         else
-            appendFlowText(m_out, f);
-        if (m_out.size() >= kFlushAt)
-            flush();
+            appendFlowText(line, f);
+        m_lines->text(std::move(line));
     }
 
     void onRecord(const Observation& o) override
     {
-        if (!m_writer)
-            return;
-        if (m_output == Output::Json)
-            m_writer->appendJson(m_out, o);
-        else
-            m_writer->appendText(m_out, o);
-        if (m_out.size() >= kFlushAt)
-            flush();
+        if (m_writer)
+            m_lines->record(o, m_writer->classificationPart(o, m_output == Output::Json));
     }
 
     bool onStep(PacketSource::Status status, bool recorded) override
@@ -123,25 +121,21 @@ public:
         }
         if (recorded && m_limit && ++m_records >= m_limit)
             return false;
-        if (m_live && !m_out.empty() && Clock::now() - m_lastFlush >= kLiveFlushEvery)
+        if (m_live && m_lines && m_lines->pending() && Clock::now() - m_lastFlush >= kLiveFlushEvery)
             flush();
         return true;
     }
 
     void flush()
     {
-        if (!m_out.empty()) {
-            std::fwrite(m_out.data(), 1, m_out.size(), stdout);
-            std::fflush(stdout);
-            m_out.clear();
-        }
+        if (m_lines && m_lines->pending())
+            m_lines->flush();
         if (m_live)
             m_lastFlush = Clock::now();
     }
 
 private:
     using Clock = std::chrono::steady_clock;
-    static constexpr size_t kFlushAt = size_t(1) << 16;
     static constexpr auto kLiveFlushEvery = std::chrono::milliseconds(50);
     static constexpr auto kPollEvery = std::chrono::milliseconds(200);
     AccessLogTail* m_tail = nullptr;
@@ -152,7 +146,7 @@ private:
     uint64_t m_limit;
     uint64_t m_records = 0;
     std::optional<ReportWriter> m_writer;
-    std::string m_out;
+    std::optional<LineWriter> m_lines;
     Clock::time_point m_lastFlush = Clock::now();
 };
 

@@ -303,34 +303,58 @@ const std::string& ReportWriter::classJson(const ClassAverage& a) const
     return json;
 }
 
+void ReportWriter::render(std::string& out, const Observation& o, bool json)
+{
+    const Classification& c = *o.classification;
+    // The pipeline's verdict as it is; only an observation made without one decides afresh.
+    const OsVerdict decided = o.verdict ? OsVerdict() : decideOs(c, m_db);
+    const OsVerdict& v = o.verdict ? *o.verdict : decided;
+    if (json)
+        classificationJson(out, c, v);
+    else
+        classificationText(out, c, v);
+}
+
 void ReportWriter::appendClassification(std::string& out, RenderCache& cache, const Observation& o,
                                         bool json)
 {
-    const Classification& c = *o.classification;
-    const auto renderWith = [&](std::string& into, const OsVerdict& v) {
-        if (json)
-            classificationJson(into, c, v);
-        else
-            classificationText(into, c, v);
-    };
-    // The pipeline's verdict as it is; only an observation made without one decides afresh.
-    const auto render = [&](std::string& into) {
-        if (o.verdict)
-            renderWith(into, *o.verdict);
-        else
-            renderWith(into, decideOs(c, m_db));
-    };
-    if (c.id == 0) {
-        render(out);
+    const uint64_t id = o.classification->id;
+    if (id == 0) {
+        render(out, o, json);
         return;
     }
-    if (const std::string* hit = cache.find(c.id)) {
-        out += *hit;
+    if (const Part* hit = cache.find(id)) {
+        out += **hit;
         return;
     }
     std::string rendered;
-    render(rendered);
-    out += cache.insert(c.id, std::move(rendered));
+    render(rendered, o, json);
+    out += *cache.insert(id, std::make_shared<const std::string>(std::move(rendered)));
+}
+
+const ReportWriter::Part& ReportWriter::classificationPart(const Observation& o, bool json)
+{
+    const uint64_t id = o.classification->id;
+    if (id == 0) {
+        std::string rendered;
+        render(rendered, o, json);
+        return m_uncached = std::make_shared<const std::string>(std::move(rendered));
+    }
+    std::unique_ptr<Recent[]>& recent = m_recent[json];
+    if (!recent)
+        recent.reset(new Recent[kRecent]);
+    Recent& r = recent[id % kRecent];
+    if (r.id == id)
+        return r.part;
+    RenderCache& cache = json ? m_jsonCache : m_textCache;
+    if (const Part* hit = cache.find(id)) {
+        r = {id, *hit};
+        return r.part;
+    }
+    std::string rendered;
+    render(rendered, o, json);
+    r = {id, cache.insert(id, std::make_shared<const std::string>(std::move(rendered)))};
+    return r.part;
 }
 
 void ReportWriter::classificationJson(std::string& out, const Classification& c, const OsVerdict& v) const
@@ -403,7 +427,14 @@ void ReportWriter::classificationJson(std::string& out, const Classification& c,
 
 void ReportWriter::appendJson(std::string& out, const Observation& o)
 {
-    const SynRecord& rec = *o.record;
+    m_records.appendJson(out, *o.record, o.hops, o.link);
+    appendClassification(out, m_jsonCache, o, true);
+    out += lineEnd(true);
+}
+
+void RecordFormatter::appendJson(std::string& out, const SynRecord& rec, const HopEstimate& hops,
+                                 const LinkEstimate& link)
+{
     const Fingerprint& fp = rec.fp;
     if (rec.link_type != m_linkType) {
         m_linkType = rec.link_type;
@@ -463,15 +494,15 @@ void ReportWriter::appendJson(std::string& out, const Observation& o)
     optional(line.key("tcp_timestamp_echo_reply"), fp.tcp_has_timestamp, fp.tcp_timestamp_echo_reply);
     line.key("quirks") << '"';
     line.quirks(fp.quirks) << '"';
-    line.key("initial_ttl").num(o.hops.initial_ttl);
-    line.key("hops").num(o.hops.hops);
-    optional(line.key("mtu"), o.link.mtu >= 0, o.link.mtu);
+    line.key("initial_ttl").num(hops.initial_ttl);
+    line.key("hops").num(hops.hops);
+    optional(line.key("mtu"), link.mtu >= 0, link.mtu);
     line.key("link");
-    if (o.link.link.empty())
+    if (link.link.empty())
         line << "null";
     else
-        (line << '"').raw(o.link.link) << '"';
-    if (o.link.tunnel)
+        (line << '"').raw(link.link) << '"';
+    if (link.tunnel)
         line.key("tunnel") << "true";
     else
         line.key("tunnel") << "false";
@@ -479,8 +510,6 @@ void ReportWriter::appendJson(std::string& out, const Observation& o)
     line.key("encapsulation") << '"';
     line.encapsulation(rec.encapsulation) << "\",";
     out.append(m_record.get(), size_t(line.end() - m_record.get()));
-    appendClassification(out, m_jsonCache, o, true);
-    out += "}\n";
 }
 
 void ReportWriter::classificationText(std::string& out, const Classification& c, const OsVerdict& v) const
@@ -520,7 +549,14 @@ void ReportWriter::classificationText(std::string& out, const Classification& c,
 
 void ReportWriter::appendText(std::string& out, const Observation& o)
 {
-    const SynRecord& rec = *o.record;
+    m_records.appendText(out, *o.record, o.hops, o.link);
+    appendClassification(out, m_textCache, o, false);
+    out += lineEnd(false);
+}
+
+void RecordFormatter::appendText(std::string& out, const SynRecord& rec, const HopEstimate& hops,
+                                 const LinkEstimate& link)
+{
     const Fingerprint& fp = rec.fp;
     const int64_t second = floorDiv(rec.ts_ns, 1000000000);
     if (second != m_lastSecond) {
@@ -542,9 +578,9 @@ void ReportWriter::appendText(std::string& out, const Observation& o)
 
     (line << "\n  ip   IPv").num(fp.ip_version);
     (line << " ttl ").num(fp.ip_ttl);
-    (line << " (initial ").num(o.hops.initial_ttl);
-    (line << ", ").num(o.hops.hops);
-    if (o.hops.hops == 1)
+    (line << " (initial ").num(hops.initial_ttl);
+    (line << ", ").num(hops.hops);
+    if (hops.hops == 1)
         line << " hop)";
     else
         line << " hops)";
@@ -569,17 +605,15 @@ void ReportWriter::appendText(std::string& out, const Observation& o)
     line << '\n';
     if (fp.quirks)
         (line << "  quirks ").quirks(fp.quirks) << '\n';
-    if (o.link.mtu >= 0) {
+    if (link.mtu >= 0) {
         (line << "  link MSS ").num(fp.tcp_mss);
-        (line << " -> MTU ").num(o.link.mtu);
-        (line << ": ").raw(o.link.link);
-        if (o.link.tunnel)
+        (line << " -> MTU ").num(link.mtu);
+        (line << ": ").raw(link.link);
+        if (link.tunnel)
             line << " (tunnel)";
         line << '\n';
     }
     out.append(m_record.get(), size_t(line.end() - m_record.get()));
-    appendClassification(out, m_textCache, o, false);
-    out += '\n';
 }
 
 std::string summaryJson(const RunSummary& r)

@@ -60,10 +60,41 @@ void appendFlowText(std::string& out, const FlowObservation& flow);
 // "Linux (SYN 3) -> os_mismatch 0.80": the flows' part of the human summary, one line each.
 std::string flowSummaryText(const FlowStats& s);
 
+// A record's own fields, the first half of its JSON line or text block (what ReportWriter puts
+// before the classification's part), from copies of what the pipeline observed. It keeps the
+// last second's and link type's text: one formatter per thread.
+class RecordFormatter {
+public:
+    // From "{\"type\":" to the "," before "best_guesses".
+    void appendJson(std::string& out, const SynRecord& record, const HopEstimate& hops,
+                    const LinkEstimate& link);
+    // From "#frame" to the link line.
+    void appendText(std::string& out, const SynRecord& record, const HopEstimate& hops,
+                    const LinkEstimate& link);
+
+private:
+    static constexpr size_t kMaxRecordText = 4096;
+    std::unique_ptr<char[]> m_record{new char[kMaxRecordText]};
+    int m_linkType = -1;            // the last record's link type and its JSON string
+    std::string m_linkTypeJson;
+    int64_t m_lastSecond = INT64_MIN;
+    char m_secondText[kSecondTextSize] = {};
+    size_t m_secondLength = 0;
+};
+
 class ReportWriter {
 public:
     // maxGuesses: how many tied best entries are named.
     ReportWriter(const Database& db, int maxGuesses = 3);
+
+    // The classification's part of a line (best guesses to reasons for JSON, best guesses to the
+    // verdict for text) without its end. The reference is valid until the next call; the string
+    // as long as a copy of the pointer is held, whatever the cache evicts meanwhile. With
+    // RecordFormatter, what lets another thread write the lines: record part + classification
+    // part + lineEnd(json) is what appendJson() / appendText() write.
+    using Part = std::shared_ptr<const std::string>;
+    const Part& classificationPart(const Observation& observation, bool json);
+    static std::string_view lineEnd(bool json) { return json ? "}\n" : "\n"; }
 
     // The observation's record and classification (which must not be null), one JSON object and
     // a newline. "type" comes first ("syn" or "syn-ack"; a stream may also
@@ -78,12 +109,13 @@ public:
 
 private:
     // Rendered classification parts by Classification::id, as many as the classifier caches.
-    using RenderCache = GenerationalCache<uint64_t, std::string>;
+    using RenderCache = GenerationalCache<uint64_t, Part>;
     // The parts that depend only on the classification and its verdict (the observation's, or
     // decideOs() for an observation made without one).
     // Appends them to out: from the cache, or rendered in place for a classification without an
     // id (a flood's, never cached: no string of its own to allocate and copy).
     void appendClassification(std::string& out, RenderCache& cache, const Observation& o, bool json);
+    void render(std::string& out, const Observation& o, bool json);
     void classificationJson(std::string& out, const Classification& c, const OsVerdict& v) const;
     void classificationText(std::string& out, const Classification& c, const OsVerdict& v) const;
 
@@ -99,14 +131,17 @@ private:
     mutable std::vector<std::pair<QString, std::string>> m_classJson;   // by ClassAverage::index
     RenderCache m_jsonCache{Classifier::kMaxCacheEntries};
     RenderCache m_textCache{Classifier::kMaxCacheEntries};
-    // One record's own fields (all but the cached classification part), written in place.
-    static constexpr size_t kMaxRecordText = 4096;
-    std::unique_ptr<char[]> m_record{new char[kMaxRecordText]};
-    int m_linkType = -1;            // the last record's link type and its JSON string
-    std::string m_linkTypeJson;
-    int64_t m_lastSecond = INT64_MIN;
-    char m_secondText[kSecondTextSize] = {};
-    size_t m_secondLength = 0;
+    RecordFormatter m_records;
+    Part m_uncached;   // classificationPart() of a classification without an id
+    // The parts classificationPart() returned last, direct-mapped by id, per output kind: most
+    // lines find theirs here without a hash lookup (a reference each, so eviction from the cache
+    // cannot free one).
+    struct Recent {
+        uint64_t id = 0;
+        Part part;
+    };
+    static constexpr size_t kRecent = 512;
+    std::unique_ptr<Recent[]> m_recent[2];
 };
 
 } // namespace synscope

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The CLI's output stage on a thread of its own: the pipeline thread queues each record (a copy
+// of what it observed and the shared classification part ReportWriter rendered or cached), and
+// this thread formats the record's own fields and writes the lines, in the order queued. On a
+// second core, formatting a JSON line (about what reading, decoding and classifying its SYN
+// costs) no longer holds the pipeline up.
+#pragma once
+
+#include "core/report/report.h"
+
+#include <array>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace synscope {
+
+class LineWriter {
+public:
+    LineWriter(bool json, std::FILE* out);
+    ~LineWriter();   // writes what is queued, then stops the thread
+    LineWriter(const LineWriter&) = delete;
+    LineWriter& operator=(const LineWriter&) = delete;
+
+    // The record's line: its own fields formatted on the writer thread, then `part` and the end.
+    void record(const Observation& observation, const ReportWriter::Part& part);
+    // A finished line (a flow's).
+    void text(std::string line);
+    // Returns once everything queued is written and the stream flushed.
+    void flush();
+    // Lines queued since the last flush().
+    bool pending() const { return m_pending; }
+
+private:
+    struct Item {
+        SynRecord record;
+        HopEstimate hops;
+        LinkEstimate link;
+        const std::string* part;   // the classification part, or the whole line (formatted)
+        bool formatted;
+    };
+    struct Batch {
+        std::vector<Item> items;
+        // What keeps the items' parts alive: one reference per part and batch, not one per item
+        // (a reference count that both threads change on every line would bounce between the
+        // cores).
+        std::vector<ReportWriter::Part> parts;
+        bool flush = false;
+    };
+    // Batches amortize the hand-over; a few in flight bound the memory when the sink is slow.
+    static constexpr size_t kBatchItems = 1024;
+    static constexpr size_t kMaxQueued = 4;
+    static constexpr size_t kWriteAt = size_t(1) << 16;
+
+    void add(const Item& item);
+    void hold(const ReportWriter::Part& part);
+    void submit(bool flush);
+    void run();
+
+    const bool m_json;
+    std::FILE* const m_out;
+    bool m_pending = false;
+    std::unique_ptr<Batch> m_filling;   // the pipeline thread's
+    // The parts m_filling holds, by a hash of their address: a collision only holds one twice.
+    static constexpr size_t kHeldSlots = 256;
+    std::array<const std::string*, kHeldSlots> m_held{};
+
+    std::mutex m_mutex;
+    std::condition_variable m_work, m_room;
+    std::deque<std::unique_ptr<Batch>> m_queue;
+    std::vector<std::unique_ptr<Batch>> m_free;
+    uint64_t m_submitted = 0, m_written = 0;   // batches
+    bool m_stop = false;
+    std::thread m_thread;   // last: started once the rest is initialized
+};
+
+} // namespace synscope
