@@ -3,8 +3,9 @@
 
 namespace synscope {
 
-LineWriter::LineWriter(bool json, std::FILE* out)
-    : m_json(json), m_out(out), m_filling(std::make_unique<Batch>()), m_thread([this] { run(); })
+LineWriter::LineWriter(bool json, std::FILE* out, const Database& db, int maxGuesses)
+    : m_json(json), m_out(out), m_db(db), m_maxGuesses(maxGuesses), m_filling(std::make_unique<Batch>()),
+      m_thread([this] { run(); })
 {
     m_filling->items.reserve(kBatchItems);
 }
@@ -20,17 +21,28 @@ LineWriter::~LineWriter()
     m_thread.join();
 }
 
-void LineWriter::record(const Observation& o, const ReportWriter::Part& part)
+void LineWriter::record(const Observation& o, ReportWriter& writer)
 {
-    hold(part);
-    add({*o.record, o.hops, o.link, part.get(), false});
+    if (o.classification->id != 0) {
+        const ReportWriter::Part& part = writer.classificationPart(o, m_json);
+        hold(part);
+        add({*o.record, o.hops, o.link, part.get(), -1, false});
+        return;
+    }
+    Batch& b = *m_filling;
+    if (b.uncachedCount == b.uncached.size())
+        b.uncached.emplace_back();
+    Uncached& u = b.uncached[b.uncachedCount];
+    u.classification = *o.classification;
+    u.verdict = o.verdict ? *o.verdict : decideOs(*o.classification, m_db);
+    add({*o.record, o.hops, o.link, nullptr, int(b.uncachedCount++), false});
 }
 
 void LineWriter::text(std::string line)
 {
     const ReportWriter::Part part = std::make_shared<const std::string>(std::move(line));
     hold(part);
-    add({SynRecord(), HopEstimate(), LinkEstimate(), part.get(), true});
+    add({SynRecord(), HopEstimate(), LinkEstimate(), part.get(), -1, true});
 }
 
 void LineWriter::hold(const ReportWriter::Part& part)
@@ -82,6 +94,7 @@ void LineWriter::flush()
 void LineWriter::run()
 {
     RecordFormatter formatter;
+    const ReportWriter renderer(m_db, m_maxGuesses);   // this thread's, for the uncached parts
     std::string out;
     const auto write = [&] {
         if (!out.empty())
@@ -106,7 +119,12 @@ void LineWriter::run()
                 else
                     formatter.appendText(out, item.record, item.hops, item.link);
             }
-            out += *item.part;
+            if (item.part) {
+                out += *item.part;
+            } else {
+                const Uncached& u = batch->uncached[size_t(item.uncached)];
+                renderer.appendClassificationPart(out, u.classification, u.verdict, m_json);
+            }
             if (!item.formatted)
                 out += end;
             if (out.size() >= kWriteAt)
@@ -118,6 +136,7 @@ void LineWriter::run()
         }
         batch->items.clear();
         batch->parts.clear();   // drops the parts' references here, not on the pipeline thread
+        batch->uncachedCount = 0;
         batch->flush = false;
         {
             std::lock_guard lock(m_mutex);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The CLI's output stage on a thread of its own: the pipeline thread queues each record (a copy
-// of what it observed and the shared classification part ReportWriter rendered or cached), and
-// this thread formats the record's own fields and writes the lines, in the order queued. On a
-// second core, formatting a JSON line (about what reading, decoding and classifying its SYN
-// costs) no longer holds the pipeline up.
+// of what it observed and the shared classification part the pipeline's ReportWriter cached, or
+// for a classification without an id, a flood's, a copy of the classification and its verdict),
+// and this thread formats the record's own fields, renders the uncached parts and writes the
+// lines, in the order queued. On a second core, formatting a JSON line (about what reading,
+// decoding and classifying its SYN costs, several times that for a flood's) no longer holds the
+// pipeline up.
 #pragma once
 
 #include "core/report/report.h"
@@ -22,13 +24,15 @@ namespace synscope {
 
 class LineWriter {
 public:
-    LineWriter(bool json, std::FILE* out);
+    // db: what the records were classified with (for the uncached parts); it outlives the writer.
+    LineWriter(bool json, std::FILE* out, const Database& db, int maxGuesses);
     ~LineWriter();   // writes what is queued, then stops the thread
     LineWriter(const LineWriter&) = delete;
     LineWriter& operator=(const LineWriter&) = delete;
 
-    // The record's line: its own fields formatted on the writer thread, then `part` and the end.
-    void record(const Observation& observation, const ReportWriter::Part& part);
+    // The record's line: its own fields and its classification's part (from `writer`'s cache,
+    // or rendered on the writer thread when the classification has no id), then the end.
+    void record(const Observation& observation, ReportWriter& writer);
     // A finished line (a flow's).
     void text(std::string line);
     // Returns once everything queued is written and the stream flushed.
@@ -41,11 +45,21 @@ private:
         SynRecord record;
         HopEstimate hops;
         LinkEstimate link;
-        const std::string* part;   // the classification part, or the whole line (formatted)
+        const std::string* part;   // the classification part, or the whole line (formatted);
+                                   // null: Batch::uncached[uncached] is rendered
+        int uncached;
         bool formatted;
+    };
+    struct Uncached {
+        Classification classification;
+        OsVerdict verdict;
     };
     struct Batch {
         std::vector<Item> items;
+        // Kept across batches (assigned, not rebuilt): their vectors keep their capacity, so a
+        // flood's copies allocate nothing on one thread for the other to free.
+        std::vector<Uncached> uncached;
+        size_t uncachedCount = 0;
         // What keeps the items' parts alive: one reference per part and batch, not one per item
         // (a reference count that both threads change on every line would bounce between the
         // cores).
@@ -64,6 +78,8 @@ private:
 
     const bool m_json;
     std::FILE* const m_out;
+    const Database& m_db;
+    const int m_maxGuesses;
     bool m_pending = false;
     std::unique_ptr<Batch> m_filling;   // the pipeline thread's
     // The parts m_filling holds, by a hash of their address: a collision only holds one twice.

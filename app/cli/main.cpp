@@ -82,7 +82,7 @@ public:
         if (db && output != Output::Quiet)
             m_writer.emplace(*db, maxGuesses);
         if (output != Output::Quiet)
-            m_lines.emplace(output == Output::Json, stdout);
+            m_lines.emplace(output == Output::Json, stdout, db ? *db : m_noDatabase, maxGuesses);
     }
     // A live access log is read on the way (it grows while the capture runs).
     void follow(AccessLogTail* tail) { m_tail = tail; }
@@ -102,7 +102,7 @@ public:
     void onRecord(const Observation& o) override
     {
         if (m_writer)
-            m_lines->record(o, m_writer->classificationPart(o, m_output == Output::Json));
+            m_lines->record(o, *m_writer);
     }
 
     bool onStep(PacketSource::Status status, bool recorded) override
@@ -145,6 +145,7 @@ private:
     bool m_live;
     uint64_t m_limit;
     uint64_t m_records = 0;
+    const Database m_noDatabase;   // what the writer holds when nothing classifies (flows only)
     std::optional<ReportWriter> m_writer;
     std::optional<LineWriter> m_lines;
     Clock::time_point m_lastFlush = Clock::now();

@@ -308,11 +308,7 @@ void ReportWriter::render(std::string& out, const Observation& o, bool json)
     const Classification& c = *o.classification;
     // The pipeline's verdict as it is; only an observation made without one decides afresh.
     const OsVerdict decided = o.verdict ? OsVerdict() : decideOs(c, m_db);
-    const OsVerdict& v = o.verdict ? *o.verdict : decided;
-    if (json)
-        classificationJson(out, c, v);
-    else
-        classificationText(out, c, v);
+    appendClassificationPart(out, c, o.verdict ? *o.verdict : decided, json);
 }
 
 void ReportWriter::appendClassification(std::string& out, RenderCache& cache, const Observation& o,

@@ -95,6 +95,16 @@ public:
     using Part = std::shared_ptr<const std::string>;
     const Part& classificationPart(const Observation& observation, bool json);
     static std::string_view lineEnd(bool json) { return json ? "}\n" : "\n"; }
+    // The same part rendered into out, uncached: for a classification without an id, by a
+    // writer on another thread from its own copies (and its own ReportWriter).
+    void appendClassificationPart(std::string& out, const Classification& c, const OsVerdict& v,
+                                  bool json) const
+    {
+        if (json)
+            classificationJson(out, c, v);
+        else
+            classificationText(out, c, v);
+    }
 
     // The observation's record and classification (which must not be null), one JSON object and
     // a newline. "type" comes first ("syn" or "syn-ack"; a stream may also
