@@ -302,9 +302,13 @@ int main(int argc, char** argv)
         u"allow-special-devices"_s,
         u"With -i: also capture on libpcap devices that are not network interfaces (nflog, nfqueue, "
         "usbmon, Bluetooth, D-Bus, netlink monitors)."_s);
+    const QCommandLineOption printFilterOpt(
+        u"print-filter"_s,
+        u"Print the capture filter -i uses (the default, or -f's) and exit: the same packets for "
+        "tcpdump or another capture."_s);
     parser.addOptions({readOpt, ifaceOpt, filterOpt, dbOpt, profileOpt, jsonOpt, quietOpt, countOpt,
                        guessesOpt, minClassOpt, minConfidenceOpt, accessLogOpt, accessLogFormatOpt, noFlowsOpt,
-                       decodeOnlyOpt, listOpt, benchOpt, specialOpt});
+                       decodeOnlyOpt, listOpt, benchOpt, specialOpt, printFilterOpt});
     // process() alone exits 1 on an unknown option or a missing value, the status of a read
     // error; every usage error exits 2.
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -312,6 +316,12 @@ int main(int argc, char** argv)
         return 2;
     }
     parser.process(app);   // --help, --help-all, --version
+
+    if (parser.isSet(printFilterOpt)) {
+        write(stdout, (parser.isSet(filterOpt) ? parser.value(filterOpt)
+                                               : QString::fromStdString(defaultLiveFilter())) + u'\n');
+        return 0;
+    }
 
     if (parser.isSet(listOpt)) {
         std::string error;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // synscope-cli as users run it: its output on real captures, and a clear message with a non-zero
 // exit for every kind of bad input.
+#include "core/capture/live_handle.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -295,6 +297,17 @@ private slots:
         const Result r = runCli({u"-i"_s, u"lo"_s, u"-f"_s, u"tcp and and port"_s});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("syntax error"), r.err.constData());
+    }
+
+    // --print-filter gives the filter -i would capture with: the default one (what a tcpdump run
+    // beside SynScope needs to keep the same packets, tests/netns/bench-live-drops.sh), or -f's.
+    void printFilter()
+    {
+        const Result r = runCli({u"--print-filter"_s});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray::fromStdString(synscope::defaultLiveFilter() + '\n'));
+        const Result given = runCli({u"--print-filter"_s, u"-f"_s, u"tcp port 80"_s});
+        QCOMPARE(given.out, QByteArray("tcp port 80\n"));
     }
 
     // Every SYN/SYN+ACK tshark saw in a capture is one JSON line with the documented fields.

@@ -39,9 +39,8 @@ HELPER=${BUILD:-}/app/capture-helper/synscope-capture
 GUIBENCH=${BUILD:-}/app/gui-bench/synscope-gui-bench   # only for the helper-gui tool
 [[ -x $CLI && -x $HELPER ]] || skip "synscope-cli and synscope-capture not built (set BUILD=dir)"
 
-# SynScope's defaultLiveFilter() for Ethernet, so that every tool keeps the same packets.
-SYN='(tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst|tcp-push) != 0) or (tcp[tcpflags] & 0x3f == tcp-ack and ip[2:2] == ((ip[0] & 0x0f) << 2) + ((tcp[12] & 0xf0) >> 2)) or (ip6[6] == 6 and (ip6[53] & 0x0f != 0 or (ip6[53] & 0x3f == 0x10 and ip6[4:2] == (ip6[52] & 0xf0) >> 2)))'
-FILTER="$SYN or (vlan and ($SYN))"
+# SynScope's default filter (Ethernet), so that every tool keeps the same packets.
+FILTER=$("$CLI" --print-filter)
 
 TAG=sbd$$
 NS_TX=${TAG}tx
