@@ -166,8 +166,10 @@ int main(int argc, char** argv)
     SynRecord record;
     QElapsedTimer decodeTimer;
     decodeTimer.start();
-    while (syns.size() < limit && source->next(packet) == PacketSource::Status::Packet)
-        if (decoder.decode(packet, record))
+    for (PacketSource::Status st; syns.size() < limit &&
+                                  (st = source->next(packet)) != PacketSource::Status::End &&
+                                  st != PacketSource::Status::Error;)
+        if (st == PacketSource::Status::Packet && decoder.decode(packet, record))   // Timeout: a quiet stream
             syns.push_back(record.fp);
     if (syns.empty()) {
         std::fprintf(stderr, "%s: no SYN or SYN+ACK\n", qPrintable(capture));

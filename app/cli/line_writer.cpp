@@ -82,13 +82,15 @@ void LineWriter::submit(bool flush)
     m_held.fill(nullptr);
 }
 
-void LineWriter::flush()
+void LineWriter::flush(bool wait)
 {
     submit(true);
+    m_pending = false;
+    if (!wait)
+        return;
     std::unique_lock lock(m_mutex);
     const uint64_t until = m_submitted;
     m_room.wait(lock, [&] { return m_written >= until; });
-    m_pending = false;
 }
 
 void LineWriter::run()

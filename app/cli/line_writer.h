@@ -35,8 +35,10 @@ public:
     void record(const Observation& observation, ReportWriter& writer);
     // A finished line (a flow's).
     void text(std::string line);
-    // Returns once everything queued is written and the stream flushed.
-    void flush();
+    // Hands over what is queued, to be written and the stream flushed; with `wait`, returns once
+    // that is done (the end of a run). Without, the pipeline thread goes on at once (a live
+    // capture's periodic flush must not wait for a slow terminal).
+    void flush(bool wait = true);
     // Lines queued since the last flush().
     bool pending() const { return m_pending; }
 

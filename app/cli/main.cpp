@@ -112,7 +112,7 @@ public:
                 return false;
             if (m_tail)
                 m_tail->poll();
-            flush();
+            flush(false);
             return true;
         }
         if (m_tail && Clock::now() - m_lastPoll >= kPollEvery) {
@@ -122,14 +122,16 @@ public:
         if (recorded && m_limit && ++m_records >= m_limit)
             return false;
         if (m_live && m_lines && m_lines->pending() && Clock::now() - m_lastFlush >= kLiveFlushEvery)
-            flush();
+            flush(false);
         return true;
     }
 
-    void flush()
+    // wait: return once every line is written (the end of a run, before the summary); without,
+    // hand the lines over and go on (a live capture's flushes).
+    void flush(bool wait = true)
     {
-        if (m_lines && m_lines->pending())
-            m_lines->flush();
+        if (m_lines && (wait || m_lines->pending()))
+            m_lines->flush(wait);
         if (m_live)
             m_lastFlush = Clock::now();
     }

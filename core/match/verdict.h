@@ -44,6 +44,7 @@ struct OsVerdict {
     QStringList others;      // ambiguous: the other tied classes, "Windows (1)"
     int next_entry = -1;     // the best entry of another class (outside the family); -1: none
     double next_score = 0;
+    bool contested = false;  // next_score within kContestedWithin of the score: less sure
     int unclassed_above = 0; // entries without a class that score above the verdict's entries
     double unclassed_score = 0;
 
@@ -61,6 +62,9 @@ struct OsVerdict {
 // Below this share of the perfect score the best entry is only "the closest": the verdict is
 // unknown. Chosen on data (docs/ACCURACY.md).
 inline constexpr double kUnknownBelow = 0.6;
+// Another class within this share of the perfect score of the verdict's makes it contested, which
+// the confidence is calibrated by (docs/ACCURACY.md).
+inline constexpr double kContestedWithin = 0.2;
 
 // How many best entries a classification must list (Classifier's topN) for the verdict's margin
 // over the next class.
