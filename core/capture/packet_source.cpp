@@ -78,8 +78,11 @@ private:
     // Streams: waits in slices until the descriptor is readable (data, or the writer gone); false
     // when breakLoop() or the cancel flag stopped the wait.
     bool waitReadable();
-    // Streams, between records: nothing buffered and nothing to read within one poll slice.
-    bool quiet();
+    // In next(), a stream's fill() waits one poll slice at most: with nothing to read by then it
+    // stops short and sets m_wouldBlock, and next() returns Timeout with the bytes read so far
+    // kept for the next call (a record split across a writer's chunks included).
+    bool m_inNext = false;
+    bool m_wouldBlock = false;
     bool stopRequested() const
     {
         return m_break.load(std::memory_order_relaxed) || isSet(m_cancel);
@@ -245,7 +248,19 @@ void FileSource::fill(uint64_t need)
     m_pos = 0;
     m_size = unread;
     while (m_size < need && !m_eof) {
-        if (m_stream && !waitReadable()) {
+        if (m_stream && m_inNext) {
+            if (stopRequested()) {
+                m_interrupted = true;
+                m_eof = true;
+                break;
+            }
+            pollfd pfd{m_fd, POLLIN, 0};
+            const int n = ::poll(&pfd, 1, kWaitSliceMs);
+            if (n == 0 || (n < 0 && errno == EINTR)) {
+                m_wouldBlock = true;
+                break;
+            }
+        } else if (m_stream && !waitReadable()) {
             m_interrupted = true;
             m_eof = true;
             break;
@@ -277,14 +292,6 @@ bool FileSource::waitReadable()
         if (n > 0 || (n < 0 && errno != EINTR))
             return true;   // readable, hung up or failed: read() tells which
     }
-}
-
-bool FileSource::quiet()
-{
-    if (!m_stream || m_eof || m_pos < m_size)
-        return false;
-    pollfd pfd{m_fd, POLLIN, 0};
-    return ::poll(&pfd, 1, kWaitSliceMs) == 0;
 }
 
 // Validates a section header block at `at` and resets the interface table.
@@ -383,9 +390,12 @@ PacketSource::Status FileSource::next(RawPacket& out)
         return Status::Error;
     if (stopRequested())
         return Status::End;
-    if (quiet())
-        return Status::Timeout;
+    m_inNext = true;
+    m_wouldBlock = false;
     const Status st = m_pcapng ? nextPcapng(out) : nextPcap(out);
+    m_inNext = false;
+    if (m_wouldBlock)
+        return Status::Timeout;
     if (st != Status::Packet && m_interrupted) {
         // Stopped while waiting for more: the end, not a record cut short.
         m_failed = false;
@@ -398,6 +408,8 @@ PacketSource::Status FileSource::next(RawPacket& out)
 PacketSource::Status FileSource::nextPcap(RawPacket& out)
 {
     fill(16);
+    if (m_wouldBlock)
+        return Status::Timeout;
     if (!m_readError.empty())
         return fail(m_readError);
     if (m_pos == m_size)
@@ -410,6 +422,8 @@ PacketSource::Status FileSource::nextPcap(RawPacket& out)
     const uint32_t caplen = r32(h + 8);
     if (caplen <= kMaxRecord) {
         fill(16 + uint64_t(caplen));
+        if (m_wouldBlock)
+            return Status::Timeout;
         h = m_data + m_pos;
     }
     const uint32_t sec = r32(h);
@@ -435,6 +449,8 @@ PacketSource::Status FileSource::nextPcapng(RawPacket& out)
 {
     for (;;) {
         fill(28);
+        if (m_wouldBlock)
+            return Status::Timeout;
         if (!m_readError.empty())
             return fail(m_readError);
         if (m_pos == m_size)
@@ -458,6 +474,8 @@ PacketSource::Status FileSource::nextPcapng(RawPacket& out)
             const uint32_t shbLen = r32(b + 4);
             if (shbLen <= kMaxRecord)
                 fill(shbLen);
+            if (m_wouldBlock)
+                return Status::Timeout;
             if (!readSectionHeader(m_pos, shbLen))
                 return fail(where() + ": " + m_error);
             continue;
@@ -466,6 +484,8 @@ PacketSource::Status FileSource::nextPcapng(RawPacket& out)
         const uint32_t len = r32(b + 4);
         if (len <= kMaxRecord) {
             fill(len);
+            if (m_wouldBlock)
+                return Status::Timeout;
             b = m_data + m_pos;
         }
         if (len < 12 || len % 4 || len > m_size - m_pos)

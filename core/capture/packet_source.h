@@ -45,8 +45,9 @@ public:
     // interfaces, mixed link types). Fails with a sentence naming the file. A FIFO, pipe or other
     // non-regular file (`synscope <(ssh host tcpdump -w -)`) is read without blocking: every wait
     // (for a writer, for the header, for the next record) is a poll() of at most 100 ms that checks
-    // breakLoop() and *cancel. Between records, a stream with nothing to read within one such
-    // poll is a Timeout, so that a consumer can show what it holds while the writer is quiet.
+    // breakLoop() and *cancel. In next(), a stream with nothing to read within one such poll is a
+    // Timeout (between records or inside one, whose bytes so far are kept), so that a consumer
+    // can show what it holds while the writer is quiet.
     // Cancelled while opening: nullptr with an error ending in "cancelled"; during next(): End.
     static std::unique_ptr<PacketSource> openFile(const std::string& path, std::string* error,
                                                   const std::atomic<bool>* cancel = nullptr);

@@ -584,8 +584,9 @@ private slots:
         QTest::newRow("SIGTERM, header then silence") << int(SIGTERM) << true;
     }
     // A stream's lines are written (on the writer thread) as soon as the source runs dry, not at
-    // the end: a SYN sent into a FIFO that stays open shows on stdout at once, then the summary
-    // follows it when the stream ends.
+    // the end: a SYN sent into a FIFO that stays open shows on stdout at once, even while the next
+    // record is cut in its middle; the rest of that record completes it, and the summary follows
+    // when the stream ends.
     void streamedLineShowsBeforeTheEnd()
     {
         QTemporaryDir dir;
@@ -605,7 +606,9 @@ private slots:
         const uint32_t header[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
         const uint32_t record[4] = {1700000000, 0, uint32_t(frame.size()), uint32_t(frame.size())};
         QByteArray bytes(reinterpret_cast<const char*>(header), sizeof header);
-        bytes += QByteArray(reinterpret_cast<const char*>(record), sizeof record) + frame;
+        const QByteArray one = QByteArray(reinterpret_cast<const char*>(record), sizeof record) + frame;
+        // The first record whole, the second cut in its middle, as a writer's buffered chunk ends.
+        bytes += one + one.left(30);
         QCOMPARE(::write(writer, bytes.constData(), size_t(bytes.size())), ssize_t(bytes.size()));
         QByteArray out;
         for (int waited = 0; !out.contains('\n') && waited < 5000; waited += 50) {
@@ -614,14 +617,17 @@ private slots:
         }
         QVERIFY2(out.startsWith("{\"type\":\"syn\""), out.constData());
         QCOMPARE(p.state(), QProcess::Running);   // the stream is still open
+        const QByteArray rest = one.mid(30);
+        QCOMPARE(::write(writer, rest.constData(), size_t(rest.size())), ssize_t(rest.size()));
         ::close(writer);
         QVERIFY(p.waitForFinished(5000));
         QCOMPARE(p.exitCode(), 0);
         out += p.readAllStandardOutput();
         const QList<QByteArray> lines = out.trimmed().split('\n');
-        QCOMPARE(lines.size(), 2);
-        QVERIFY(lines[0].contains("\"src_ip\":\"10.0.0.1\""));
-        QVERIFY(lines[1].startsWith("{\"type\":\"summary\""));
+        QCOMPARE(lines.size(), 3);   // both SYNs, whole, then the summary
+        QVERIFY(lines[0].contains("\"frame\":1,\"src_ip\":\"10.0.0.1\""));
+        QVERIFY(lines[1].contains("\"frame\":2,\"src_ip\":\"10.0.0.1\""));
+        QVERIFY(lines[2].startsWith("{\"type\":\"summary\""));
     }
 
     void signalEndsAStalledFifo()
