@@ -142,8 +142,9 @@ private:
     std::optional<FlowTable> m_flows;
     int64_t m_lastSweepNs = 0;
     // The newest packet's capture time, and when the link went quiet after it (its first
-    // timeout; no clock is read per packet): on a quiet live link capture time runs on from
-    // there by the wall clock (packets of a replayed stream carry old times).
+    // timeout; no clock is read per packet): on a quiet live link or stream (a FIFO, a pipe),
+    // capture time runs on from there by the wall clock, so a writer silent for longer than the
+    // flow timeout ends the flows it left open (packets of a replayed stream carry old times).
     int64_t m_lastPacketNs = 0;
     std::optional<std::chrono::steady_clock::time_point> m_quietSince;
     std::optional<Classifier> m_classifier;
