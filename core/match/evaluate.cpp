@@ -121,7 +121,7 @@ public:
                 }
         }
         addTo(m_e.by_score, v.max_score > 0 ? v.score / v.max_score : 0.0, right, v.confidence);
-        m_e.outcomes.push_back({uid, held.id, truth, label, v.text(), v.confidence, strict, family, index});
+        m_e.outcomes.push_back({uid, held.id, truth, label, v.text(), v.confidencePercent() / 100.0, strict, family, index});
     }
     void skip() { ++m_e.skipped; }
     VerdictEvaluation result() && { return std::move(m_e); }

@@ -65,7 +65,7 @@ struct VerdictEvaluation {
         QString truth;       // its class
         QString verdict;     // OsVerdict::label()
         QString text;        // OsVerdict::text(): the label, or "unknown (closest: ...)"
-        double confidence = 0;
+        double confidence = 0;         // as the outputs show it (OsVerdict::confidencePercent())
         bool correct = false;          // strict: the verdict names the class
         bool family_correct = false;   // ... or its family holds the class
         int index = -1;                // the entry's position in the labelled database

@@ -229,7 +229,7 @@ QStringList OsVerdict::reasons(const Database& db) const
         out << u"best score %1 is below %2: no entry matches well enough"_s.arg(
                    points(score, max_score), points(kUnknownBelow * max_score, max_score));
     else if (limit == Limit::BelowMinConfidence)
-        out << u"confidence %1 is below the minimum %2"_s.arg(confidence, 0, 'f', 2).arg(min_confidence, 0, 'f', 2);
+        out << u"confidence %1 is below the minimum %2"_s.arg(confidenceText()).arg(min_confidence, 0, 'f', 2);
     return out;
 }
 

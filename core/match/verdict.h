@@ -13,6 +13,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace synscope {
@@ -52,6 +54,10 @@ struct OsVerdict {
     QStringList reasons(const Database& db) const;
 
     bool unknown() const { return kind == Kind::Unknown; }
+    // The confidence as every output shows it, in hundredths: one rounding, so the JSON's 0.95,
+    // the text's and the table's agree for the same SYN.
+    int confidencePercent() const { return int(std::lround(std::clamp(confidence, 0.0, 1.0) * 100)); }
+    QString confidenceText() const { return QString::number(confidencePercent() / 100.0, 'f', 2); }
     // What every view shows: "Linux", "Apple (macOS or iOS)", "scanner: nmap",
     // "unknown (closest: Linux, 3.1/10)", "unknown" without any entry.
     QString text() const;

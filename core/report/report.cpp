@@ -409,7 +409,7 @@ void ReportWriter::classificationJson(std::string& out, const Classification& c,
     appendKey(out, "nearest");
     stringOrNull(!v.nearest.isEmpty(), v.nearest);
     appendKey(out, "confidence");
-    appendDouble(out, std::round(v.confidence * 100) / 100);
+    appendDouble(out, v.confidencePercent() / 100.0);
     appendKey(out, "reasons");
     out += '[';
     const QStringList reasons = v.reasons(m_db);
@@ -539,7 +539,7 @@ void ReportWriter::classificationText(std::string& out, const Classification& c,
         out += "       too few entries to average: " + utf8(few.join(u", "_s)) + '\n';
     out += "  os   " + utf8(v.text());
     if (!v.unknown())
-        out += utf8(u" (confidence %1)"_s.arg(v.confidence, 0, 'f', 2));
+        out += utf8(u" (confidence %1)"_s.arg(v.confidenceText()));
     out += '\n';
 }
 

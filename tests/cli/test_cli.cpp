@@ -96,6 +96,11 @@ private slots:
         QCOMPARE(first.value(u"os_guess"_s).toString(), u"Linux"_s);
         const double confidence = first.value(u"confidence"_s).toDouble();
         QVERIFY(confidence > 0 && confidence <= 1);
+        // The text block shows the same confidence as the JSON line, rounded once (0.945 is
+        // "0.95" in both, not "0.94" in one of them).
+        const Result block = runCli({u"-r"_s, sample()});
+        const QString expected = u"(confidence %1)"_s.arg(confidence, 0, 'f', 2);
+        QVERIFY2(QString::fromUtf8(block.out).contains(expected), qPrintable(expected));
 
         const Result strict = runCli({u"-r"_s, sample(), u"--json"_s, u"--min-confidence"_s,
                                       QString::number(std::min(1.0, confidence + 0.01))});

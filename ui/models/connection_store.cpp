@@ -19,7 +19,7 @@ RowScore RowScore::of(const Observation& o, const Database& database)
     s.entry_uid = int32_t(database.uidOf(o.verdict->entry));
     s.best_score = float(o.classification->best_score);
     s.os_class = o.verdict_label;
-    s.confidence = uint8_t(std::lround(std::clamp(o.verdict->confidence, 0.0, 1.0) * 100));
+    s.confidence = uint8_t(o.verdict->confidencePercent());
     s.ambiguous = !o.verdict->others.isEmpty();
     return s;
 }

@@ -346,7 +346,7 @@ void DetailPane::fillSelector()
     } else {
         const OsVerdict os = decideOs(c, *m_db);
         verdict = os.unknown() ? tr("<b>%1</b>").arg(os.text().toHtmlEscaped())
-                               : tr("<b>%1</b> (confidence %2)").arg(os.text().toHtmlEscaped()).arg(os.confidence, 0, 'f', 2);
+                               : tr("<b>%1</b> (confidence %2)").arg(os.text().toHtmlEscaped(), os.confidenceText());
         verdict += QStringLiteral(": ") + os.reasons(*m_db).join(QStringLiteral("; ")).toHtmlEscaped();
     }
     m_summary->setText(tr("<b>Frame %1</b> · %2 %3:%4 → %5:%6 · %7")
