@@ -128,10 +128,8 @@ ConnectionVerdict decideConnection(const Flow& f)
                                 + v.ua.text() + ": not enough to call a mismatch");
         } else if (os.confidence < kMismatchConfidence && !ttlContradicts) {
             // Nor is a verdict that is wrong as often as right, when the TTL does not back it.
-            char c[16];
-            std::snprintf(c, sizeof c, "%.2f", os.confidence);
             evidence.push_back({Kind::Ambiguous, 0.3});
-            v.reasons.push_back("stack " + stack + " (confidence " + c + ") against the User-Agent's "
+            v.reasons.push_back("stack " + stack + " (confidence " + os.confidenceText().toStdString() + ") against the User-Agent's "
                                 + v.ua.text() + ": not sure enough to call a mismatch");
         } else {
             v.os_mismatch = true;
