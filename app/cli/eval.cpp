@@ -45,17 +45,6 @@ QJsonArray bucketsJson(const std::vector<VerdictEvaluation::Bucket>& buckets)
     return out;
 }
 
-// The entries the verdict gets wrong (families merged), with what was decided: where a database
-// needs an entry, or where a label is doubtful.
-std::vector<const VerdictEvaluation::Outcome*> wrongOutcomes(const VerdictEvaluation& e)
-{
-    std::vector<const VerdictEvaluation::Outcome*> out;
-    for (const VerdictEvaluation::Outcome& o : e.outcomes)
-        if (!o.family_correct)
-            out.push_back(&o);
-    return out;
-}
-
 QJsonObject wrongJson(const VerdictEvaluation::Outcome& o, const Database& labelled)
 {
     const DbEntry& entry = labelled.entries[size_t(o.index)];
@@ -110,7 +99,7 @@ QJsonObject toJson(const VerdictEvaluation& e, const QString& mode, const QStrin
 QString wrongText(const VerdictEvaluation& e, const Database& labelled)
 {
     QString out = u"  wrong verdicts, families merged (#entry label: truth -> verdict, confidence; fingerprint):\n"_s;
-    for (const VerdictEvaluation::Outcome* o : wrongOutcomes(e)) {
+    for (const VerdictEvaluation::Outcome* o : e.wrong()) {
         const DbEntry& entry = labelled.entries[size_t(o->index)];
         out += u"    #%1 %2: %3 -> %4, %5; %6\n"_s.arg(o->index)
                    .arg(entryLabel(entry), o->truth, o->text)
@@ -197,13 +186,15 @@ int runEval(const QStringList& arguments)
     VerdictEvaluation e;
     QString labelledName;
     QString what;
-    std::optional<Database> labelled;   // the entries evaluated: --against's, or --db's own
+    std::optional<Database> against;
+    const Database* labelled = &*db;   // the entries evaluated: --db's own, or --against's
     if (parser.isSet(againstOpt)) {
-        labelled = Database::load(parser.value(againstOpt), &error);
-        if (!labelled) {
+        against = Database::load(parser.value(againstOpt), &error);
+        if (!against) {
             print(stderr, u"synscope-cli eval: "_s + error + u'\n');
             return 2;
         }
+        labelled = &*against;
         labelledName = labelled->name;
         e = evaluateAgainst(*db, *labelled, *profile);
         what = u"%1 (%2 entries) classified with %3 (%4 entries), profile %5"_s.arg(labelled->name)
@@ -213,7 +204,6 @@ int runEval(const QStringList& arguments)
                    .arg(profile->name());
     } else {
         e = evaluateLeaveOneOut(*db, *profile);
-        labelled = db;
         what = u"leave-one-out on %1 (%2 entries), profile %3"_s.arg(db->name).arg(db->entries.size()).arg(profile->name());
     }
     const bool list = parser.isSet(listOpt);
@@ -222,7 +212,7 @@ int runEval(const QStringList& arguments)
                                labelledName, profile->name());
         if (list) {
             QJsonArray wrong;
-            for (const VerdictEvaluation::Outcome* w : wrongOutcomes(e))
+            for (const VerdictEvaluation::Outcome* w : e.wrong())
                 wrong.append(wrongJson(*w, *labelled));
             o.insert(u"wrong"_s, wrong);
         }

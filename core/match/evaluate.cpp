@@ -181,6 +181,15 @@ VerdictEvaluation evaluateAgainst(const Database& target, const Database& labell
     return std::move(tally).result();
 }
 
+std::vector<const VerdictEvaluation::Outcome*> VerdictEvaluation::wrong() const
+{
+    std::vector<const Outcome*> out;
+    for (const Outcome& o : outcomes)
+        if (!o.family_correct)
+            out.push_back(&o);
+    return out;
+}
+
 std::vector<int> mssShiftValues()
 {
     return {1460, 1452, 1440, 1400, 1380, 1360};

@@ -71,6 +71,9 @@ struct VerdictEvaluation {
         int index = -1;                // the entry's position in the labelled database
     };
     std::vector<Outcome> outcomes;
+    // The outcomes the verdict gets wrong, families merged (what `eval --list` and the Wrong tab
+    // show): where a database needs an entry, or where a label is doubtful.
+    std::vector<const Outcome*> wrong() const;
 
     double accuracy() const { return evaluated ? double(correct) / evaluated : 0.0; }
     double familyAccuracy() const { return evaluated ? double(family_correct) / evaluated : 0.0; }

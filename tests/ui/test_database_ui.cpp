@@ -437,6 +437,7 @@ private Q_SLOTS:
                                          [](const VerdictEvaluation::Outcome& o) { return !o.family_correct; });
         QVERIFY(wrong > 0);
         QCOMPARE(eval->wrongTable()->rowCount(), int(wrong));
+        QCOMPARE(expected.wrong().size(), size_t(wrong));
         for (int r = 0; r < eval->wrongTable()->rowCount(); ++r)
             QVERIFY(eval->wrongTable()->item(r, 4)->text().contains(u"tcp_options"_s));
 

@@ -208,16 +208,16 @@ void EvaluationWindow::showResult(VerdictEvaluation e, const Database& database)
     }
 
     m_wrong->setRowCount(0);
-    for (const VerdictEvaluation::Outcome& o : e.outcomes) {
-        if (o.family_correct || o.index < 0 || size_t(o.index) >= database.entries.size())
+    for (const VerdictEvaluation::Outcome* o : e.wrong()) {
+        if (o->index < 0 || size_t(o->index) >= database.entries.size())
             continue;
-        const DbEntry& entry = database.entries[size_t(o.index)];
+        const DbEntry& entry = database.entries[size_t(o->index)];
         const int row = m_wrong->rowCount();
         m_wrong->insertRow(row);
-        m_wrong->setItem(row, 0, cell(o.entry.isEmpty() ? entryLabel(entry) : o.entry));
-        m_wrong->setItem(row, 1, cell(o.truth));
-        m_wrong->setItem(row, 2, cell(o.text));
-        m_wrong->setItem(row, 3, number(o.confidence, 2));
+        m_wrong->setItem(row, 0, cell(o->entry.isEmpty() ? entryLabel(entry) : o->entry));
+        m_wrong->setItem(row, 1, cell(o->truth));
+        m_wrong->setItem(row, 2, cell(o->text));
+        m_wrong->setItem(row, 3, number(o->confidence, 2));
         m_wrong->setItem(row, 4, cell(QString::fromUtf8(fingerprintKey(entry))));
     }
 
