@@ -63,9 +63,8 @@ public:
 
     enum class Status { Packet, Timeout, End, Error };
     // Packet: out is filled. Timeout: live, fd or a quiet stream, nothing arrived within the
-    // timeout. End: end of
-    // file/stream or breakLoop(). Error: errorString() says why; packets read before stay valid
-    // results, and later calls keep returning Error.
+    // timeout. End: end of file/stream or breakLoop(). Error: errorString() says why; packets read
+    // before stay valid results, and later calls keep returning Error.
     virtual Status next(RawPacket& out) = 0;
     virtual std::string errorString() const = 0;
     // Callable from another thread: next() returns End soon.

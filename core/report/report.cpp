@@ -311,21 +311,12 @@ void ReportWriter::render(std::string& out, const Observation& o, bool json)
     appendClassificationPart(out, c, o.verdict ? *o.verdict : decided, json);
 }
 
-void ReportWriter::appendClassification(std::string& out, RenderCache& cache, const Observation& o,
-                                        bool json)
+void ReportWriter::appendClassification(std::string& out, const Observation& o, bool json)
 {
-    const uint64_t id = o.classification->id;
-    if (id == 0) {
+    if (o.classification->id == 0)
         render(out, o, json);
-        return;
-    }
-    if (const Part* hit = cache.find(id)) {
-        out += **hit;
-        return;
-    }
-    std::string rendered;
-    render(rendered, o, json);
-    out += *cache.insert(id, std::make_shared<const std::string>(std::move(rendered)));
+    else
+        out += *classificationPart(o, json);
 }
 
 const ReportWriter::Part& ReportWriter::classificationPart(const Observation& o, bool json)
@@ -424,7 +415,7 @@ void ReportWriter::classificationJson(std::string& out, const Classification& c,
 void ReportWriter::appendJson(std::string& out, const Observation& o)
 {
     m_records.appendJson(out, *o.record, o.hops, o.link);
-    appendClassification(out, m_jsonCache, o, true);
+    appendClassification(out, o, true);
     out += lineEnd(true);
 }
 
@@ -546,7 +537,7 @@ void ReportWriter::classificationText(std::string& out, const Classification& c,
 void ReportWriter::appendText(std::string& out, const Observation& o)
 {
     m_records.appendText(out, *o.record, o.hops, o.link);
-    appendClassification(out, m_textCache, o, false);
+    appendClassification(out, o, false);
     out += lineEnd(false);
 }
 

@@ -122,9 +122,9 @@ private:
     using RenderCache = GenerationalCache<uint64_t, Part>;
     // The parts that depend only on the classification and its verdict (the observation's, or
     // decideOs() for an observation made without one).
-    // Appends them to out: from the cache, or rendered in place for a classification without an
-    // id (a flood's, never cached: no string of its own to allocate and copy).
-    void appendClassification(std::string& out, RenderCache& cache, const Observation& o, bool json);
+    // Appends them to out: classificationPart(), or rendered in place for a classification
+    // without an id (a flood's, never cached: no string of its own to allocate and copy).
+    void appendClassification(std::string& out, const Observation& o, bool json);
     void render(std::string& out, const Observation& o, bool json);
     void classificationJson(std::string& out, const Classification& c, const OsVerdict& v) const;
     void classificationText(std::string& out, const Classification& c, const OsVerdict& v) const;
