@@ -93,10 +93,24 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
     v.min_confidence = minConfidence;
     const auto valid = [&](int i) { return i >= 0 && size_t(i) < db.entries.size(); };
 
+    // The classes of the evidence, with how many entries each has, in order of appearance.
+    struct Count {
+        const QString* cls;
+        int n;
+        int first;   // the first best entry of the class
+    };
+    std::vector<Count> counts;
+    const auto count = [&](int i) {
+        const QString& cls = db.entries[size_t(i)].label.os_class;
+        auto it = std::find_if(counts.begin(), counts.end(), [&](const Count& k) { return *k.cls == cls; });
+        if (it == counts.end())
+            counts.push_back({&cls, 1, i});
+        else
+            ++it->n;
+    };
     // Entries without a class name no OS: when the best ones carry none (an unlabelled capture in
     // a user's store, a third-party entry without a label), the verdict rests on the best classed
     // entries among the top N instead of turning a near-perfect match into "unknown".
-    std::vector<int> evidence;
     int firstBest = -1;
     for (int i : c.best) {
         if (!valid(i))
@@ -104,22 +118,22 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
         if (firstBest < 0)
             firstBest = i;
         if (!db.entries[size_t(i)].label.os_class.isEmpty())
-            evidence.push_back(i);
+            count(i);
     }
     if (firstBest < 0) {
         v.limit = OsVerdict::Limit::NoEntries;
         return v;
     }
-    if (evidence.empty()) {
+    if (counts.empty()) {
         for (const ScoredEntry& s : c.top) {
             if (!valid(s.entry) || db.entries[size_t(s.entry)].label.os_class.isEmpty())
                 continue;
-            if (!evidence.empty() && s.score != v.score)
+            if (!counts.empty() && s.score != v.score)
                 break;   // top is ordered by score: the classed entries tied at the best classed score
             v.score = s.score;
-            evidence.push_back(s.entry);
+            count(s.entry);
         }
-        if (evidence.empty()) {
+        if (counts.empty()) {
             v.entry = firstBest;
             v.nearest = entryName(db.entries[size_t(firstBest)]);
             v.limit = OsVerdict::Limit::NoClass;
@@ -131,22 +145,6 @@ OsVerdict decideOs(const Classification& c, const Database& db, double minConfid
                                 return valid(s.entry) && s.score < c.best_score && s.score > v.score;
                             }));
         v.unclassed_score = c.best_score;
-    }
-
-    // The evidence's classes, with how many entries each has, in order of appearance.
-    struct Count {
-        const QString* cls;
-        int n;
-        int first;   // the first best entry of the class
-    };
-    std::vector<Count> counts;
-    for (int i : evidence) {
-        const QString& cls = db.entries[size_t(i)].label.os_class;
-        auto it = std::find_if(counts.begin(), counts.end(), [&](const Count& k) { return *k.cls == cls; });
-        if (it == counts.end())
-            counts.push_back({&cls, 1, i});
-        else
-            ++it->n;
     }
 
     // The class most of the tied best entries have (the first of equals); a family when all of
